@@ -1,0 +1,368 @@
+//! Content-addressed file store: every published file lives at a path derived
+//! from its SHA-256.
+//!
+//! Architecture invariant: a file at its final path was fully written, fsynced
+//! and hash-checked before it was renamed there, so a crash can only ever leave
+//! debris in `tmp/`, which [`BlobStore::open`] sweeps. Reads check the hash
+//! again, because disks and users damage files after the fact: a damaged blob
+//! is moved to `quarantine/` and reported, never served.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::Digest;
+
+use crate::error::{Error, Result};
+use crate::model::Sha256;
+
+#[derive(Debug)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// What [`BlobStore::verify_all`] found.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerifyReport {
+    pub checked: usize,
+    pub bytes: u64,
+    /// Blobs whose content did not match their name; now in quarantine.
+    pub quarantined: Vec<Sha256>,
+}
+
+impl BlobStore {
+    /// Opens (creating if needed) the store under `root` and removes temporary
+    /// files left by an interrupted write.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let store = BlobStore { root: root.into() };
+        for dir in [store.objects_dir(), store.tmp_dir(), store.quarantine_dir()] {
+            fs::create_dir_all(&dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+        let tmp = store.tmp_dir();
+        let entries =
+            fs::read_dir(&tmp).map_err(|e| Error::io(format!("listing {}", tmp.display()), e))?;
+        for entry in entries.flatten() {
+            // Best effort: a leftover we cannot delete is harmless, it is never read.
+            let _ = fs::remove_file(entry.path());
+        }
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn objects_dir(&self) -> PathBuf {
+        self.root.join("objects")
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    fn quarantine_dir(&self) -> PathBuf {
+        self.root.join("quarantine")
+    }
+
+    /// Where the blob with this hash lives (whether or not it is there).
+    pub fn path_of(&self, sha256: &Sha256) -> PathBuf {
+        let hex = sha256.to_hex();
+        self.objects_dir().join(&hex[..2]).join(&hex[2..])
+    }
+
+    /// Whether the blob is present. Does not re-check its content.
+    pub fn contains(&self, sha256: &Sha256) -> bool {
+        self.path_of(sha256).is_file()
+    }
+
+    /// Stores `bytes`, returning their hash. Storing the same bytes twice is a no-op.
+    pub fn put(&self, bytes: &[u8]) -> Result<Sha256> {
+        let sha = Sha256::of(bytes);
+        self.put_expected(&sha, bytes)?;
+        Ok(sha)
+    }
+
+    /// Stores `bytes` under `expected`, refusing them if they hash to anything else.
+    pub fn put_expected(&self, expected: &Sha256, bytes: &[u8]) -> Result<()> {
+        let mut writer = self.writer(*expected)?;
+        writer
+            .write_all(bytes)
+            .map_err(|e| Error::io(format!("writing blob {expected}"), e))?;
+        writer.commit()
+    }
+
+    /// Starts a streaming write of the blob `expected`; nothing is visible
+    /// until [`BlobWriter::commit`] has checked the hash.
+    pub fn writer(&self, expected: Sha256) -> Result<BlobWriter<'_>> {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("{}.", &expected.to_hex()[..16]))
+            .tempfile_in(self.tmp_dir())
+            .map_err(|e| Error::io("creating a temporary file in the blob store", e))?;
+        Ok(BlobWriter {
+            store: self,
+            expected,
+            hasher: sha2::Sha256::new(),
+            tmp,
+            written: 0,
+        })
+    }
+
+    /// Reads a blob, checking its hash. A damaged blob is quarantined and
+    /// reported as [`Error::BlobCorrupt`]; a missing one as [`Error::BlobMissing`].
+    pub fn read(&self, sha256: &Sha256) -> Result<Vec<u8>> {
+        let path = self.path_of(sha256);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::BlobMissing { sha256: *sha256 });
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        if Sha256::of(&bytes) != *sha256 {
+            return Err(self.quarantine(sha256));
+        }
+        Ok(bytes)
+    }
+
+    /// Moves a damaged blob out of the way and returns the error that says so.
+    fn quarantine(&self, sha256: &Sha256) -> Error {
+        let from = self.path_of(sha256);
+        let to = self.quarantine_dir().join(format!(
+            "{}.{}",
+            sha256.to_hex(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        if let Err(e) = fs::rename(&from, &to) {
+            tracing::error!(%sha256, error = %e, "could not quarantine a damaged blob; deleting it");
+            let _ = fs::remove_file(&from);
+        } else {
+            tracing::warn!(%sha256, to = %to.display(), "quarantined a damaged blob");
+        }
+        Error::BlobCorrupt {
+            sha256: *sha256,
+            quarantined: to,
+        }
+    }
+
+    /// Re-hashes every blob, quarantining the damaged ones.
+    pub fn verify_all(&self) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        for sha in self.list()? {
+            match self.read(&sha) {
+                Ok(bytes) => {
+                    report.checked += 1;
+                    report.bytes += bytes.len() as u64;
+                }
+                Err(Error::BlobCorrupt { sha256, .. }) => {
+                    report.checked += 1;
+                    report.quarantined.push(sha256);
+                }
+                Err(Error::BlobMissing { .. }) => {} // deleted while we looked
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every blob present, by hash. Files whose names are not hashes are ignored.
+    pub fn list(&self) -> Result<Vec<Sha256>> {
+        let mut out = Vec::new();
+        let objects = self.objects_dir();
+        let shards = fs::read_dir(&objects)
+            .map_err(|e| Error::io(format!("listing {}", objects.display()), e))?;
+        for shard in shards.flatten() {
+            let prefix = shard.file_name().to_string_lossy().into_owned();
+            let Ok(files) = fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let name = format!("{prefix}{}", file.file_name().to_string_lossy());
+                if let Ok(sha) = name.parse() {
+                    out.push(sha);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Total size of the stored blobs, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        let mut total = 0;
+        for sha in self.list()? {
+            if let Ok(meta) = fs::metadata(self.path_of(&sha)) {
+                total += meta.len();
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// A blob being written. Dropped without [`commit`](Self::commit), it leaves nothing behind.
+#[derive(Debug)]
+pub struct BlobWriter<'a> {
+    store: &'a BlobStore,
+    expected: Sha256,
+    hasher: sha2::Sha256,
+    tmp: tempfile::NamedTempFile,
+    written: u64,
+}
+
+impl BlobWriter<'_> {
+    pub fn bytes_written(&self) -> u64 {
+        self.written
+    }
+
+    /// Checks the hash, makes the bytes durable and moves them into place.
+    pub fn commit(self) -> Result<()> {
+        let actual = Sha256::from_bytes(self.hasher.finalize().into());
+        if actual != self.expected {
+            return Err(Error::HashMismatch {
+                expected: self.expected,
+                actual,
+            });
+        }
+        let dest = self.store.path_of(&self.expected);
+        if dest.is_file() {
+            // Already stored by an earlier write: content addressing makes this a no-op.
+            return Ok(());
+        }
+        let context = |what: &str| format!("{what} blob {}", self.expected);
+        self.tmp
+            .as_file()
+            .sync_all()
+            .map_err(|e| Error::io(context("syncing"), e))?;
+        let shard = dest.parent().expect("blob paths have a shard directory");
+        fs::create_dir_all(shard).map_err(|e| Error::io(context("creating the folder of"), e))?;
+        self.tmp
+            .persist(&dest)
+            .map_err(|e| Error::io(context("moving into place"), e.error))?;
+        sync_dir(shard).map_err(|e| Error::io(context("syncing the folder of"), e))?;
+        Ok(())
+    }
+}
+
+impl Write for BlobWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.tmp.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// Makes a rename durable: on Linux the directory entry needs its own fsync.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Reads a whole reader into a blob, for imports from files.
+pub fn copy_into(store: &BlobStore, expected: Sha256, mut reader: impl Read) -> Result<u64> {
+    let mut writer = store.writer(expected)?;
+    let n = io::copy(&mut reader, &mut writer)
+        .map_err(|e| Error::io(format!("copying blob {expected}"), e))?;
+    writer.commit()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, BlobStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn round_trips_and_is_idempotent() {
+        let (_dir, store) = store();
+        let sha = store.put(b"Draft Protocol VI").unwrap();
+        assert_eq!(sha, Sha256::of(b"Draft Protocol VI"));
+        assert_eq!(store.put(b"Draft Protocol VI").unwrap(), sha);
+        assert_eq!(store.read(&sha).unwrap(), b"Draft Protocol VI");
+        assert_eq!(store.list().unwrap(), vec![sha]);
+    }
+
+    #[test]
+    fn refuses_bytes_that_do_not_match_the_expected_hash() {
+        let (_dir, store) = store();
+        let expected = Sha256::of(b"the real text");
+        let err = store.put_expected(&expected, b"something else").unwrap_err();
+        assert!(matches!(err, Error::HashMismatch { .. }), "{err}");
+        assert!(!store.contains(&expected), "a rejected write must leave nothing");
+        assert_eq!(
+            fs::read_dir(store.tmp_dir()).unwrap().count(),
+            0,
+            "a rejected write must not leave a temporary file"
+        );
+    }
+
+    #[test]
+    fn a_corrupted_blob_is_detected_quarantined_and_never_served() {
+        let (_dir, store) = store();
+        let sha = store.put(b"Article 5, paragraph 2").unwrap();
+        let path = store.path_of(&sha);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[3] ^= 0x20; // one flipped bit, as a failing disk would
+        fs::write(&path, &bytes).unwrap();
+
+        let err = store.read(&sha).unwrap_err();
+        assert!(matches!(err, Error::BlobCorrupt { .. }), "{err}");
+        assert!(!store.contains(&sha), "a damaged blob must leave its place");
+        assert!(matches!(
+            store.read(&sha).unwrap_err(),
+            Error::BlobMissing { .. }
+        ));
+        assert_eq!(fs::read_dir(store.quarantine_dir()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_truncated_blob_is_detected() {
+        let (_dir, store) = store();
+        let sha = store.put(&[7u8; 10_000]).unwrap();
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(store.path_of(&sha))
+            .unwrap();
+        file.set_len(4_096).unwrap();
+        assert!(matches!(
+            store.read(&sha).unwrap_err(),
+            Error::BlobCorrupt { .. }
+        ));
+        let report = store.verify_all().unwrap();
+        assert_eq!(report.checked, 0, "the quarantined blob is gone from the store");
+    }
+
+    #[test]
+    fn verify_all_finds_every_damaged_blob() {
+        let (_dir, store) = store();
+        let good = store.put(b"good").unwrap();
+        let bad = store.put(b"bad").unwrap();
+        fs::write(store.path_of(&bad), b"bax").unwrap();
+        let report = store.verify_all().unwrap();
+        assert_eq!(report.checked, 2);
+        assert_eq!(report.quarantined, vec![bad]);
+        assert!(store.contains(&good));
+    }
+
+    #[test]
+    fn interrupted_writes_leave_only_temporary_debris_that_open_sweeps() {
+        let (dir, store) = store();
+        let sha = Sha256::of(b"complete text");
+        let mut writer = store.writer(sha).unwrap();
+        writer.write_all(b"comp").unwrap();
+        std::mem::forget(writer); // as if the process died mid-write
+        assert!(!store.contains(&sha));
+        assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 1);
+        let reopened = BlobStore::open(dir.path().join("blobs")).unwrap();
+        assert_eq!(fs::read_dir(reopened.tmp_dir()).unwrap().count(), 0);
+        assert!(reopened.list().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! The local cache: one SQLite database for what was published (and, later,
+//! the user's own notes) plus a content-addressed store for the files.
+//!
+//! Layout of a cache folder:
+//! ```text
+//! <cache>/plenary.sqlite3        metadata (WAL mode, so also -wal and -shm)
+//! <cache>/blobs/objects/ab/cd..  files, named by SHA-256
+//! <cache>/blobs/tmp/             writes in progress (swept at open)
+//! <cache>/blobs/quarantine/      files found damaged
+//! ```
+
+pub mod blobs;
+mod queries;
+pub mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use blobs::{BlobStore, VerifyReport};
+pub use queries::{
+    DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo,
+};
+pub use write::ApplyReport;
+
+use crate::error::{Error, Result};
+use crate::model::{Sha256, Version, VersionId};
+
+pub const DATABASE_FILE: &str = "plenary.sqlite3";
+
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    conn: Connection,
+    blobs: BlobStore,
+}
+
+/// How much the cache holds, for the settings page and `plenary cache info`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CacheStats {
+    pub path: PathBuf,
+    pub schema_version: i64,
+    pub meetings: u64,
+    pub documents: u64,
+    pub versions: u64,
+    pub versions_downloaded: u64,
+    pub blob_bytes: u64,
+    pub database_bytes: u64,
+}
+
+impl Cache {
+    /// Opens the cache in `dir`, creating the folder and database if needed.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("creating the cache folder {}", dir.display()), e))?;
+        let conn = schema::open(&dir.join(DATABASE_FILE))?;
+        let blobs = BlobStore::open(dir.join("blobs"))?;
+        Ok(Cache { dir, conn, blobs })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Reads the file of a version, checking its hash.
+    pub fn version_file(&self, id: &VersionId) -> Result<(Version, Vec<u8>)> {
+        let version = self.version(id)?;
+        let bytes = self.blobs.read(&version.sha256)?;
+        Ok((version, bytes))
+    }
+
+    /// Stores a file that a version refers to (or will).
+    pub fn put_blob(&self, expected: &Sha256, bytes: &[u8]) -> Result<()> {
+        self.blobs.put_expected(expected, bytes)
+    }
+
+    pub fn stats(&self) -> Result<CacheStats> {
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        let mut versions_downloaded = 0;
+        let mut stmt = self.conn.prepare("SELECT DISTINCT sha256 FROM versions")?;
+        let shas = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for sha in shas {
+            if let Ok(sha) = sha?.parse::<Sha256>()
+                && self.blobs.contains(&sha)
+            {
+                versions_downloaded += 1;
+            }
+        }
+        let database_bytes = ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| {
+                std::fs::metadata(self.dir.join(format!("{DATABASE_FILE}{suffix}"))).ok()
+            })
+            .map(|m| m.len())
+            .sum();
+        Ok(CacheStats {
+            path: self.dir.clone(),
+            schema_version: schema::user_version(&self.conn)?,
+            meetings: count("SELECT count(*) FROM meetings")?,
+            documents: count("SELECT count(*) FROM documents")?,
+            versions: count("SELECT count(*) FROM versions")?,
+            versions_downloaded,
+            blob_bytes: self.blobs.size_on_disk()?,
+            database_bytes,
+        })
+    }
+
+    /// Checks the database's integrity and re-hashes every file.
+    pub fn verify(&self) -> Result<(String, VerifyReport)> {
+        let integrity: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok((integrity, self.blobs.verify_all()?))
+    }
+}

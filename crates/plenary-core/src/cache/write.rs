@@ -1,0 +1,185 @@
+//! Writing published records into the cache.
+//!
+//! Architecture invariant: a batch of records is applied in exactly one
+//! transaction. Whatever the batch (a sync page, an import, the demo), after a
+//! crash the cache holds either all of it or none of it.
+
+use rusqlite::{Transaction, TransactionBehavior, params};
+use time::format_description::well_known::Rfc3339;
+
+use super::Cache;
+use crate::error::{Error, Result};
+use crate::model::{
+    AgendaItem, Document, Meeting, Record, Statement, Tombstone, Version,
+};
+
+/// What a batch changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ApplyReport {
+    pub upserted: usize,
+    pub deleted: usize,
+}
+
+impl Cache {
+    /// Applies `records` in one transaction. Records may come in any order
+    /// within the batch (a version before its document, say): foreign keys are
+    /// checked when the batch commits, and a batch that leaves a dangling
+    /// reference is rolled back whole.
+    pub fn apply(&mut self, records: &[Record]) -> Result<ApplyReport> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.pragma_update(None, "defer_foreign_keys", true)?;
+        let mut report = ApplyReport::default();
+        for record in records {
+            match record {
+                Record::Meeting(m) => upsert_meeting(&tx, m)?,
+                Record::AgendaItem(a) => upsert_agenda_item(&tx, a)?,
+                Record::Document(d) => upsert_document(&tx, d)?,
+                Record::Version(v) => upsert_version(&tx, v)?,
+                Record::Statement(s) => upsert_statement(&tx, s)?,
+                Record::Tombstone(t) => {
+                    report.deleted += delete(&tx, t)?;
+                    continue;
+                }
+            }
+            report.upserted += 1;
+        }
+        tx.commit().map_err(|e| {
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+                Error::InvalidInput(crate::InvalidInput::new(
+                    "batch",
+                    "it refers to a meeting, agenda item or document that neither the batch nor the cache holds; nothing was applied",
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(report)
+    }
+}
+
+fn upsert_meeting(tx: &Transaction<'_>, m: &Meeting) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO meetings (id, title, body, venue, city, starts_on, ends_on, symbol_prefix)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title, body = excluded.body,
+           venue = excluded.venue, city = excluded.city, starts_on = excluded.starts_on,
+           ends_on = excluded.ends_on, symbol_prefix = excluded.symbol_prefix",
+    )?
+    .execute(params![
+        m.id.as_str(),
+        m.title,
+        m.body,
+        m.venue,
+        m.city,
+        m.starts_on.to_string(),
+        m.ends_on.to_string(),
+        m.symbol_prefix,
+    ])?;
+    Ok(())
+}
+
+fn upsert_agenda_item(tx: &Transaction<'_>, a: &AgendaItem) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO agenda_items (id, meeting_id, number, title, position)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET meeting_id = excluded.meeting_id,
+           number = excluded.number, title = excluded.title, position = excluded.position",
+    )?
+    .execute(params![
+        a.id.as_str(),
+        a.meeting_id.as_str(),
+        a.number,
+        a.title,
+        a.position
+    ])?;
+    Ok(())
+}
+
+fn upsert_document(tx: &Transaction<'_>, d: &Document) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO documents (id, meeting_id, symbol, title, kind, agenda_item_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id) DO UPDATE SET meeting_id = excluded.meeting_id,
+           symbol = excluded.symbol, title = excluded.title, kind = excluded.kind,
+           agenda_item_id = excluded.agenda_item_id",
+    )?
+    .execute(params![
+        d.id.as_str(),
+        d.meeting_id.as_str(),
+        d.symbol.as_ref().map(|s| s.as_str()),
+        d.title,
+        d.kind.as_str(),
+        d.agenda_item_id.as_ref().map(|a| a.as_str()),
+    ])?;
+    Ok(())
+}
+
+fn upsert_version(tx: &Transaction<'_>, v: &Version) -> Result<()> {
+    let published_at = v
+        .published_at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .map_err(|e| crate::InvalidInput::new("published_at", e.to_string()))?;
+    tx.prepare_cached(
+        "INSERT INTO versions (id, document_id, language, revision, label, published_at,
+                               sha256, size, media_type, file_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id,
+           language = excluded.language, revision = excluded.revision, label = excluded.label,
+           published_at = excluded.published_at, sha256 = excluded.sha256,
+           size = excluded.size, media_type = excluded.media_type,
+           file_name = excluded.file_name",
+    )?
+    .execute(params![
+        v.id.as_str(),
+        v.document_id.as_str(),
+        v.language.code(),
+        v.revision,
+        v.label,
+        published_at,
+        v.sha256.to_hex(),
+        v.size as i64,
+        v.media_type.as_str(),
+        v.file_name,
+    ])?;
+    Ok(())
+}
+
+fn upsert_statement(tx: &Transaction<'_>, s: &Statement) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO statements (id, meeting_id, agenda_item_id, delegation, speaker,
+                                 on_behalf_of, delivered_on, document_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET meeting_id = excluded.meeting_id,
+           agenda_item_id = excluded.agenda_item_id, delegation = excluded.delegation,
+           speaker = excluded.speaker, on_behalf_of = excluded.on_behalf_of,
+           delivered_on = excluded.delivered_on, document_id = excluded.document_id",
+    )?
+    .execute(params![
+        s.id.as_str(),
+        s.meeting_id.as_str(),
+        s.agenda_item_id.as_ref().map(|a| a.as_str()),
+        s.delegation,
+        s.speaker,
+        s.on_behalf_of,
+        s.delivered_on.to_string(),
+        s.document_id.as_ref().map(|d| d.as_str()),
+    ])?;
+    Ok(())
+}
+
+/// Deletes what a tombstone names; a tombstone for something never cached is a no-op.
+fn delete(tx: &Transaction<'_>, t: &Tombstone) -> Result<usize> {
+    let (table, id) = match t {
+        Tombstone::Meeting(id) => ("meetings", id.as_str()),
+        Tombstone::AgendaItem(id) => ("agenda_items", id.as_str()),
+        Tombstone::Document(id) => ("documents", id.as_str()),
+        Tombstone::Version(id) => ("versions", id.as_str()),
+        Tombstone::Statement(id) => ("statements", id.as_str()),
+    };
+    Ok(tx
+        .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+        .execute([id])?)
+}

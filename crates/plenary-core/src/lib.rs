@@ -1,0 +1,13 @@
+//! Plenary's core: everything the app does that needs no window.
+//!
+//! Architecture invariant: this crate knows nothing of Tauri, HTTP frameworks
+//! or terminals. The desktop shell, the CLI and the server call its functions;
+//! it never calls them.
+
+pub mod cache;
+pub mod error;
+pub mod model;
+pub mod paths;
+
+pub use cache::Cache;
+pub use error::{Error, ErrorCode, InvalidInput, Result};
