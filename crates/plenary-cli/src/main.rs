@@ -1,0 +1,2 @@
+//! plenary-cli
+fn main() {}

@@ -1,0 +1,2 @@
+//! plenary-app
+fn main() {}

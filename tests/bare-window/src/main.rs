@@ -1,0 +1,2 @@
+//! plenary-bare-window
+fn main() {}

@@ -1,0 +1,1 @@
+//! plenary-e2e
