@@ -590,3 +590,26 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod json_shape_tests {
+    use super::*;
+
+    /// The UI and the API read these shapes; dates must be ISO strings.
+    #[test]
+    fn meetings_serialize_dates_as_iso_strings() {
+        let m = Meeting {
+            id: MeetingId::new("m").unwrap(),
+            title: "T".into(),
+            body: "B".into(),
+            venue: "V".into(),
+            city: "Geneva".into(),
+            starts_on: time::macros::date!(2024 - 09 - 10),
+            ends_on: time::macros::date!(2024 - 09 - 13),
+            symbol_prefix: None,
+        };
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["starts_on"], "2024-09-10");
+        assert_eq!(json["ends_on"], "2024-09-13");
+    }
+}
