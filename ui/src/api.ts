@@ -1,0 +1,139 @@
+// Typed wrappers over the shell's commands (src-tauri/src/commands.rs).
+// The shapes mirror plenary-core's serde output (crates/plenary-core).
+import { invoke } from "@tauri-apps/api/core";
+
+export type Lang = "ar" | "en" | "es" | "fr" | "ru" | "zh";
+export type DocumentKind =
+  | "agenda"
+  | "working_paper"
+  | "draft"
+  | "report"
+  | "statement"
+  | "information"
+  | "press";
+export type MediaType = "application/pdf" | "text/html" | "text/plain";
+
+export interface Meeting {
+  id: string;
+  title: string;
+  body: string;
+  venue: string;
+  city: string;
+  starts_on: string; // YYYY-MM-DD
+  ends_on: string;
+  symbol_prefix: string | null;
+}
+
+export interface MeetingSummary extends Meeting {
+  document_count: number;
+  statement_count: number;
+  languages: Lang[];
+}
+
+export interface AgendaItem {
+  id: string;
+  meeting_id: string;
+  number: string;
+  title: string;
+  position: number;
+}
+
+export interface DocumentBase {
+  id: string;
+  meeting_id: string;
+  symbol: string | null;
+  title: string;
+  kind: DocumentKind;
+  agenda_item_id: string | null;
+}
+
+export interface DocumentSummary extends DocumentBase {
+  languages: Lang[];
+  latest_revision: number;
+  latest_label: string;
+  latest_published_at: string | null; // RFC 3339
+}
+
+export interface Statement {
+  id: string;
+  meeting_id: string;
+  agenda_item_id: string | null;
+  delegation: string;
+  speaker: string | null;
+  on_behalf_of: string | null;
+  delivered_on: string;
+  document_id: string | null;
+}
+
+export interface MeetingOverview {
+  meeting: Meeting;
+  agenda: AgendaItem[];
+  documents: DocumentSummary[];
+  statements: Statement[];
+}
+
+export interface VersionInfo {
+  id: string;
+  document_id: string;
+  language: Lang;
+  revision: number;
+  label: string;
+  published_at: string;
+  sha256: string;
+  size: number;
+  media_type: MediaType;
+  file_name: string;
+  downloaded: boolean;
+}
+
+export interface DocumentDetail extends DocumentBase {
+  agenda_item: AgendaItem | null;
+  versions: VersionInfo[];
+}
+
+export interface AppInfo {
+  version: string;
+  cache_path: string;
+  schema_version: number;
+  cache_error: CommandError | null;
+}
+
+/** What a failed command rejects with. */
+export interface CommandError {
+  code: string;
+  message: string;
+}
+
+export function isCommandError(e: unknown): e is CommandError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+/** Any rejection as a CommandError (IPC failures arrive as plain strings). */
+export function toCommandError(e: unknown): CommandError {
+  if (isCommandError(e)) return e;
+  return { code: "internal", message: e instanceof Error ? e.message : String(e) };
+}
+
+export const api = {
+  listMeetings: () => invoke<MeetingSummary[]>("list_meetings"),
+  meetingOverview: (id: string) => invoke<MeetingOverview>("meeting_overview", { id }),
+  document: (id: string) => invoke<DocumentDetail>("document", { id }),
+  /** The file's bytes (sent raw over IPC, not as JSON). */
+  versionFile: (id: string) => invoke<ArrayBuffer>("version_file", { id }),
+  appInfo: () => invoke<AppInfo>("app_info"),
+  mark: (name: string) => invoke<void>("mark", { name }),
+};
+
+/**
+ * Reports a PLENARY_MARK once the current frame has been painted: the second
+ * requestAnimationFrame callback runs after the first frame was presented.
+ */
+export function markAfterPaint(name: string): void {
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      api.mark(name).catch(() => {
+        /* marks are diagnostics; never disturb the UI */
+      });
+    }),
+  );
+}

@@ -1,0 +1,85 @@
+import type { ComponentChildren } from "preact";
+import type { CommandError, Lang } from "./api";
+import { LANG_ORDER, NATIVE_NAME, SHORT } from "./lib/langs";
+
+const HINTS: Record<string, string> = {
+  cache_too_new: "This cache was written by a newer Plenary.",
+  cache_locked: "Another Plenary window is using the cache.",
+  not_a_cache: "The cache folder holds something that is not a Plenary cache.",
+  not_found: "Not found on this computer.",
+  blob_missing: "Not downloaded yet.",
+  blob_corrupt: "A stored file was damaged.",
+  disk_full: "The disk is full.",
+};
+
+/** A failure the user should read (data-testid app-error). */
+export function ErrorBox({ error, title }: { error: CommandError; title?: string }) {
+  return (
+    <div class="error-box" role="alert" data-testid="app-error" data-error-code={error.code}>
+      <strong class="error-title">{title ?? HINTS[error.code] ?? "Something went wrong."}</strong>
+      <p class="error-message">{error.message}</p>
+    </div>
+  );
+}
+
+export function LangBadges({ langs }: { langs: Lang[] }) {
+  const sorted = LANG_ORDER.filter((l) => langs.includes(l));
+  return (
+    <span class="lang-badges" aria-label={`Languages: ${sorted.map((l) => NATIVE_NAME[l]).join(", ")}`}>
+      {sorted.map((l) => (
+        <span key={l} class="lang-badge" title={NATIVE_NAME[l]} aria-hidden="true">
+          {SHORT[l]}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export interface Crumb {
+  label: string;
+  href?: string;
+}
+
+export function Breadcrumbs({ items }: { items: Crumb[] }) {
+  return (
+    <nav class="breadcrumbs" aria-label="Breadcrumb">
+      <ol>
+        {items.map((c, i) => (
+          <li key={i}>
+            {c.href && i < items.length - 1 ? (
+              <a href={c.href}>{c.label}</a>
+            ) : (
+              <span aria-current={i === items.length - 1 ? "page" : undefined}>{c.label}</span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div class="loading" role="status" aria-live="polite">
+      {label}
+    </div>
+  );
+}
+
+export function TopBar({ children }: { children?: ComponentChildren }) {
+  return (
+    <header class="topbar">
+      <a class="brand" href="#/" aria-label="Plenary: all meetings">
+        <svg class="brand-mark" viewBox="0 0 512 512" aria-hidden="true">
+          <g fill="none" stroke="currentColor" stroke-width="44">
+            <path d="M 76 330 A 180 180 0 0 1 436 330" stroke-opacity="0.5" />
+            <path d="M 156 330 A 100 100 0 0 1 356 330" />
+          </g>
+          <rect x="206" y="372" width="100" height="70" rx="14" fill="currentColor" />
+        </svg>
+        <span>Plenary</span>
+      </a>
+      {children}
+    </header>
+  );
+}

@@ -1,0 +1,251 @@
+// The PDF viewer: pdf.js canvases with its TextLayer on top so text can be
+// selected and copied. This module (and pdf.js with it) is loaded by a
+// dynamic import only when a PDF is opened.
+//
+// pdf.js ships a full viewer (pdf_viewer.mjs); it is not used because it
+// brings its own toolbar/find/annotation machinery and CSS (~200 KB) where
+// the reader needs pages, zoom and lazy rendering.
+import {
+  GlobalWorkerOptions,
+  TextLayer,
+  getDocument,
+  type PDFDocumentProxy,
+  type PDFPageProxy,
+  type RenderTask,
+} from "pdfjs-dist";
+import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
+
+GlobalWorkerOptions.workerSrc = workerUrl;
+
+/** Canvases kept alive at once; pages farther away are released. */
+const MAX_LIVE_PAGES = 8;
+const MIN_SCALE = 0.25;
+const MAX_SCALE = 4;
+const ZOOM_STEP = 1.2;
+/** Horizontal room around pages inside the scroll area, in CSS pixels. */
+const GUTTER = 48;
+
+interface PageSlot {
+  number: number;
+  div: HTMLDivElement;
+  textDiv: HTMLDivElement;
+  /** Size at scale 1, in CSS pixels (PDF points); page 1's until the page loads. */
+  width: number;
+  height: number;
+  live?: {
+    canvas: HTMLCanvasElement;
+    renderTask?: RenderTask;
+    textLayer?: TextLayer;
+    scale: number;
+  };
+}
+
+export interface PdfViewerOptions {
+  /** Called once, when page 1's canvas and text layer are drawn. */
+  onFirstPage?: () => void;
+  onScaleChange?: (scale: number, fitWidth: boolean) => void;
+  onError?: (message: string) => void;
+}
+
+export class PdfViewer {
+  private doc?: PDFDocumentProxy;
+  private slots: PageSlot[] = [];
+  private visible = new Set<number>();
+  private observer: IntersectionObserver;
+  private scale = 1;
+  private fitWidth = true;
+  private firstPageReported = false;
+  private destroyed = false;
+  private resizeObserver: ResizeObserver;
+  private lastWidth = 0;
+
+  constructor(
+    private readonly scroller: HTMLElement,
+    private readonly pagesHost: HTMLElement,
+    private readonly options: PdfViewerOptions = {},
+  ) {
+    this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), {
+      root: scroller,
+      // Render a screenful ahead in both directions.
+      rootMargin: "100% 0px",
+    });
+    this.resizeObserver = new ResizeObserver(() => {
+      const w = this.scroller.clientWidth;
+      if (this.fitWidth && this.doc && Math.abs(w - this.lastWidth) > 1) this.applyFitWidth();
+    });
+  }
+
+  async open(data: ArrayBuffer): Promise<number> {
+    const task = getDocument({
+      data: new Uint8Array(data),
+      // The CSP has no 'unsafe-eval'; pdf.js then interprets fonts instead.
+      isEvalSupported: false,
+      enableXfa: false,
+      // Everything the reader shows is local; never let pdf.js fetch.
+      useWorkerFetch: false,
+      disableAutoFetch: true,
+      disableStream: true,
+    });
+    const doc = await task.promise;
+    if (this.destroyed) {
+      void doc.destroy();
+      return 0;
+    }
+    this.doc = doc;
+    const first = await doc.getPage(1);
+    const base = first.getViewport({ scale: 1 });
+    for (let n = 1; n <= doc.numPages; n++) {
+      const div = document.createElement("div");
+      div.className = "pdf-page";
+      div.dataset.testid = "pdf-page";
+      div.dataset.pageNumber = String(n);
+      div.setAttribute("role", "region");
+      div.setAttribute("aria-label", `Page ${n} of ${doc.numPages}`);
+      const textDiv = document.createElement("div");
+      textDiv.className = "textLayer";
+      textDiv.dataset.testid = "text-layer";
+      div.append(textDiv);
+      this.pagesHost.append(div);
+      this.slots.push({ number: n, div, textDiv, width: base.width, height: base.height });
+    }
+    this.applyFitWidth();
+    for (const slot of this.slots) this.observer.observe(slot.div);
+    this.resizeObserver.observe(this.scroller);
+    return doc.numPages;
+  }
+
+  zoomIn(): void {
+    this.setScale(this.scale * ZOOM_STEP, false);
+  }
+
+  zoomOut(): void {
+    this.setScale(this.scale / ZOOM_STEP, false);
+  }
+
+  applyFitWidth(): void {
+    const first = this.slots[0];
+    if (!first) return;
+    this.lastWidth = this.scroller.clientWidth;
+    const available = Math.max(200, this.scroller.clientWidth - GUTTER);
+    this.setScale(available / first.width, true);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.observer.disconnect();
+    this.resizeObserver.disconnect();
+    for (const slot of this.slots) this.release(slot);
+    this.slots = [];
+    void this.doc?.destroy();
+  }
+
+  private setScale(scale: number, fitWidth: boolean): void {
+    scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+    this.fitWidth = fitWidth;
+    if (Math.abs(scale - this.scale) < 0.001 && this.slots[0]?.div.style.width) {
+      this.options.onScaleChange?.(this.scale, fitWidth);
+      return;
+    }
+    // Keep the same part of the document in view across the change.
+    const max = this.scroller.scrollHeight - this.scroller.clientHeight;
+    const fraction = max > 0 ? this.scroller.scrollTop / max : 0;
+    this.scale = scale;
+    for (const slot of this.slots) this.size(slot);
+    const newMax = this.scroller.scrollHeight - this.scroller.clientHeight;
+    this.scroller.scrollTop = fraction * newMax;
+    for (const n of this.visible) void this.render(this.slots[n - 1]);
+    this.options.onScaleChange?.(scale, fitWidth);
+  }
+
+  private size(slot: PageSlot): void {
+    slot.div.style.width = `${Math.floor(slot.width * this.scale)}px`;
+    slot.div.style.height = `${Math.floor(slot.height * this.scale)}px`;
+    // The text layer sizes itself and its spans from this variable.
+    slot.div.style.setProperty("--total-scale-factor", String(this.scale));
+  }
+
+  private onIntersect(entries: IntersectionObserverEntry[]): void {
+    for (const e of entries) {
+      const n = Number((e.target as HTMLElement).dataset.pageNumber);
+      if (e.isIntersecting) this.visible.add(n);
+      else this.visible.delete(n);
+    }
+    for (const n of [...this.visible].sort((a, b) => a - b)) void this.render(this.slots[n - 1]);
+    this.evict();
+  }
+
+  /** Releases the live pages farthest from what is on screen, beyond the bound. */
+  private evict(): void {
+    const live = this.slots.filter((s) => s.live && !this.visible.has(s.number));
+    const liveCount = this.slots.filter((s) => s.live).length;
+    if (liveCount <= MAX_LIVE_PAGES) return;
+    const centre = this.visible.size
+      ? [...this.visible].reduce((a, b) => a + b, 0) / this.visible.size
+      : 1;
+    live.sort((a, b) => Math.abs(b.number - centre) - Math.abs(a.number - centre));
+    for (const slot of live.slice(0, liveCount - MAX_LIVE_PAGES)) this.release(slot);
+  }
+
+  private release(slot: PageSlot): void {
+    if (!slot.live) return;
+    slot.live.renderTask?.cancel();
+    slot.live.textLayer?.cancel();
+    // Zero-sized canvases give their backing memory back at once in WebKit.
+    slot.live.canvas.width = 0;
+    slot.live.canvas.height = 0;
+    slot.live.canvas.remove();
+    slot.textDiv.replaceChildren();
+    delete slot.div.dataset.rendered;
+    slot.live = undefined;
+  }
+
+  private async render(slot: PageSlot | undefined): Promise<void> {
+    if (!slot || !this.doc || this.destroyed) return;
+    if (slot.live && slot.live.scale === this.scale) return;
+    this.release(slot);
+    const scale = this.scale;
+    const canvas = document.createElement("canvas");
+    canvas.className = "pdf-canvas";
+    canvas.setAttribute("aria-hidden", "true");
+    slot.live = { canvas, scale };
+    const live = slot.live;
+    try {
+      const page: PDFPageProxy = await this.doc.getPage(slot.number);
+      if (slot.live !== live) return;
+      const unscaled = page.getViewport({ scale: 1 });
+      if (unscaled.width !== slot.width || unscaled.height !== slot.height) {
+        slot.width = unscaled.width;
+        slot.height = unscaled.height;
+        this.size(slot);
+      }
+      const viewport = page.getViewport({ scale });
+      const ratio = window.devicePixelRatio || 1;
+      canvas.width = Math.floor(viewport.width * ratio);
+      canvas.height = Math.floor(viewport.height * ratio);
+      canvas.style.width = `${Math.floor(viewport.width)}px`;
+      canvas.style.height = `${Math.floor(viewport.height)}px`;
+      slot.div.prepend(canvas);
+      live.renderTask = page.render({
+        canvas,
+        viewport,
+        transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0],
+      });
+      live.textLayer = new TextLayer({
+        textContentSource: page.streamTextContent({ includeMarkedContent: true }),
+        container: slot.textDiv,
+        viewport,
+      });
+      await Promise.all([live.renderTask.promise, live.textLayer.render()]);
+      if (slot.live !== live) return;
+      slot.div.dataset.rendered = "true";
+      if (slot.number === 1 && !this.firstPageReported) {
+        this.firstPageReported = true;
+        this.options.onFirstPage?.();
+      }
+    } catch (e) {
+      // Cancelled renders (zoom, scrolling away) are expected.
+      if (e instanceof Error && e.name === "RenderingCancelledException") return;
+      if (slot.live === live) this.options.onError?.(e instanceof Error ? e.message : String(e));
+    }
+  }
+}

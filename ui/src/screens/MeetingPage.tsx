@@ -1,0 +1,307 @@
+import { useEffect, useMemo } from "preact/hooks";
+import {
+  api,
+  markAfterPaint,
+  type AgendaItem,
+  type DocumentSummary,
+  type MeetingOverview,
+  type Statement,
+} from "../api";
+import { Breadcrumbs, ErrorBox, LangBadges, Loading, TopBar } from "../components";
+import { KIND_ORDER, KIND_PLURAL, formatDay, formatDayRange, formatTimestamp } from "../lib/format";
+import { documentHref, meetingHref, navigate } from "../lib/router";
+import { rememberMeeting } from "../lib/store";
+import { useAsync } from "../lib/useAsync";
+
+type Tab = "documents" | "statements";
+type Grouping = "kind" | "agenda";
+
+export function MeetingPage({ id, params }: { id: string; params: URLSearchParams }) {
+  const overview = useAsync(() => api.meetingOverview(id), [id]);
+
+  useEffect(() => {
+    if (overview.state === "ok") {
+      rememberMeeting(id, overview.value.meeting.title);
+      document.title = `Plenary — ${overview.value.meeting.title}`;
+      markAfterPaint("meeting-visible");
+    }
+  }, [overview.state]);
+
+  return (
+    <div class="screen">
+      <TopBar />
+      {overview.state === "loading" && (
+        <main class="content">
+          <Loading />
+        </main>
+      )}
+      {overview.state === "error" && (
+        <main class="content">
+          <Breadcrumbs items={[{ label: "Meetings", href: "#/" }, { label: id }]} />
+          <ErrorBox error={overview.error} />
+        </main>
+      )}
+      {overview.state === "ok" && <Meeting overview={overview.value} params={params} />}
+    </div>
+  );
+}
+
+function Meeting({ overview, params }: { overview: MeetingOverview; params: URLSearchParams }) {
+  const { meeting, agenda, documents, statements } = overview;
+  const tab: Tab = params.get("tab") === "statements" ? "statements" : "documents";
+  const grouping: Grouping = params.get("group") === "agenda" ? "agenda" : "kind";
+  const itemId = params.get("item") ?? undefined;
+  const selectedItem = agenda.find((a) => a.id === itemId);
+
+  const go = (next: { tab?: Tab; group?: Grouping; item?: string | null }) => {
+    const t = next.tab ?? tab;
+    const g = next.group ?? grouping;
+    const i = next.item === null ? undefined : (next.item ?? itemId);
+    navigate(
+      meetingHref(meeting.id, {
+        tab: t === "documents" ? undefined : t,
+        group: g === "kind" ? undefined : g,
+        item: i,
+      }),
+      true,
+    );
+  };
+
+  const docs = selectedItem ? documents.filter((d) => d.agenda_item_id === selectedItem.id) : documents;
+  const stmts = selectedItem ? statements.filter((s) => s.agenda_item_id === selectedItem.id) : statements;
+  const agendaById = useMemo(() => new Map(agenda.map((a) => [a.id, a])), [agenda]);
+
+  return (
+    <div class="meeting-layout">
+      <aside class="sidebar" aria-label="Agenda">
+        <h2 class="sidebar-title">Agenda</h2>
+        <ul class="agenda">
+          <li>
+            <button
+              type="button"
+              class="agenda-all"
+              aria-pressed={!selectedItem}
+              onClick={() => go({ item: null })}
+            >
+              All items
+            </button>
+          </li>
+          {agenda.map((a) => (
+            <li key={a.id}>
+              <button
+                type="button"
+                class="agenda-item"
+                data-testid="agenda-item"
+                data-agenda-item-id={a.id}
+                aria-pressed={selectedItem?.id === a.id}
+                onClick={() => go({ item: selectedItem?.id === a.id ? null : a.id })}
+              >
+                <span class="agenda-number">{a.number}</span>
+                <span class="agenda-title">{a.title}</span>
+              </button>
+            </li>
+          ))}
+          {agenda.length === 0 && <li class="muted small">No agenda published.</li>}
+        </ul>
+      </aside>
+
+      <main class="content meeting-main">
+        <Breadcrumbs items={[{ label: "Meetings", href: "#/" }, { label: meeting.title }]} />
+        <header class="meeting-header">
+          <p class="meeting-body">{meeting.body}</p>
+          <h1 class="page-title" data-testid="meeting-title" tabIndex={-1}>
+            {meeting.title}
+          </h1>
+          <p class="meeting-meta">
+            {formatDayRange(meeting.starts_on, meeting.ends_on)} ·{" "}
+            {[meeting.venue, meeting.city].filter(Boolean).join(", ")}
+            {meeting.symbol_prefix && (
+              <>
+                {" "}
+                · <span class="symbol">{meeting.symbol_prefix}</span>
+              </>
+            )}
+          </p>
+        </header>
+
+        <div class="tabs-row">
+          <div class="tabs" role="tablist" aria-label="Meeting content">
+            <button
+              type="button"
+              role="tab"
+              id="tab-documents"
+              aria-controls="panel-documents"
+              aria-selected={tab === "documents"}
+              data-testid="meeting-tab"
+              data-tab="documents"
+              onClick={() => go({ tab: "documents" })}
+            >
+              Documents <span class="count">{docs.length}</span>
+            </button>
+            <button
+              type="button"
+              role="tab"
+              id="tab-statements"
+              aria-controls="panel-statements"
+              aria-selected={tab === "statements"}
+              data-testid="meeting-tab"
+              data-tab="statements"
+              onClick={() => go({ tab: "statements" })}
+            >
+              Statements <span class="count">{stmts.length}</span>
+            </button>
+          </div>
+          {tab === "documents" && (
+            <div class="segmented" role="group" aria-label="Group documents by">
+              <span class="segmented-label">Group by</span>
+              <button type="button" aria-pressed={grouping === "kind"} onClick={() => go({ group: "kind" })}>
+                Kind
+              </button>
+              <button
+                type="button"
+                aria-pressed={grouping === "agenda"}
+                onClick={() => go({ group: "agenda" })}
+              >
+                Agenda item
+              </button>
+            </div>
+          )}
+        </div>
+
+        {selectedItem && (
+          <p class="filter-note">
+            Showing agenda item <strong>{selectedItem.number}</strong>: {selectedItem.title}{" "}
+            <button type="button" class="link-button" onClick={() => go({ item: null })}>
+              Show all
+            </button>
+          </p>
+        )}
+
+        {/* Both panels stay in the document (the inactive one hidden) so
+            links and test selectors find every row. */}
+        <section id="panel-documents" role="tabpanel" aria-labelledby="tab-documents" hidden={tab !== "documents"}>
+          <DocumentGroups docs={docs} agenda={agenda} grouping={grouping} />
+        </section>
+        <section id="panel-statements" role="tabpanel" aria-labelledby="tab-statements" hidden={tab !== "statements"}>
+          <Statements statements={stmts} agendaById={agendaById} />
+        </section>
+      </main>
+    </div>
+  );
+}
+
+function DocumentGroups({
+  docs,
+  agenda,
+  grouping,
+}: {
+  docs: DocumentSummary[];
+  agenda: AgendaItem[];
+  grouping: Grouping;
+}) {
+  if (docs.length === 0) return <p class="muted">No documents.</p>;
+  const groups: { key: string; title: string; number?: string; docs: DocumentSummary[] }[] = [];
+  if (grouping === "kind") {
+    for (const kind of KIND_ORDER) {
+      const inKind = docs.filter((d) => d.kind === kind);
+      if (inKind.length) groups.push({ key: kind, title: KIND_PLURAL[kind], docs: inKind });
+    }
+  } else {
+    for (const a of agenda) {
+      const inItem = docs.filter((d) => d.agenda_item_id === a.id);
+      if (inItem.length) groups.push({ key: a.id, title: a.title, number: a.number, docs: inItem });
+    }
+    const known = new Set(agenda.map((a) => a.id));
+    const rest = docs.filter((d) => !d.agenda_item_id || !known.has(d.agenda_item_id));
+    if (rest.length) groups.push({ key: "none", title: "Not under an agenda item", docs: rest });
+  }
+  return (
+    <div class="doc-groups">
+      {groups.map((g) => (
+        <section key={g.key} class="doc-group" aria-label={g.title}>
+          <h3 class="group-title">
+            {g.number && <span class="agenda-number">{g.number}</span>}
+            {g.title} <span class="count">{g.docs.length}</span>
+          </h3>
+          <ul class="doc-list">
+            {g.docs.map((d) => (
+              <DocumentRow key={d.id} doc={d} />
+            ))}
+          </ul>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function DocumentRow({ doc }: { doc: DocumentSummary }) {
+  return (
+    <li>
+      <a class="doc-row" href={documentHref(doc.id)} data-testid="document-row" data-document-id={doc.id}>
+        <span class="symbol">{doc.symbol ?? "—"}</span>
+        <span class="doc-row-title">{doc.title}</span>
+        <span class="doc-row-rev">
+          {doc.latest_label && <span class="rev-label">{doc.latest_label}</span>}
+          <span class="muted">{formatTimestamp(doc.latest_published_at)}</span>
+        </span>
+        <LangBadges langs={doc.languages} />
+      </a>
+    </li>
+  );
+}
+
+function Statements({
+  statements,
+  agendaById,
+}: {
+  statements: Statement[];
+  agendaById: Map<string, AgendaItem>;
+}) {
+  if (statements.length === 0) return <p class="muted">No statements.</p>;
+  return (
+    <table class="statements">
+      <thead>
+        <tr>
+          <th scope="col">Date</th>
+          <th scope="col">Delegation</th>
+          <th scope="col">Speaker</th>
+          <th scope="col">Agenda item</th>
+          <th scope="col">
+            <span class="visually-hidden">Text</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {statements.map((s) => {
+          const item = s.agenda_item_id ? agendaById.get(s.agenda_item_id) : undefined;
+          return (
+            <tr key={s.id} data-testid="statement-row" data-statement-id={s.id}>
+              <td class="nowrap">{formatDay(s.delivered_on)}</td>
+              <td>
+                <span class="delegation">{s.delegation}</span>
+                {s.on_behalf_of && <span class="on-behalf">on behalf of {s.on_behalf_of}</span>}
+              </td>
+              <td>{s.speaker ?? <span class="muted">—</span>}</td>
+              <td>
+                {item ? (
+                  <>
+                    <span class="agenda-number">{item.number}</span> {item.title}
+                  </>
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
+              <td class="nowrap">
+                {s.document_id ? (
+                  <a href={documentHref(s.document_id)}>Read text</a>
+                ) : (
+                  <span class="muted small">No text</span>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,189 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, markAfterPaint, type DocumentDetail, type Lang, type VersionInfo } from "../api";
+import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
+import { KIND_SINGULAR, formatTimestamp } from "../lib/format";
+import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
+import { documentHref, meetingHref, navigate } from "../lib/router";
+import { meetingTitle, rememberMeeting } from "../lib/store";
+import { useAsync } from "../lib/useAsync";
+import { PdfView } from "../reader/PdfView";
+import { TextView } from "../reader/TextView";
+
+export function Reader({ id, params }: { id: string; params: URLSearchParams }) {
+  const detail = useAsync(() => api.document(id), [id]);
+  return (
+    <div class="screen reader-screen">
+      <TopBar />
+      {detail.state === "loading" && (
+        <main class="content">
+          <Loading />
+        </main>
+      )}
+      {detail.state === "error" && (
+        <main class="content">
+          <Breadcrumbs items={[{ label: "Meetings", href: "#/" }, { label: id }]} />
+          <ErrorBox error={detail.error} />
+        </main>
+      )}
+      {detail.state === "ok" && <DocumentReader doc={detail.value} params={params} />}
+    </div>
+  );
+}
+
+function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearchParams }) {
+  const languages = useMemo(
+    () => LANG_ORDER.filter((l) => doc.versions.some((v) => v.language === l)),
+    [doc],
+  );
+  const requested = params.get("lang");
+  const lang: Lang | undefined =
+    isLang(requested) && languages.includes(requested) ? requested : pickLang(languages);
+  // Newest first (the core's order).
+  const revisions = doc.versions.filter((v) => v.language === lang).sort((a, b) => b.revision - a.revision);
+  const requestedRev = Number(params.get("rev"));
+  const version =
+    (params.has("rev") && revisions.find((v) => v.revision === requestedRev)) || revisions[0];
+
+  const title = useMeetingTitle(doc.meeting_id);
+  useEffect(() => {
+    document.title = `Plenary — ${doc.symbol ?? doc.title}`;
+  }, [doc]);
+
+  const select = (next: { lang?: Lang; rev?: number }) => {
+    const l = next.lang ?? lang;
+    // A revision that does not exist in the new language falls back to that language's newest.
+    const rev =
+      next.rev ??
+      (next.lang && version && doc.versions.some((v) => v.language === l && v.revision === version.revision)
+        ? version.revision
+        : undefined);
+    navigate(documentHref(doc.id, { lang: l, rev: rev === undefined ? undefined : String(rev) }), true);
+  };
+
+  return (
+    <div class="reader">
+      <div class="reader-head">
+        <Breadcrumbs
+          items={[
+            { label: "Meetings", href: "#/" },
+            { label: title ?? "Meeting", href: meetingHref(doc.meeting_id) },
+            { label: doc.symbol ?? doc.title },
+          ]}
+        />
+        <h1 class="doc-title" data-testid="doc-title">
+          {doc.title}
+        </h1>
+        <p class="doc-meta">
+          {doc.symbol && <span class="symbol">{doc.symbol}</span>}
+          <span class="kind-chip">{KIND_SINGULAR[doc.kind]}</span>
+          {doc.agenda_item && (
+            <span>
+              Agenda item <span class="agenda-number">{doc.agenda_item.number}</span> {doc.agenda_item.title}
+            </span>
+          )}
+        </p>
+        <div class="reader-controls">
+          <div class="lang-tabs" role="tablist" aria-label="Language">
+            {languages.map((l) => (
+              <button
+                key={l}
+                type="button"
+                role="tab"
+                lang={l}
+                dir={dirOf(l)}
+                class="lang-tab"
+                data-testid="language-tab"
+                data-lang={l}
+                aria-selected={l === lang}
+                onClick={() => select({ lang: l })}
+              >
+                {NATIVE_NAME[l]}
+              </button>
+            ))}
+          </div>
+          {version && (
+            <label class="revision">
+              <span>Revision</span>
+              <select
+                data-testid="revision-picker"
+                value={String(version.revision)}
+                onChange={(e) => select({ rev: Number((e.target as HTMLSelectElement).value) })}
+              >
+                {revisions.map((v) => (
+                  <option key={v.id} value={String(v.revision)}>
+                    {v.label || (v.revision === 0 ? "Original" : `Rev.${v.revision}`)} —{" "}
+                    {formatTimestamp(v.published_at)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </div>
+      </div>
+      {version ? (
+        <VersionBody key={version.id} version={version} />
+      ) : (
+        <main class="content">
+          <p class="muted">This document has no published versions yet.</p>
+        </main>
+      )}
+    </div>
+  );
+}
+
+function useMeetingTitle(meetingId: string): string | undefined {
+  const [title, setTitle] = useState(() => meetingTitle(meetingId));
+  useEffect(() => {
+    if (title) return;
+    // Opened directly (--route, a link): ask for the meeting, off the critical path.
+    api
+      .meetingOverview(meetingId)
+      .then((o) => {
+        rememberMeeting(meetingId, o.meeting.title);
+        setTitle(o.meeting.title);
+      })
+      .catch(() => {
+        /* the breadcrumb says "Meeting" */
+      });
+  }, [meetingId]);
+  return title;
+}
+
+function VersionBody({ version }: { version: VersionInfo }) {
+  const file = useAsync(
+    () => (version.downloaded ? api.versionFile(version.id) : Promise.resolve(null)),
+    [version.id],
+  );
+  const shown = () => markAfterPaint("document-visible");
+
+  useEffect(() => {
+    if (file.state === "ok" && file.value === null) shown();
+  }, [file.state]);
+
+  if (!version.downloaded || (file.state === "ok" && file.value === null)) {
+    return (
+      <main class="content">
+        <div class="notice" role="status" data-testid="not-downloaded">
+          <strong>This version has not been downloaded to this computer yet.</strong>
+          <p>
+            {NATIVE_NAME[version.language]}, {version.label} ({formatTimestamp(version.published_at)}). It
+            will be readable offline once Plenary has downloaded it.
+          </p>
+        </div>
+      </main>
+    );
+  }
+  if (file.state === "loading") return <Loading label="Opening…" />;
+  if (file.state === "error") {
+    return (
+      <main class="content">
+        <ErrorBox error={file.error} />
+      </main>
+    );
+  }
+  const data = file.value!;
+  if (version.media_type === "application/pdf") {
+    return <PdfView data={data} lang={version.language} onFirstPage={shown} />;
+  }
+  return <TextView data={data} mediaType={version.media_type} lang={version.language} onShown={shown} />;
+}
