@@ -8,6 +8,7 @@ pub mod cache;
 pub mod error;
 pub mod model;
 pub mod paths;
+pub mod sqlite;
 
 pub use cache::Cache;
 pub use error::{Error, ErrorCode, InvalidInput, Result};

@@ -304,7 +304,10 @@ impl FromStr for Sha256 {
             ));
         }
         if s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(InvalidInput::new("sha256", "must be lower-case hexadecimal"));
+            return Err(InvalidInput::new(
+                "sha256",
+                "must be lower-case hexadecimal",
+            ));
         }
         Ok(Sha256(out))
     }
@@ -386,9 +389,10 @@ impl Symbol {
 }
 
 fn is_modifier(part: &str) -> bool {
-    ["Rev.", "Add.", "Corr.", "Amend."]
-        .iter()
-        .any(|p| part.strip_prefix(p).is_some_and(|n| n.parse::<u32>().is_ok()))
+    ["Rev.", "Add.", "Corr.", "Amend."].iter().any(|p| {
+        part.strip_prefix(p)
+            .is_some_and(|n| n.parse::<u32>().is_ok())
+    })
 }
 
 impl FromStr for Symbol {
@@ -533,11 +537,22 @@ mod tests {
 
     #[test]
     fn symbols_reject_what_would_break_paths_or_display() {
-        for bad in ["", "CCM//MSP", "CCM/MSP/", "../etc/passwd", "CCM MSP", "CCM/<b>"] {
+        for bad in [
+            "",
+            "CCM//MSP",
+            "CCM/MSP/",
+            "../etc/passwd",
+            "CCM MSP",
+            "CCM/<b>",
+        ] {
             assert!(Symbol::new(bad).is_err(), "{bad:?} must be rejected");
         }
         let trimmed = Symbol::new(" CCM/MSP/2024/10\n").unwrap();
-        assert_eq!(trimmed.as_str(), "CCM/MSP/2024/10", "surrounding whitespace is trimmed");
+        assert_eq!(
+            trimmed.as_str(),
+            "CCM/MSP/2024/10",
+            "surrounding whitespace is trimmed"
+        );
     }
 
     #[test]

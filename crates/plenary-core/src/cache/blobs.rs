@@ -294,9 +294,14 @@ mod tests {
     fn refuses_bytes_that_do_not_match_the_expected_hash() {
         let (_dir, store) = store();
         let expected = Sha256::of(b"the real text");
-        let err = store.put_expected(&expected, b"something else").unwrap_err();
+        let err = store
+            .put_expected(&expected, b"something else")
+            .unwrap_err();
         assert!(matches!(err, Error::HashMismatch { .. }), "{err}");
-        assert!(!store.contains(&expected), "a rejected write must leave nothing");
+        assert!(
+            !store.contains(&expected),
+            "a rejected write must leave nothing"
+        );
         assert_eq!(
             fs::read_dir(store.tmp_dir()).unwrap().count(),
             0,
@@ -337,7 +342,10 @@ mod tests {
             Error::BlobCorrupt { .. }
         ));
         let report = store.verify_all().unwrap();
-        assert_eq!(report.checked, 0, "the quarantined blob is gone from the store");
+        assert_eq!(
+            report.checked, 0,
+            "the quarantined blob is gone from the store"
+        );
     }
 
     #[test]

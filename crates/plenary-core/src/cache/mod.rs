@@ -19,9 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use blobs::{BlobStore, VerifyReport};
-pub use queries::{
-    DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo,
-};
+pub use queries::{DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo};
 pub use write::ApplyReport;
 
 use crate::error::{Error, Result};

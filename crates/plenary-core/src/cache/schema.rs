@@ -1,115 +1,40 @@
-//! Opening the cache database and bringing its schema up to date.
-//!
-//! Architecture invariant: migrations are append-only. Each entry of
-//! [`MIGRATIONS`] is applied once, in order, and `PRAGMA user_version` records
-//! how many have been. All pending migrations run in one transaction, so a
-//! crash mid-upgrade leaves the previous schema intact. A database whose
-//! version is above [`MIGRATIONS`]'s length was written by a newer Plenary and
-//! is refused untouched.
+//! The cache database's schema. Opening and migrating follow the shared
+//! rules in [`crate::sqlite`].
 
 use std::path::Path;
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::sqlite::Schema;
+pub use crate::sqlite::user_version;
 
-/// `PRAGMA application_id` of a Plenary cache: "PLNY" in ASCII. Lets us refuse
-/// to write into some other program's SQLite file.
+/// `PRAGMA application_id` of a Plenary cache: "PLNY" in ASCII.
 pub const APPLICATION_ID: i64 = 0x504C_4E59;
 
 /// The migrations, in order. Append only; never edit or remove one.
 pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
 
+pub const SCHEMA: Schema = Schema {
+    application_id: APPLICATION_ID,
+    migrations: MIGRATIONS,
+};
+
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
-    MIGRATIONS.len() as i64
+    SCHEMA.latest_version()
 }
 
-/// Opens (creating if needed) the database at `path`, applies the
-/// connection settings and pending migrations.
+/// Opens (creating if needed) the cache database at `path`.
 pub fn open(path: &Path) -> Result<Connection> {
-    let mut conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    check_identity(&conn, path)?;
-    // WAL: readers never block the writer, and a crash never corrupts the file.
-    // synchronous=FULL: a committed transaction survives power loss, not just a
-    // process crash; notes on negotiating positions are worth an fsync.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate(&mut conn, path)?;
-    Ok(conn)
-}
-
-/// Refuses a file that is not SQLite or not ours before anything is written to it.
-fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
-    let app_id: i64 = match conn.pragma_query_value(None, "application_id", |r| r.get(0)) {
-        Ok(id) => id,
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
-            return Err(Error::NotACache {
-                path: path.to_owned(),
-                found: -1,
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if app_id == APPLICATION_ID {
-        return Ok(());
-    }
-    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
-    if app_id == 0 && tables == 0 {
-        return Ok(()); // a new, empty file: ours to initialise
-    }
-    Err(Error::NotACache {
-        path: path.to_owned(),
-        found: app_id,
-    })
-}
-
-fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    let current = user_version(conn)?;
-    let latest = latest_version();
-    if current > latest {
-        return Err(Error::CacheTooNew {
-            path: path.to_owned(),
-            found: current,
-            supported: latest,
-        });
-    }
-    if current == latest {
-        return Ok(());
-    }
-    // IMMEDIATE: take the write lock first, so two processes opening a new
-    // cache at once do not both try to migrate it.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current = user_version(&tx)?; // re-read under the lock
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        tx.execute_batch(sql).map_err(|e| {
-            tracing::error!(migration = index + 1, error = %e, "migration failed");
-            e
-        })?;
-    }
-    tx.pragma_update(None, "user_version", latest)?;
-    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-    tx.commit()?;
-    tracing::info!(from = current, to = latest, "cache schema migrated");
-    Ok(())
-}
-
-pub fn user_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    crate::sqlite::open(path, &SCHEMA)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use rusqlite::Connection;
 
     #[test]
     fn a_new_database_gets_every_migration_and_our_identity() {
@@ -143,7 +68,8 @@ mod tests {
             let conn = open(&path).unwrap();
             conn.pragma_update(None, "user_version", latest_version() + 3)
                 .unwrap();
-            conn.execute_batch("CREATE TABLE from_the_future(x)").unwrap();
+            conn.execute_batch("CREATE TABLE from_the_future(x)")
+                .unwrap();
         }
         let before = std::fs::read(&path).unwrap();
         let err = open(&path).unwrap_err();
@@ -219,7 +145,8 @@ mod tests {
     /// Adding a migration means adding its hash; changing one fails this test.
     #[test]
     fn released_migrations_are_never_edited() {
-        const PINNED: &[&str] = &["041becde980c13a1a63a6b6ee8500359725b56acd0f7f6374e92d183c634952b"];
+        const PINNED: &[&str] =
+            &["041becde980c13a1a63a6b6ee8500359725b56acd0f7f6374e92d183c634952b"];
         let actual: Vec<String> = MIGRATIONS
             .iter()
             .map(|sql| crate::model::Sha256::of(sql.as_bytes()).to_hex())

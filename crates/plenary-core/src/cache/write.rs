@@ -9,9 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::Cache;
 use crate::error::{Error, Result};
-use crate::model::{
-    AgendaItem, Document, Meeting, Record, Statement, Tombstone, Version,
-};
+use crate::model::{AgendaItem, Document, Meeting, Record, Statement, Tombstone, Version};
 
 /// What a batch changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
