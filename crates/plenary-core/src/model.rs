@@ -381,10 +381,9 @@ impl Symbol {
     /// The revision number in the symbol, if it names one (`.../Rev.2` -> 2).
     pub fn revision(&self) -> Option<u32> {
         self.0
-            .split('/')
+            .rsplit('/')
             .filter_map(|part| part.strip_prefix("Rev."))
-            .filter_map(|n| n.parse().ok())
-            .last()
+            .find_map(|n| n.parse().ok())
     }
 }
 
