@@ -1,2 +1,131 @@
-//! plenary-app
-fn main() {}
+//! plenary-app: the desktop shell. It opens the cache once, holds it in
+//! managed state and exposes thin command adapters over plenary-core to the
+//! web front end in `ui/`. No domain logic lives here.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod marks;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use clap::Parser;
+use tauri::{WebviewUrl, WebviewWindowBuilder};
+
+use commands::{AppState, CommandError};
+use marks::Marks;
+
+/// Plenary: meeting documents for delegates, offline.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The cache folder (else PLENARY_CACHE_DIR, else the platform's data folder).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+
+    /// The screen to open, as the UI's hash route: `/meetings/<id>` or
+    /// `/documents/<id>`. Default: the meeting list.
+    #[arg(long, value_name = "ROUTE")]
+    route: Option<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    // First thing: the clock that PLENARY_MARK times are measured against.
+    let marks = Marks::start();
+    let args = Args::parse();
+
+    let cache_dir = plenary_core::paths::cache_dir(args.cache_dir);
+    // A cache we cannot open (written by a newer Plenary, locked, not a
+    // cache) must not stop the window from opening: the UI shows the message.
+    let cache = plenary_core::Cache::open(&cache_dir)
+        .map(Mutex::new)
+        .map_err(|e| CommandError::from(&e));
+    if let Err(e) = &cache {
+        eprintln!("plenary-app: cannot open the cache: {}", e.message);
+    }
+    let state = AppState {
+        cache,
+        cache_dir,
+        marks,
+    };
+
+    let init_script = initial_route_script(args.route.as_deref())?;
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_meetings,
+            commands::meeting_overview,
+            commands::document,
+            commands::version_file,
+            commands::app_info,
+            commands::mark,
+        ])
+        .setup(move |app| {
+            // The window is built here rather than in tauri.conf.json so the
+            // initial route can be handed to the page before it runs.
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Plenary")
+                .inner_size(1280.0, 820.0)
+                .min_inner_size(720.0, 480.0)
+                .initialization_script(&init_script)
+                .build()?;
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .context("running the Tauri application")
+}
+
+/// A script run before the page's own: tells the UI which route to open when
+/// the URL has no hash yet. The route is checked so that only a path reaches
+/// the page, and embedded as a JSON string literal (valid JavaScript).
+fn initial_route_script(route: Option<&str>) -> anyhow::Result<String> {
+    let route = match route {
+        None => return Ok(String::new()),
+        Some(r) => r.trim(),
+    };
+    let route = if route.starts_with('/') {
+        route.to_owned()
+    } else {
+        format!("/{route}")
+    };
+    anyhow::ensure!(
+        route.chars().all(|c| !c.is_control()) && route.len() <= 1000,
+        "--route must be a path such as /meetings/<id>"
+    );
+    Ok(format!(
+        "window.__PLENARY_INITIAL_ROUTE__ = {};",
+        serde_json::to_string(&route)?
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_embedded_as_json_strings() {
+        assert_eq!(initial_route_script(None).unwrap(), "");
+        assert_eq!(
+            initial_route_script(Some("meetings/ccm-msp12")).unwrap(),
+            r#"window.__PLENARY_INITIAL_ROUTE__ = "/meetings/ccm-msp12";"#
+        );
+        let tricky = initial_route_script(Some(r#"/documents/x";alert(1);""#)).unwrap();
+        assert_eq!(
+            tricky,
+            r#"window.__PLENARY_INITIAL_ROUTE__ = "/documents/x\";alert(1);\"";"#
+        );
+        assert!(initial_route_script(Some("/a\nb")).is_err());
+    }
+
+    #[test]
+    fn arguments_parse() {
+        let args = Args::try_parse_from(["plenary-app", "--cache-dir", "/tmp/c", "--route", "/x"])
+            .unwrap();
+        assert_eq!(args.cache_dir, Some(PathBuf::from("/tmp/c")));
+        assert_eq!(args.route.as_deref(), Some("/x"));
+        assert!(Args::try_parse_from(["plenary-app", "--bogus"]).is_err());
+    }
+}

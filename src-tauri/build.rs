@@ -1,0 +1,15 @@
+fn main() {
+    // Declaring the app's commands makes each one need an explicit permission
+    // (capabilities/default.json), so the webview can call exactly these.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "list_meetings",
+            "meeting_overview",
+            "document",
+            "version_file",
+            "app_info",
+            "mark",
+        ]),
+    ))
+    .expect("tauri build script failed");
+}

@@ -1,0 +1,240 @@
+//! The commands the UI invokes: adapters that parse identifiers, call
+//! plenary-core and map its errors to `{code, message}`.
+//!
+//! They are `async` so Tauri runs them off the main (GTK) thread: reading a
+//! large PDF must not freeze the window.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use plenary_core::cache::{DocumentDetail, MeetingOverview, MeetingSummary};
+use plenary_core::model::{DocumentId, MeetingId, VersionId};
+use plenary_core::{Cache, ErrorCode};
+use serde::Serialize;
+use tauri::State;
+use tauri::ipc::Response;
+
+use crate::marks::{self, Marks};
+
+/// Managed state: the cache opened at startup (or why it could not be).
+#[derive(Debug)]
+pub struct AppState {
+    pub cache: Result<Mutex<Cache>, CommandError>,
+    pub cache_dir: PathBuf,
+    pub marks: Marks,
+}
+
+/// What a failed command returns to the UI (as the rejected promise's value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<&plenary_core::Error> for CommandError {
+    fn from(e: &plenary_core::Error) -> Self {
+        CommandError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<plenary_core::Error> for CommandError {
+    fn from(e: plenary_core::Error) -> Self {
+        CommandError::from(&e)
+    }
+}
+
+impl From<plenary_core::InvalidInput> for CommandError {
+    fn from(e: plenary_core::InvalidInput) -> Self {
+        CommandError::from(plenary_core::Error::from(e))
+    }
+}
+
+type CommandResult<T> = Result<T, CommandError>;
+
+impl AppState {
+    fn cache(&self) -> CommandResult<MutexGuard<'_, Cache>> {
+        let cache = self.cache.as_ref().map_err(Clone::clone)?;
+        // A command that panicked while holding the lock leaves the cache
+        // itself consistent (SQLite transactions), so keep using it.
+        Ok(cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    pub fn list_meetings(&self) -> CommandResult<Vec<MeetingSummary>> {
+        Ok(self.cache()?.meetings()?)
+    }
+
+    pub fn meeting_overview(&self, id: &str) -> CommandResult<MeetingOverview> {
+        let id = MeetingId::new(id)?;
+        Ok(self.cache()?.meeting_overview(&id)?)
+    }
+
+    pub fn document(&self, id: &str) -> CommandResult<DocumentDetail> {
+        let id = DocumentId::new(id)?;
+        Ok(self.cache()?.document(&id)?)
+    }
+
+    pub fn version_file(&self, id: &str) -> CommandResult<Vec<u8>> {
+        let id = VersionId::new(id)?;
+        let (_version, bytes) = self.cache()?.version_file(&id)?;
+        Ok(bytes)
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            cache_path: self.cache_dir.display().to_string(),
+            schema_version: plenary_core::cache::schema::latest_version(),
+            cache_error: self.cache.as_ref().err().cloned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub cache_path: String,
+    /// The cache format this build reads and writes.
+    pub schema_version: i64,
+    /// Why the cache could not be opened, if it could not.
+    pub cache_error: Option<CommandError>,
+}
+
+#[tauri::command]
+pub async fn list_meetings(state: State<'_, AppState>) -> CommandResult<Vec<MeetingSummary>> {
+    state.list_meetings()
+}
+
+#[tauri::command]
+pub async fn meeting_overview(
+    state: State<'_, AppState>,
+    id: String,
+) -> CommandResult<MeetingOverview> {
+    state.meeting_overview(&id)
+}
+
+#[tauri::command]
+pub async fn document(state: State<'_, AppState>, id: String) -> CommandResult<DocumentDetail> {
+    state.document(&id)
+}
+
+/// The file's bytes as a raw IPC response (an ArrayBuffer in the UI, not a
+/// JSON array of numbers).
+#[tauri::command]
+pub async fn version_file(state: State<'_, AppState>, id: String) -> CommandResult<Response> {
+    state.version_file(&id).map(Response::new)
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    Ok(state.app_info())
+}
+
+#[tauri::command]
+pub async fn mark(state: State<'_, AppState>, name: String) -> CommandResult<()> {
+    if !marks::valid_name(&name) {
+        return Err(plenary_core::InvalidInput::new(
+            "mark name",
+            format!("{name:?} is not one word of A-Z a-z 0-9 - _ ."),
+        )
+        .into());
+    }
+    state.marks.emit(&name);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_with_cache() -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let state = AppState {
+            cache: Ok(Mutex::new(cache)),
+            cache_dir: dir.path().to_owned(),
+            marks: Marks::start(),
+        };
+        (dir, state)
+    }
+
+    fn json(e: &CommandError) -> serde_json::Value {
+        serde_json::to_value(e).unwrap()
+    }
+
+    #[test]
+    fn an_empty_cache_lists_no_meetings() {
+        let (_dir, state) = state_with_cache();
+        assert!(state.list_meetings().unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_ids_are_not_found_with_a_message() {
+        let (_dir, state) = state_with_cache();
+        let e = state.meeting_overview("ccm-msp99").unwrap_err();
+        assert_eq!(json(&e)["code"], "not_found");
+        assert!(e.message.contains("ccm-msp99"), "{}", e.message);
+        assert_eq!(
+            state.document("nope").unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            state.version_file("nope").unwrap_err().code,
+            ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn malformed_ids_are_invalid_input() {
+        let (_dir, state) = state_with_cache();
+        for bad in ["", "../etc/passwd", "a b"] {
+            let e = state.document(bad).unwrap_err();
+            assert_eq!(json(&e)["code"], "invalid_input", "{bad:?}");
+            assert!(e.message.starts_with("invalid DocumentId"), "{}", e.message);
+        }
+        assert_eq!(
+            state.version_file("x/y").unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+    }
+
+    #[test]
+    fn a_cache_that_failed_to_open_answers_every_command_with_its_error() {
+        let dir = tempfile::tempdir().unwrap();
+        // Not a SQLite database at all: the core refuses it.
+        std::fs::write(
+            dir.path().join("plenary.sqlite3"),
+            b"not a database, just text",
+        )
+        .unwrap();
+        let err = Cache::open(dir.path()).map(|_| ()).unwrap_err();
+        let state = AppState {
+            cache: Err(CommandError::from(&err)),
+            cache_dir: dir.path().to_owned(),
+            marks: Marks::start(),
+        };
+        let listed = state.list_meetings().unwrap_err();
+        assert_eq!(listed.code, err.code());
+        assert_eq!(listed.message, err.to_string());
+        assert_eq!(state.document("d1").unwrap_err(), listed);
+        let info = state.app_info();
+        assert_eq!(info.cache_error, Some(listed));
+        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn errors_serialize_as_code_and_message() {
+        let e = CommandError {
+            code: ErrorCode::CacheTooNew,
+            message: "newer".into(),
+        };
+        assert_eq!(
+            json(&e),
+            serde_json::json!({"code": "cache_too_new", "message": "newer"})
+        );
+    }
+}
