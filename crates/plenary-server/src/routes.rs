@@ -31,6 +31,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router(state: AppState) -> Router {
     let upload_limit = DefaultBodyLimit::max(state.config.max_upload_bytes);
+    let oversized = axum::middleware::from_fn_with_state(state.clone(), reject_oversized);
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
@@ -38,13 +39,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events", get(events))
         .route(
             "/v1/files/{sha256}",
-            get(get_file).put(put_file).layer(upload_limit),
+            get(get_file)
+                .put(put_file)
+                .layer(upload_limit)
+                .layer(oversized.clone()),
         )
         .route("/v1/files/{sha256}/text", get(get_text))
         .route("/v1/records", post(post_records))
         .route(
             "/v1/documents/{id}/versions",
-            post(upload_version).layer(upload_limit),
+            post(upload_version).layer(upload_limit).layer(oversized),
         )
         .route("/v1/versions/{id}", axum::routing::delete(withdraw_version))
         .route("/v1/meetings/{id}/access", put(set_access))
@@ -56,6 +60,41 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .with_state(state)
+}
+
+/// Refuses an upload whose declared length is over the limit, but only after
+/// reading what the client sends (up to a bound): a server that answers and
+/// closes while the client is still sending makes the kernel reset the
+/// connection, and the client never sees the 413 that says why.
+async fn reject_oversized(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    const DRAIN_AT_MOST: u64 = 64 * 1024 * 1024;
+    let limit = state.config.max_upload_bytes as u64;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(declared) = declared.filter(|&n| n > limit) else {
+        return next.run(request).await;
+    };
+    let mut body = request.into_body().into_data_stream();
+    let mut drained = 0u64;
+    while drained < declared.min(limit + DRAIN_AT_MOST) {
+        match body.next().await {
+            Some(Ok(chunk)) => drained += chunk.len() as u64,
+            _ => break,
+        }
+    }
+    let mut response =
+        too_large_or(StatusCode::PAYLOAD_TOO_LARGE, String::new(), &state).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// The caller, from `Authorization: Bearer <token>`; anonymous without one.

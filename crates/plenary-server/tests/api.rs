@@ -1,0 +1,677 @@
+//! The HTTP API against the real `plenary-server` process on a free port.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use plenary_core::model::Sha256;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_plenary-server");
+
+struct Server {
+    child: Child,
+    url: String,
+    data: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(data: &Path, role: &str) -> String {
+    let out = Command::new(SERVER)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["token", "create", "--role", role, "--name", role])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "token create: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(SERVER)
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the server must print its address first, printed {line:?}"))
+            .to_owned();
+        Server {
+            child,
+            url,
+            data,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn token(&self, role: &str) -> String {
+        token(self.data.path(), role)
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    async fn json(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("every answer must be JSON; got {status}: {text:?}"));
+        (status, value)
+    }
+
+    async fn head(&self) -> u64 {
+        let (_, v) = self.json(self.http.get(self.at("/v1/health"))).await;
+        v["cursor"].as_u64().unwrap()
+    }
+}
+
+/// Asserts a JSON error with this status and code.
+#[track_caller]
+fn assert_error(got: (StatusCode, Value), status: u16, code: &str) {
+    assert_eq!(
+        (got.0.as_u16(), got.1["error"]["code"].as_str()),
+        (status, Some(code)),
+        "expected {status} {code}, got {} {}",
+        got.0,
+        got.1
+    );
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.len() > 10),
+        "errors carry a message for people: {}",
+        got.1
+    );
+}
+
+/// A GET written byte for byte: (status, body).
+async fn raw_get(url: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).await.unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+fn meeting_records() -> Value {
+    json!([
+        {"type": "meeting", "id": "msp12", "title": "Twelfth Meeting of States Parties",
+         "body": "Convention on Cluster Munitions", "venue": "Palais des Nations", "city": "Geneva",
+         "starts_on": "2024-09-10", "ends_on": "2024-09-13", "symbol_prefix": "CCM/MSP/2024"},
+        {"type": "agenda_item", "id": "msp12-5", "meeting_id": "msp12", "number": "5",
+         "title": "General exchange of views", "position": 5},
+        {"type": "document", "id": "wp3", "meeting_id": "msp12", "symbol": "CCM/MSP/2024/WP.3",
+         "title": "Working paper on clearance", "kind": "working_paper", "agenda_item_id": "msp12-5"}
+    ])
+}
+
+const TEXT: &[u8] =
+    "Article 5\nEach State Party shall clear cluster munition remnants.\n".as_bytes();
+
+#[tokio::test]
+async fn publish_then_read_as_a_client_would() {
+    let s = Server::start(&[]);
+    let staff = s.token("staff");
+    let (status, v) = s
+        .json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&staff)
+                .json(&meeting_records()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let cursor = v["cursor"].as_u64().unwrap();
+
+    // A new version through multipart, twice: the second is a no-op.
+    let upload = || {
+        reqwest::multipart::Form::new()
+            .text("language", "en")
+            .text("label", "Original")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(TEXT.to_vec())
+                    .file_name("../../etc/wp3.txt")
+                    .mime_str("text/plain")
+                    .unwrap(),
+            )
+    };
+    let (status, version) = s
+        .json(
+            s.http
+                .post(s.at("/v1/documents/wp3/versions"))
+                .bearer_auth(&staff)
+                .multipart(upload()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    assert_eq!(version["revision"], 0);
+    assert_eq!(
+        version["file_name"], "wp3.txt",
+        "client file names never carry paths"
+    );
+    let (status, again) = s
+        .json(
+            s.http
+                .post(s.at("/v1/documents/wp3/versions"))
+                .bearer_auth(&staff)
+                .multipart(upload()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "uploading the same file twice is idempotent"
+    );
+    assert_eq!(again["id"], version["id"]);
+
+    // Anyone reads the public feed.
+    let (_, page) = s.json(s.http.get(s.at("/v1/feed?since=0"))).await;
+    let types: Vec<_> = page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["meeting", "agenda_item", "document", "version"]);
+    assert!(page["cursor"].as_u64().unwrap() > cursor);
+
+    // Nothing new: one small response.
+    let head = page["cursor"].as_u64().unwrap();
+    let resp = s
+        .http
+        .get(s.at(&format!("/v1/feed?since={head}")))
+        .send()
+        .await
+        .unwrap();
+    let body = resp.bytes().await.unwrap();
+    assert!(body.len() < 64, "a nothing-new answer is tiny: {body:?}");
+
+    // Files: immutable, ETag, Range.
+    let sha = Sha256::of(TEXT).to_hex();
+    let url = s.at(&format!("/v1/files/{sha}"));
+    let resp = s.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["etag"], format!("\"{sha}\"").as_str());
+    assert!(
+        resp.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(resp.headers()["content-type"], "text/plain");
+    assert_eq!(resp.bytes().await.unwrap(), TEXT);
+    let resp = s
+        .http
+        .get(&url)
+        .header("Range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(resp.bytes().await.unwrap(), &TEXT[10..20]);
+    let resp = s
+        .http
+        .get(&url)
+        .header("If-None-Match", format!("\"{sha}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+
+    // The text rendition.
+    let (status, text) = s.json(s.http.get(format!("{url}/text"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text["status"], "ok");
+    assert!(text["pages"][0].as_str().unwrap().contains("Article 5"));
+
+    // Withdrawing a version sends a tombstone.
+    let (status, _) = s
+        .json(
+            s.http
+                .delete(s.at(&format!("/v1/versions/{}", version["id"].as_str().unwrap())))
+                .bearer_auth(&staff),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = s
+        .json(s.http.get(s.at(&format!("/v1/feed?since={head}"))))
+        .await;
+    assert_eq!(page["records"][0]["type"], "tombstone");
+    assert_eq!(page["records"][0]["entity"], "version");
+    let (status, _) = s.json(s.http.get(&url)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a withdrawn file is no longer served to readers"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
+    let s = Server::start(&["--max-upload-mb", "1"]);
+    let staff = s.token("staff");
+    let reader = s.token("reader");
+    s.json(
+        s.http
+            .post(s.at("/v1/records"))
+            .bearer_auth(&staff)
+            .json(&meeting_records()),
+    )
+    .await;
+    let head = s.head().await;
+    let sha = Sha256::of(TEXT).to_hex();
+    let put = |body: Vec<u8>, sha: &str, ct: &str| {
+        s.http
+            .put(s.at(&format!("/v1/files/{sha}")))
+            .bearer_auth(&staff)
+            .header("Content-Type", ct)
+            .body(body)
+    };
+
+    // Too large.
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let big_sha = Sha256::of(&big).to_hex();
+    assert_error(
+        s.json(put(big, &big_sha, "text/plain")).await,
+        413,
+        "too_large",
+    );
+    // Type does not match content.
+    assert_error(
+        s.json(put(TEXT.to_vec(), &sha, "application/pdf")).await,
+        415,
+        "type_mismatch",
+    );
+    assert_error(
+        s.json(put(TEXT.to_vec(), &sha, "image/png")).await,
+        415,
+        "unsupported_type",
+    );
+    // Invalid UTF-8 as text.
+    let latin1 = b"D\xe9claration".to_vec();
+    let latin1_sha = Sha256::of(&latin1).to_hex();
+    assert_error(
+        s.json(put(latin1, &latin1_sha, "text/plain")).await,
+        422,
+        "invalid_utf8",
+    );
+    // Bytes that do not hash to the address.
+    assert_error(
+        s.json(put(b"other".to_vec(), &sha, "text/plain")).await,
+        422,
+        "hash_mismatch",
+    );
+    // Paths that try to escape.
+    assert_error(
+        s.json(s.http.get(s.at("/v1/files/..%2F..%2Fetc%2Fpasswd")))
+            .await,
+        400,
+        "invalid_sha256",
+    );
+    assert_error(
+        s.json(s.http.get(s.at("/v1/files/AAAA"))).await,
+        400,
+        "invalid_sha256",
+    );
+    // Sent as raw bytes, so that no client library normalises the dot segments.
+    for path in [
+        "/v1/files/../../../../etc/passwd",
+        "/v1/files/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        let (status, body) = raw_get(&s.url, path).await;
+        assert!(
+            (400..500).contains(&status) && body.contains("\"error\"") && !body.contains("root:"),
+            "{path}: {status} {body}"
+        );
+    }
+    let form = || {
+        reqwest::multipart::Form::new()
+            .text("language", "de")
+            .text("label", "Original")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(TEXT.to_vec())
+                    .mime_str("text/plain")
+                    .unwrap(),
+            )
+    };
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/documents/..%2Fsecret/versions"))
+                .bearer_auth(&staff)
+                .multipart(form()),
+        )
+        .await,
+        400,
+        "invalid_id",
+    );
+    // Unknown language; missing metadata.
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/documents/wp3/versions"))
+                .bearer_auth(&staff)
+                .multipart(form()),
+        )
+        .await,
+        422,
+        "invalid_language",
+    );
+    let no_label = reqwest::multipart::Form::new().text("language", "fr").part(
+        "file",
+        reqwest::multipart::Part::bytes(TEXT.to_vec())
+            .mime_str("text/plain")
+            .unwrap(),
+    );
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/documents/wp3/versions"))
+                .bearer_auth(&staff)
+                .multipart(no_label),
+        )
+        .await,
+        422,
+        "missing_field",
+    );
+    // Invalid metadata: malformed JSON, a bad date, a dangling reference.
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&staff)
+                .header("Content-Type", "application/json")
+                .body(b"[{\"type\": \"meeting\", \xff}]".to_vec()),
+        )
+        .await,
+        400,
+        "invalid_json",
+    );
+    let mut bad_date = meeting_records();
+    bad_date[0]["starts_on"] = json!("10 September");
+    let got = s
+        .json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&staff)
+                .json(&bad_date),
+        )
+        .await;
+    assert_eq!(got.1["error"]["code"], "invalid_json", "{}", got.1);
+    let dangling = json!([{"type": "document", "id": "wp9", "meeting_id": "no-such-meeting",
+        "symbol": null, "title": "x", "kind": "report", "agenda_item_id": null}]);
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&staff)
+                .json(&dangling),
+        )
+        .await,
+        422,
+        "invalid",
+    );
+    // A cursor from the future.
+    assert_error(
+        s.json(s.http.get(s.at(&format!("/v1/feed?since={}", head + 100))))
+            .await,
+        400,
+        "cursor_from_the_future",
+    );
+    // Who may publish.
+    assert_error(
+        s.json(s.http.post(s.at("/v1/records")).json(&meeting_records()))
+            .await,
+        401,
+        "unauthenticated",
+    );
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&reader)
+                .json(&meeting_records()),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.json(s.http.get(s.at("/v1/feed")).bearer_auth("plen_not-a-token"))
+            .await,
+        401,
+        "invalid_token",
+    );
+    let revoked = s.token("staff");
+    let tokens = Command::new(SERVER)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["token", "list"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(tokens.stdout).unwrap();
+    assert!(
+        !listing.contains(&revoked) && !listing.contains(&staff),
+        "secrets are never shown again"
+    );
+    let last_id = listing
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let out = Command::new(SERVER)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["token", "revoke", last_id])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&revoked)
+                .json(&meeting_records()),
+        )
+        .await,
+        401,
+        "token_revoked",
+    );
+
+    // Nothing above was half-written.
+    assert_eq!(s.head().await, head, "no refused request may move the feed");
+    let (_, page) = s.json(s.http.get(s.at("/v1/feed?since=0"))).await;
+    assert_eq!(page["records"].as_array().unwrap().len(), 3);
+    for hash in [sha, big_sha, latin1_sha] {
+        let (status, _) = s.json(s.http.get(s.at(&format!("/v1/files/{hash}")))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let stored = std::fs::read_dir(s.data.path().join("files/objects"))
+        .unwrap()
+        .count();
+    assert_eq!(stored, 0, "no refused upload may leave a file");
+}
+
+#[tokio::test]
+async fn live_events_announce_each_publication() {
+    let s = Server::start(&[]);
+    let staff = s.token("staff");
+    let resp = s.http.get(s.at("/v1/events")).send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut stream = resp.bytes_stream();
+    let mut seen = String::new();
+    let mut next_cursor = async |seen: &mut String| -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(end) = seen.find("\n\n") {
+                let event: String = seen.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                    return data.parse().unwrap();
+                }
+                continue; // a heartbeat comment
+            }
+            let chunk = tokio::time::timeout_at(deadline.into(), stream.next())
+                .await
+                .expect("an event within 20 s")
+                .unwrap()
+                .unwrap();
+            seen.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    assert_eq!(next_cursor(&mut seen).await, 0, "the head is sent at once");
+    let (_, v) = s
+        .json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&staff)
+                .json(&meeting_records()),
+        )
+        .await;
+    let published = v["cursor"].as_u64().unwrap();
+    assert_eq!(next_cursor(&mut seen).await, published);
+}
+
+#[tokio::test]
+async fn restricted_meetings_are_seen_only_by_members_and_staff() {
+    let s = Server::start(&[]);
+    let staff = s.token("staff");
+    let admin = s.token("admin");
+    let member = s.token("reader");
+    let outsider = s.token("reader");
+    s.json(
+        s.http
+            .post(s.at("/v1/records"))
+            .bearer_auth(&staff)
+            .json(&meeting_records()),
+    )
+    .await;
+    let listing = Command::new(SERVER)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["token", "list"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    let member_id = listing
+        .lines()
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert_error(
+        s.json(
+            s.http
+                .put(s.at("/v1/meetings/msp12/access"))
+                .bearer_auth(&staff)
+                .json(&json!({"restricted": true, "members": [member_id]})),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    let (status, v) = s
+        .json(
+            s.http
+                .put(s.at("/v1/meetings/msp12/access"))
+                .bearer_auth(&admin)
+                .json(&json!({"restricted": true, "members": [member_id]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let count = |v: &Value| v["records"].as_array().unwrap().len();
+    let (_, anon) = s.json(s.http.get(s.at("/v1/feed"))).await;
+    assert_eq!(
+        count(&anon),
+        0,
+        "anonymous readers do not see a restricted meeting"
+    );
+    let (_, out) = s
+        .json(s.http.get(s.at("/v1/feed")).bearer_auth(&outsider))
+        .await;
+    assert_eq!(count(&out), 0);
+    let (_, mem) = s
+        .json(s.http.get(s.at("/v1/feed")).bearer_auth(&member))
+        .await;
+    assert_eq!(count(&mem), 3);
+    assert_eq!(
+        anon["cursor"], mem["cursor"],
+        "everyone's cursor reaches the head"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_real_routes() {
+    let s = Server::start(&[]);
+    let (status, doc) = s.json(s.http.get(s.at("/v1/openapi.json"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 9);
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{sha256}", &"0".repeat(64))
+            .replace("{id}", "some-id");
+        for method in ops.as_object().unwrap().keys() {
+            let req = s
+                .http
+                .request(method.to_uppercase().parse().unwrap(), s.at(&concrete));
+            let resp = req.send().await.unwrap();
+            assert_ne!(
+                resp.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "documented {method} {path} is not routed"
+            );
+            let text = if resp.headers()["content-type"] == "text/event-stream" {
+                String::new()
+            } else {
+                resp.text().await.unwrap()
+            };
+            assert!(
+                !text.contains("no_such_route"),
+                "documented {method} {path} is not routed"
+            );
+        }
+    }
+    let (status, v) = s.json(s.http.get(s.at("/v1/undocumented"))).await;
+    assert_eq!(
+        (status.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("no_such_route"))
+    );
+}
