@@ -1,0 +1,69 @@
+//! `plenary write-burst`: commits small batches as fast as it can, printing
+//! `committed N` after each commit returns. Crash-safety tests SIGKILL it at
+//! arbitrary moments and then check that every announced batch survived.
+
+use std::io::Write;
+
+use anyhow::Result;
+use plenary_core::Cache;
+use plenary_core::model::*;
+use time::OffsetDateTime;
+use time::macros::date;
+
+pub const MEETING: &str = "burst-meeting";
+
+pub fn run(out: &mut impl Write, cache: &mut Cache, count: u64) -> Result<()> {
+    cache.apply(&[Record::Meeting(Meeting {
+        id: MeetingId::new(MEETING)?,
+        title: "Write burst".into(),
+        body: "Crash test".into(),
+        venue: "-".into(),
+        city: "-".into(),
+        starts_on: date!(2024 - 01 - 01),
+        ends_on: date!(2024 - 01 - 01),
+        symbol_prefix: None,
+    })])?;
+    // Continue numbering after what earlier (killed) runs committed.
+    let start = cache
+        .meeting_overview(&MeetingId::new(MEETING)?)?
+        .documents
+        .len() as u64;
+    for n in start..start + count {
+        // A file of a few hundred KiB, so kills often land mid-write.
+        let bytes = burst_file(n);
+        let sha = Sha256::of(&bytes);
+        cache.put_blob(&sha, &bytes)?;
+        let doc = DocumentId::new(format!("burst-{n:08}"))?;
+        cache.apply(&[
+            Record::Document(Document {
+                id: doc.clone(),
+                meeting_id: MeetingId::new(MEETING)?,
+                symbol: None,
+                title: format!("Burst document {n}"),
+                kind: DocumentKind::Information,
+                agenda_item_id: None,
+            }),
+            Record::Version(Version {
+                id: VersionId::new(format!("burst-{n:08}-en"))?,
+                document_id: doc,
+                language: Language::En,
+                revision: 0,
+                label: "Original".into(),
+                published_at: OffsetDateTime::now_utc(),
+                sha256: sha,
+                size: bytes.len() as u64,
+                media_type: MediaType::Text,
+                file_name: format!("burst-{n}.txt"),
+            }),
+        ])?;
+        writeln!(out, "committed {n}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// The content of burst file `n`: deterministic, so a test can recompute it.
+pub fn burst_file(n: u64) -> Vec<u8> {
+    let line = format!("burst file {n}: the quick brown fox jumps over the lazy dog\n");
+    line.repeat(256 * 1024 / line.len()).into_bytes()
+}
