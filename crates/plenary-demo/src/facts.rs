@@ -23,12 +23,12 @@ pub const DOCUMENT_SYMBOL: &str = "CCM/MSP/2024/3";
 pub const DOCUMENT_TITLE_EN: &str = "Annual review of the status and operation of the Convention";
 /// Appears in the English PDF's text, on page 1.
 pub const DOCUMENT_PHRASE_EN: &str = "the Convention had 112 States Parties";
-/// The document's title in French, and a phrase of its French text.
+/// The document's title in French.
 pub const DOCUMENT_TITLE_FR: &str = "Examen annuel de l’état et du fonctionnement de la Convention";
 /// Appears in the document's Arabic PDF (page 1).
-pub const ARABIC_PHRASE: &str = "اتفاقية الذخائر العنقودية";
+pub const ARABIC_PHRASE: &str = "حالة اتفاقية الذخائر العنقودية وسير عملها";
 /// Appears in the document's Chinese PDF (page 1).
-pub const CHINESE_PHRASE: &str = "集束弹药公约";
+pub const CHINESE_PHRASE: &str = "《公约》共有112个缔约国和12个签署国";
 
 /// The draft declaration: original plus Rev.1 to Rev.3, each in six languages.
 pub const DRAFT_DOCUMENT_ID: &str = "ccm-msp-2024-crp1";

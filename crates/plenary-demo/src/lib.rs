@@ -18,6 +18,8 @@ pub mod facts;
 mod html;
 mod pdf;
 mod text;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 
