@@ -23,7 +23,12 @@ pub(crate) struct Item {
     pub titles: [&'static str; 6],
 }
 
-const fn item(key: &'static str, number: u32, letter: Option<usize>, titles: [&'static str; 6]) -> Item {
+const fn item(
+    key: &'static str,
+    number: u32,
+    letter: Option<usize>,
+    titles: [&'static str; 6],
+) -> Item {
     Item {
         key,
         number,
@@ -50,23 +55,227 @@ pub(crate) fn tr(lang: Language, texts: &[&'static str; 6]) -> &'static str {
 }
 
 pub(crate) const AGENDA: [Item; 17] = [
-    item("1", 1, None, ["افتتاح الاجتماع", "Opening of the Meeting", "Apertura de la Reunión", "Ouverture de l’Assemblée", "Открытие Совещания", "会议开幕"]),
-    item("2", 2, None, ["انتخاب الرئيس وأعضاء المكتب الآخرين", "Election of the President and other officers", "Elección del Presidente y de los demás miembros de la Mesa", "Élection du Président et des autres membres du Bureau", "Выборы Председателя и других должностных лиц", "选举主席和其他主席团成员"]),
-    item("3", 3, None, ["إقرار جدول الأعمال", "Adoption of the agenda", "Aprobación del programa", "Adoption de l’ordre du jour", "Утверждение повестки дня", "通过议程"]),
-    item("4", 4, None, ["إقرار برنامج العمل", "Adoption of the programme of work", "Aprobación del programa de trabajo", "Adoption du programme de travail", "Утверждение программы работы", "通过工作方案"]),
-    item("5", 5, None, ["تبادل عام للآراء", "General exchange of views", "Intercambio general de opiniones", "Échange de vues général", "Общий обмен мнениями", "一般性交换意见"]),
-    item("6", 6, None, ["حالة الاتفاقية وسير عملها", "Status and operation of the Convention", "Estado y funcionamiento de la Convención", "État et fonctionnement de la Convention", "Состояние и функционирование Конвенции", "《公约》的现状和运作情况"]),
-    item("6a", 6, Some(0), ["إضفاء الطابع العالمي", "Universalization", "Universalización", "Universalisation", "Универсализация", "普遍加入"]),
-    item("6b", 6, Some(1), ["مساعدة الضحايا", "Victim assistance", "Asistencia a las víctimas", "Assistance aux victimes", "Помощь жертвам", "受害者援助"]),
-    item("6c", 6, Some(2), ["التطهير والتثقيف بشأن الحد من المخاطر", "Clearance and risk reduction education", "Remoción y educación sobre la reducción de riesgos", "Dépollution et éducation à la réduction des risques", "Расчистка и просвещение по вопросам уменьшения опасности", "清除和减少风险教育"]),
-    item("6d", 6, Some(3), ["تدمير المخزونات والاحتفاظ بها", "Stockpile destruction and retention", "Destrucción y retención de existencias", "Destruction et conservation des stocks", "Уничтожение и сохранение запасов", "储存销毁和保留"]),
-    item("6e", 6, Some(4), ["التعاون والمساعدة على الصعيد الدولي", "International cooperation and assistance", "Cooperación y asistencia internacionales", "Coopération et assistance internationales", "Международное сотрудничество и содействие", "国际合作与援助"]),
-    item("6f", 6, Some(5), ["تدابير الشفافية", "Transparency measures", "Medidas de transparencia", "Mesures de transparence", "Меры транспарентности", "透明度措施"]),
-    item("7", 7, None, ["النظر في طلبات تمديد المواعيد النهائية المقدمة بموجب المادة 4 من الاتفاقية", "Consideration of requests for extension of deadlines under Article 4 of the Convention", "Examen de las solicitudes de prórroga de los plazos presentadas en virtud del artículo 4 de la Convención", "Examen des demandes de prolongation des délais présentées au titre de l’article 4 de la Convention", "Рассмотрение запросов о продлении сроков, представленных в соответствии со статьей 4 Конвенции", "审议根据《公约》第4条提出的延长期限请求"]),
-    item("8", 8, None, ["وحدة دعم التنفيذ والمسائل المالية", "Implementation Support Unit and financial matters", "Dependencia de Apoyo a la Aplicación y cuestiones financieras", "Unité d’appui à l’application et questions financières", "Группа имплементационной поддержки и финансовые вопросы", "执行支助股和财务事项"]),
-    item("9", 9, None, ["مواعيد انعقاد الاجتماع الثالث عشر للدول الأطراف ومدته ومكانه", "Dates, duration and venue of the Thirteenth Meeting of States Parties", "Fechas, duración y lugar de celebración de la Decimotercera Reunión de los Estados Partes", "Dates, durée et lieu de la treizième Assemblée des États parties", "Сроки, продолжительность и место проведения тринадцатого Совещания государств-участников", "缔约国第十三次会议的日期、会期和地点"]),
-    item("10", 10, None, ["مسائل أخرى", "Any other business", "Otros asuntos", "Questions diverses", "Прочие вопросы", "其他事项"]),
-    item("11", 11, None, ["النظر في التقرير الختامي للاجتماع واعتماده", "Consideration and adoption of the final report of the Meeting", "Examen y aprobación del informe final de la Reunión", "Examen et adoption du rapport final de l’Assemblée", "Рассмотрение и принятие заключительного доклада Совещания", "审议和通过会议最后报告"]),
+    item(
+        "1",
+        1,
+        None,
+        [
+            "افتتاح الاجتماع",
+            "Opening of the Meeting",
+            "Apertura de la Reunión",
+            "Ouverture de l’Assemblée",
+            "Открытие Совещания",
+            "会议开幕",
+        ],
+    ),
+    item(
+        "2",
+        2,
+        None,
+        [
+            "انتخاب الرئيس وأعضاء المكتب الآخرين",
+            "Election of the President and other officers",
+            "Elección del Presidente y de los demás miembros de la Mesa",
+            "Élection du Président et des autres membres du Bureau",
+            "Выборы Председателя и других должностных лиц",
+            "选举主席和其他主席团成员",
+        ],
+    ),
+    item(
+        "3",
+        3,
+        None,
+        [
+            "إقرار جدول الأعمال",
+            "Adoption of the agenda",
+            "Aprobación del programa",
+            "Adoption de l’ordre du jour",
+            "Утверждение повестки дня",
+            "通过议程",
+        ],
+    ),
+    item(
+        "4",
+        4,
+        None,
+        [
+            "إقرار برنامج العمل",
+            "Adoption of the programme of work",
+            "Aprobación del programa de trabajo",
+            "Adoption du programme de travail",
+            "Утверждение программы работы",
+            "通过工作方案",
+        ],
+    ),
+    item(
+        "5",
+        5,
+        None,
+        [
+            "تبادل عام للآراء",
+            "General exchange of views",
+            "Intercambio general de opiniones",
+            "Échange de vues général",
+            "Общий обмен мнениями",
+            "一般性交换意见",
+        ],
+    ),
+    item(
+        "6",
+        6,
+        None,
+        [
+            "حالة الاتفاقية وسير عملها",
+            "Status and operation of the Convention",
+            "Estado y funcionamiento de la Convención",
+            "État et fonctionnement de la Convention",
+            "Состояние и функционирование Конвенции",
+            "《公约》的现状和运作情况",
+        ],
+    ),
+    item(
+        "6a",
+        6,
+        Some(0),
+        [
+            "إضفاء الطابع العالمي",
+            "Universalization",
+            "Universalización",
+            "Universalisation",
+            "Универсализация",
+            "普遍加入",
+        ],
+    ),
+    item(
+        "6b",
+        6,
+        Some(1),
+        [
+            "مساعدة الضحايا",
+            "Victim assistance",
+            "Asistencia a las víctimas",
+            "Assistance aux victimes",
+            "Помощь жертвам",
+            "受害者援助",
+        ],
+    ),
+    item(
+        "6c",
+        6,
+        Some(2),
+        [
+            "التطهير والتثقيف بشأن الحد من المخاطر",
+            "Clearance and risk reduction education",
+            "Remoción y educación sobre la reducción de riesgos",
+            "Dépollution et éducation à la réduction des risques",
+            "Расчистка и просвещение по вопросам уменьшения опасности",
+            "清除和减少风险教育",
+        ],
+    ),
+    item(
+        "6d",
+        6,
+        Some(3),
+        [
+            "تدمير المخزونات والاحتفاظ بها",
+            "Stockpile destruction and retention",
+            "Destrucción y retención de existencias",
+            "Destruction et conservation des stocks",
+            "Уничтожение и сохранение запасов",
+            "储存销毁和保留",
+        ],
+    ),
+    item(
+        "6e",
+        6,
+        Some(4),
+        [
+            "التعاون والمساعدة على الصعيد الدولي",
+            "International cooperation and assistance",
+            "Cooperación y asistencia internacionales",
+            "Coopération et assistance internationales",
+            "Международное сотрудничество и содействие",
+            "国际合作与援助",
+        ],
+    ),
+    item(
+        "6f",
+        6,
+        Some(5),
+        [
+            "تدابير الشفافية",
+            "Transparency measures",
+            "Medidas de transparencia",
+            "Mesures de transparence",
+            "Меры транспарентности",
+            "透明度措施",
+        ],
+    ),
+    item(
+        "7",
+        7,
+        None,
+        [
+            "النظر في طلبات تمديد المواعيد النهائية المقدمة بموجب المادة 4 من الاتفاقية",
+            "Consideration of requests for extension of deadlines under Article 4 of the Convention",
+            "Examen de las solicitudes de prórroga de los plazos presentadas en virtud del artículo 4 de la Convención",
+            "Examen des demandes de prolongation des délais présentées au titre de l’article 4 de la Convention",
+            "Рассмотрение запросов о продлении сроков, представленных в соответствии со статьей 4 Конвенции",
+            "审议根据《公约》第4条提出的延长期限请求",
+        ],
+    ),
+    item(
+        "8",
+        8,
+        None,
+        [
+            "وحدة دعم التنفيذ والمسائل المالية",
+            "Implementation Support Unit and financial matters",
+            "Dependencia de Apoyo a la Aplicación y cuestiones financieras",
+            "Unité d’appui à l’application et questions financières",
+            "Группа имплементационной поддержки и финансовые вопросы",
+            "执行支助股和财务事项",
+        ],
+    ),
+    item(
+        "9",
+        9,
+        None,
+        [
+            "مواعيد انعقاد الاجتماع الثالث عشر للدول الأطراف ومدته ومكانه",
+            "Dates, duration and venue of the Thirteenth Meeting of States Parties",
+            "Fechas, duración y lugar de celebración de la Decimotercera Reunión de los Estados Partes",
+            "Dates, durée et lieu de la treizième Assemblée des États parties",
+            "Сроки, продолжительность и место проведения тринадцатого Совещания государств-участников",
+            "缔约国第十三次会议的日期、会期和地点",
+        ],
+    ),
+    item(
+        "10",
+        10,
+        None,
+        [
+            "مسائل أخرى",
+            "Any other business",
+            "Otros asuntos",
+            "Questions diverses",
+            "Прочие вопросы",
+            "其他事项",
+        ],
+    ),
+    item(
+        "11",
+        11,
+        None,
+        [
+            "النظر في التقرير الختامي للاجتماع واعتماده",
+            "Consideration and adoption of the final report of the Meeting",
+            "Examen y aprobación del informe final de la Reunión",
+            "Examen et adoption du rapport final de l’Assemblée",
+            "Рассмотрение и принятие заключительного доклада Совещания",
+            "审议和通过会议最后报告",
+        ],
+    ),
 ];
 
 pub(crate) fn agenda_item(key: &str) -> &'static Item {
@@ -159,10 +368,20 @@ pub(crate) fn item_line(lang: Language, item: &Item) -> String {
 /// The distribution block of page 1. Arabic, Chinese and Russian documents
 /// print it in English with the language's name, as the UN does.
 pub(crate) fn distribution(lang: Language, date: Date) -> Vec<String> {
-    let en_date = format!("{} {} {}", date.day(), EN_MONTHS[date.month() as usize - 1], date.year());
+    let en_date = format!(
+        "{} {} {}",
+        date.day(),
+        EN_MONTHS[date.month() as usize - 1],
+        date.year()
+    );
     let m = date.month() as usize - 1;
     match lang {
-        En => vec!["Distr.: General".into(), en_date, String::new(), "Original: English".into()],
+        En => vec![
+            "Distr.: General".into(),
+            en_date,
+            String::new(),
+            "Original: English".into(),
+        ],
         Fr => vec![
             "Distr. générale".into(),
             format!("{} {} {}", date.day(), FR_MONTHS[m], date.year()),
@@ -193,16 +412,46 @@ pub(crate) fn distribution(lang: Language, date: Date) -> Vec<String> {
 }
 
 const EN_MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const FR_MONTHS: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 const ES_MONTHS: [&str; 12] = [
-    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-    "octubre", "noviembre", "diciembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
 ];
 
 /// Language suffix of UN job numbers: GE.24-13452(E).
@@ -267,7 +516,13 @@ pub(crate) struct DocSpec {
 
 macro_rules! src {
     ($dir:literal, $lang:literal) => {
-        Text::File(include_str!(concat!("../content/", $dir, "/", $lang, ".txt")))
+        Text::File(include_str!(concat!(
+            "../content/",
+            $dir,
+            "/",
+            $lang,
+            ".txt"
+        )))
     };
 }
 
@@ -447,7 +702,12 @@ pub(crate) fn catalogue() -> Vec<DocSpec> {
             id: "ccm-msp-2024-st-cmc",
             kind: K::Statement,
             item: "6a",
-            publisher: statement("cmc", "Cluster Munition Coalition", None, date!(2024 - 09 - 11)),
+            publisher: statement(
+                "cmc",
+                "Cluster Munition Coalition",
+                None,
+                date!(2024 - 09 - 11),
+            ),
             dated: date!(2024 - 09 - 11),
             published_at: datetime!(2024-09-11 09:20 UTC),
             versions: vec![one(En, Html, src!("st", "cmc.en"))],

@@ -18,7 +18,10 @@ pub(crate) enum Block {
     Para(String),
     /// A paragraph whose number is computed at render time, so that inserting
     /// or deleting a paragraph renumbers the rest like a real revision does.
-    Numbered { label: String, text: String },
+    Numbered {
+        label: String,
+        text: String,
+    },
     /// A list entry with a hanging label, as on an agenda: "6." / "(a)".
     Item {
         label: String,
@@ -256,7 +259,10 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(texts(0), ["H", "1. one", "2. two", "3. three"]);
-        assert_eq!(texts(2), ["H", "1. one", "2. two again", "3. three", "4. four"]);
+        assert_eq!(
+            texts(2),
+            ["H", "1. one", "2. two again", "3. three", "4. four"]
+        );
         assert!(parse("t", "---\nx").is_err(), "a title is required");
         assert!(parse("t", "title: T\n---\n- no tab").is_err());
     }

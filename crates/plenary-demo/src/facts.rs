@@ -33,20 +33,20 @@ pub const CHINESE_PHRASE: &str = "《公约》共有112个缔约国和12个签�
 /// The draft declaration: original plus Rev.1 to Rev.3, each in six languages.
 pub const DRAFT_DOCUMENT_ID: &str = "ccm-msp-2024-crp1";
 pub const DRAFT_SYMBOL: &str = "CCM/MSP/2024/CRP.1";
-pub const DRAFT_TITLE_EN: &str = "Draft Geneva Declaration of the Twelfth Meeting of States Parties";
+pub const DRAFT_TITLE_EN: &str =
+    "Draft Geneva Declaration of the Twelfth Meeting of States Parties";
 /// The number of revisions after the original (labels "Rev.1" to "Rev.3").
 pub const DRAFT_LATEST_REVISION: u32 = 3;
 /// In the English text of every revision (paragraph 1).
-pub const DRAFT_PHRASE_EN: &str = "unwavering commitment to the object and purpose of the Convention";
+pub const DRAFT_PHRASE_EN: &str =
+    "unwavering commitment to the object and purpose of the Convention";
 /// Paragraph inserted in Rev.1 (after paragraph 7, renumbering what follows).
 pub const DRAFT_INSERTED_IN_REV1_EN: &str =
     "designate a national focal point for victim assistance";
 /// Paragraph present in the original and Rev.1, deleted in Rev.2.
-pub const DRAFT_DELETED_IN_REV2_EN: &str =
-    "refine these estimates through evidence-based survey";
+pub const DRAFT_DELETED_IN_REV2_EN: &str = "refine these estimates through evidence-based survey";
 /// Paragraph 4 in the original and Rev.1, moved to section V in Rev.2.
-pub const DRAFT_MOVED_IN_REV2_EN: &str =
-    "in a spirit of partnership";
+pub const DRAFT_MOVED_IN_REV2_EN: &str = "in a spirit of partnership";
 /// Reworded in Rev.1 (paragraph 3 gains a clause).
 pub const DRAFT_REWORDED_IN_REV1_EN: &str =
     "the norm established by the Convention must be actively defended";

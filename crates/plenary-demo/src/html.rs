@@ -21,10 +21,16 @@ fn esc(text: &str) -> String {
 
 pub(crate) fn render(doc: &Doc) -> Vec<u8> {
     let lang = doc.lang.code();
-    let dir = if doc.lang.is_right_to_left() { "rtl" } else { "ltr" };
+    let dir = if doc.lang.is_right_to_left() {
+        "rtl"
+    } else {
+        "ltr"
+    };
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n");
-    h.push_str(&format!("<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n"));
+    h.push_str(&format!(
+        "<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n"
+    ));
     h.push_str(&format!("<title>{}</title>\n", esc(&doc.title)));
     h.push_str(
         "<style>\nbody { font-family: serif; max-width: 40em; margin: 2em auto; line-height: 1.45; }\n\
@@ -32,7 +38,10 @@ pub(crate) fn render(doc: &Doc) -> Vec<u8> {
          .item { padding-inline-start: 2em; text-indent: -2em; }\n.centered { text-align: center; font-weight: bold; }\n</style>\n",
     );
     h.push_str("</head>\n<body>\n<header>\n");
-    h.push_str(&format!("<p class=\"masthead\">{}</p>\n", esc(&doc.masthead)));
+    h.push_str(&format!(
+        "<p class=\"masthead\">{}</p>\n",
+        esc(&doc.masthead)
+    ));
     if let Some(symbol) = &doc.symbol {
         h.push_str(&format!("<p class=\"symbol\">{}</p>\n", esc(symbol)));
     }
@@ -44,7 +53,10 @@ pub(crate) fn render(doc: &Doc) -> Vec<u8> {
     h.push_str("</header>\n<main>\n");
     h.push_str(&format!("<h1>{}</h1>\n", esc(&doc.title)));
     if let Some(sub) = &doc.subtitle {
-        h.push_str(&format!("<p class=\"subtitle\"><strong>{}</strong></p>\n", esc(sub)));
+        h.push_str(&format!(
+            "<p class=\"subtitle\"><strong>{}</strong></p>\n",
+            esc(sub)
+        ));
     }
     for block in &doc.blocks {
         let line = match block {

@@ -17,9 +17,9 @@ mod doc;
 pub mod facts;
 mod html;
 mod pdf;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -40,7 +40,9 @@ pub enum DemoError {
     Content(String),
     #[error("could not render a demo PDF: {0}")]
     Render(String),
-    #[error("the font family {0:?} is not installed; run scripts/setup to install the demo's fonts")]
+    #[error(
+        "the font family {0:?} is not installed; run scripts/setup to install the demo's fonts"
+    )]
     MissingFont(String),
     #[error("could not write {path}: {source}")]
     Io {
@@ -312,7 +314,11 @@ fn render_version(
     let item = content::agenda_item(spec.item);
     let source = source_of(v)?;
     let (title, subtitle, mut blocks) = match &source {
-        Some(s) => (s.title.clone(), s.subtitle.clone(), s.blocks(lang, revision)),
+        Some(s) => (
+            s.title.clone(),
+            s.subtitle.clone(),
+            s.blocks(lang, revision),
+        ),
         None => (
             content::tr(lang, &content::AGENDA_TITLE).to_owned(),
             None,
@@ -328,62 +334,62 @@ fn render_version(
         content::tr(lang, &content::MEETING_NAME).to_owned(),
         content::tr(lang, &content::PLACE_DATES).to_owned(),
     ];
-    let (masthead, symbol, distribution, meeting_lines, job_number, file_stem) = match &spec.publisher
-    {
-        Publisher::Official { symbol, job } => {
-            let printed = if revision == 0 {
-                (*symbol).to_owned()
-            } else {
-                format!("{symbol}/Rev.{revision}")
-            };
-            let mut lines = meeting;
-            // The agenda itself is not "under" an item.
-            if spec.kind != plenary_core::model::DocumentKind::Agenda || spec.item != "3" {
+    let (masthead, symbol, distribution, meeting_lines, job_number, file_stem) =
+        match &spec.publisher {
+            Publisher::Official { symbol, job } => {
+                let printed = if revision == 0 {
+                    (*symbol).to_owned()
+                } else {
+                    format!("{symbol}/Rev.{revision}")
+                };
+                let mut lines = meeting;
+                // The agenda itself is not "under" an item.
+                if spec.kind != plenary_core::model::DocumentKind::Agenda || spec.item != "3" {
+                    lines.push(content::item_line(lang, item));
+                    lines.push(item.title(lang).to_owned());
+                }
+                let job = format!(
+                    "GE.24-{}({})",
+                    job + revision * 137,
+                    content::job_suffix(lang)
+                );
+                (
+                    content::tr(lang, &content::MASTHEAD).to_owned(),
+                    Some(printed.clone()),
+                    content::distribution(lang, dated),
+                    lines,
+                    Some(job),
+                    printed.replace('/', "_"),
+                )
+            }
+            Publisher::Statement(st) => {
+                let mut lines = meeting;
                 lines.push(content::item_line(lang, item));
                 lines.push(item.title(lang).to_owned());
+                (
+                    content::tr(lang, &content::MASTHEAD).to_owned(),
+                    None,
+                    Vec::new(),
+                    lines,
+                    None,
+                    format!("statement-{}", st.key),
+                )
             }
-            let job = format!(
-                "GE.24-{}({})",
-                job + revision * 137,
-                content::job_suffix(lang)
-            );
-            (
-                content::tr(lang, &content::MASTHEAD).to_owned(),
-                Some(printed.clone()),
-                content::distribution(lang, dated),
-                lines,
-                Some(job),
-                printed.replace('/', "_"),
-            )
-        }
-        Publisher::Statement(st) => {
-            let mut lines = meeting;
-            lines.push(content::item_line(lang, item));
-            lines.push(item.title(lang).to_owned());
-            (
-                content::tr(lang, &content::MASTHEAD).to_owned(),
-                None,
-                Vec::new(),
-                lines,
-                None,
-                format!("statement-{}", st.key),
-            )
-        }
-        Publisher::Press => {
-            let when = content::distribution(lang, dated)
-                .get(1)
-                .cloned()
-                .unwrap_or_default();
-            (
-                content::tr(lang, &content::PRESS_MASTHEAD).to_owned(),
-                None,
-                vec![content::tr(lang, &content::PRESS_RELEASE).to_owned(), when],
-                meeting,
-                None,
-                "press-release-2024-09-10".to_owned(),
-            )
-        }
-    };
+            Publisher::Press => {
+                let when = content::distribution(lang, dated)
+                    .get(1)
+                    .cloned()
+                    .unwrap_or_default();
+                (
+                    content::tr(lang, &content::PRESS_MASTHEAD).to_owned(),
+                    None,
+                    vec![content::tr(lang, &content::PRESS_RELEASE).to_owned(), when],
+                    meeting,
+                    None,
+                    "press-release-2024-09-10".to_owned(),
+                )
+            }
+        };
     if blocks.is_empty() {
         blocks.push(Block::Para(String::new()));
     }
@@ -455,4 +461,3 @@ fn agenda_blocks(lang: Language) -> Vec<Block> {
         })
         .collect()
 }
-

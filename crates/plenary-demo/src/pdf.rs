@@ -35,8 +35,12 @@ fn units(points: f64) -> i32 {
 
 /// The fonts each script needs; checked once so a missing package gives a
 /// clear error instead of boxes in the output.
-pub(crate) const REQUIRED_FAMILIES: [&str; 4] =
-    ["DejaVu Serif", "DejaVu Sans", "Amiri", "WenQuanYi Micro Hei"];
+pub(crate) const REQUIRED_FAMILIES: [&str; 4] = [
+    "DejaVu Serif",
+    "DejaVu Sans",
+    "Amiri",
+    "WenQuanYi Micro Hei",
+];
 
 /// Font setup per language: (body family list, body size, title size).
 fn fonts(lang: Language) -> (&'static str, f64) {
@@ -295,7 +299,13 @@ impl<'r> Flow<'r> {
                     let l = self.layout(text, Style::Body, w, Align::Start, self.rtl);
                     let lab = self.layout(label, Style::Body, ITEM_HANG, Align::Start, self.rtl);
                     let lab_x = self.column_x(inset, ITEM_HANG);
-                    (l, self.column_x(inset + ITEM_HANG, w), Some((lab, lab_x)), gap * 0.6, false)
+                    (
+                        l,
+                        self.column_x(inset + ITEM_HANG, w),
+                        Some((lab, lab_x)),
+                        gap * 0.6,
+                        false,
+                    )
                 }
                 Block::Centered(t) => {
                     let l = self.layout(t, Style::Bold, TEXT_W, Align::Center, self.rtl);
@@ -378,7 +388,11 @@ impl<'r> Flow<'r> {
 
         // Distribution block on the end side, meeting block on the start side.
         let side_w = TEXT_W * 0.34;
-        let dist_x = if self.rtl { MARGIN_X } else { PAGE_W - MARGIN_X - side_w };
+        let dist_x = if self.rtl {
+            MARGIN_X
+        } else {
+            PAGE_W - MARGIN_X - side_w
+        };
         let dist = doc.distribution.join("\n");
         // The distribution lines are Latin even in Arabic documents, as the
         // UN prints them; lay them out left-to-right.
@@ -487,7 +501,11 @@ fn draw(r: &Renderer, doc: &Doc, pages: &Pages) -> Result<Vec<u8>, cairo::Error>
         let place = |layout: &Layout, y: f64| {
             let (_, logical) = layout.pixel_extents();
             let w = f64::from(logical.width());
-            let x = if outer_left { MARGIN_X } else { PAGE_W - MARGIN_X - w };
+            let x = if outer_left {
+                MARGIN_X
+            } else {
+                PAGE_W - MARGIN_X - w
+            };
             cr.move_to(x, y);
             pangocairo::functions::show_layout(&cr, layout);
         };

@@ -55,7 +55,10 @@ fn pdftotext(pdf: &[u8], pages: Option<(u32, u32)>) -> String {
     let input = pdf.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().expect("pdftotext runs");
-    writer.join().expect("writer thread").expect("pdf written to pdftotext");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("pdf written to pdftotext");
     assert!(
         out.status.success(),
         "pdftotext failed: {}",
@@ -106,15 +109,28 @@ fn generation_is_deterministic() {
     // No wall-clock time leaks into the PDFs: cairo stamps the current time
     // as CreationDate unless it is set, as the generator does.
     let today = time::OffsetDateTime::now_utc();
-    let stamp = format!("{}{:02}{:02}", today.year(), today.month() as u8, today.day());
-    for f in first.files.iter().filter(|f| f.media_type == MediaType::Pdf) {
+    let stamp = format!(
+        "{}{:02}{:02}",
+        today.year(),
+        today.month() as u8,
+        today.day()
+    );
+    for f in first
+        .files
+        .iter()
+        .filter(|f| f.media_type == MediaType::Pdf)
+    {
         let text = String::from_utf8_lossy(&f.bytes);
         let date = text
             .split("/CreationDate (")
             .nth(1)
             .expect("PDFs carry a CreationDate");
         let date = date.trim_start_matches("D:");
-        assert!(date.starts_with("2024"), "CreationDate is fixed in 2024: {}", &date[..16]);
+        assert!(
+            date.starts_with("2024"),
+            "CreationDate is fixed in 2024: {}",
+            &date[..16]
+        );
         assert!(!text.contains(&stamp), "today's date appears in a PDF");
     }
 }
@@ -124,7 +140,10 @@ fn the_meeting_has_its_agenda_documents_versions_and_statements() {
     let demo = demo();
     let count = |f: fn(&Record) -> bool| demo.records.iter().filter(|r| f(r)).count();
     assert_eq!(count(|r| matches!(r, Record::Meeting(_))), 1);
-    assert_eq!(count(|r| matches!(r, Record::AgendaItem(_))), facts::AGENDA_ITEMS);
+    assert_eq!(
+        count(|r| matches!(r, Record::AgendaItem(_))),
+        facts::AGENDA_ITEMS
+    );
     let top_level = demo
         .records
         .iter()
@@ -141,7 +160,11 @@ fn the_meeting_has_its_agenda_documents_versions_and_statements() {
         .collect();
     assert!(documents.len() >= 15, "{} documents", documents.len());
     let kinds: BTreeSet<_> = documents.iter().map(|d| d.kind).collect();
-    assert_eq!(kinds.len(), DocumentKind::ALL.len(), "every kind is represented: {kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        DocumentKind::ALL.len(),
+        "every kind is represented: {kinds:?}"
+    );
 
     let versions = versions(demo);
     let languages: BTreeSet<_> = versions.iter().map(|v| v.language).collect();
@@ -152,9 +175,16 @@ fn the_meeting_has_its_agenda_documents_versions_and_statements() {
         .map(|v| (v.revision, v.language, v.label.clone()))
         .collect();
     for revision in 0..=facts::DRAFT_LATEST_REVISION {
-        let label = if revision == 0 { "Original".to_owned() } else { format!("Rev.{revision}") };
+        let label = if revision == 0 {
+            "Original".to_owned()
+        } else {
+            format!("Rev.{revision}")
+        };
         for lang in Language::ALL {
-            assert!(draft.contains(&(revision, lang, label.clone())), "draft {label} in {lang}");
+            assert!(
+                draft.contains(&(revision, lang, label.clone())),
+                "draft {label} in {lang}"
+            );
         }
     }
     assert_eq!(draft.len(), 24);
@@ -182,8 +212,12 @@ fn the_meeting_has_its_agenda_documents_versions_and_statements() {
     assert!(statements.iter().any(|s| s.on_behalf_of.is_some()));
     let days: BTreeSet<_> = statements.iter().map(|s| s.delivered_on).collect();
     assert!(days.len() >= 3, "statements across the meeting days");
-    assert!(statements.iter().any(|s| s.delegation == facts::STATEMENT_DELEGATION
-        && s.on_behalf_of.as_deref() == Some(facts::STATEMENT_ON_BEHALF_OF)));
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.delegation == facts::STATEMENT_DELEGATION
+                && s.on_behalf_of.as_deref() == Some(facts::STATEMENT_ON_BEHALF_OF))
+    );
 }
 
 #[test]
@@ -195,7 +229,11 @@ fn every_version_matches_its_file() {
         let bytes = file(demo, &v.sha256);
         assert_eq!(Sha256::of(bytes), v.sha256, "{}", v.id);
         assert_eq!(bytes.len() as u64, v.size, "{}", v.id);
-        let f = demo.files.iter().find(|f| f.sha256 == v.sha256).expect("file");
+        let f = demo
+            .files
+            .iter()
+            .find(|f| f.sha256 == v.sha256)
+            .expect("file");
         assert_eq!(f.media_type, v.media_type, "{}", v.id);
         match v.media_type {
             MediaType::Pdf => assert!(bytes.starts_with(b"%PDF-"), "{}", v.id),
@@ -271,7 +309,10 @@ fn phrases_survive_extraction_in_english_arabic_and_chinese() {
     let demo = demo();
     let pdf = |lang, rev| {
         let id = version_id(facts::DOCUMENT_ID, lang, rev);
-        let v = versions(demo).into_iter().find(|v| v.id.as_str() == id).expect("version");
+        let v = versions(demo)
+            .into_iter()
+            .find(|v| v.id.as_str() == id)
+            .expect("version");
         assert_eq!(v.media_type, MediaType::Pdf);
         file(demo, &v.sha256).to_vec()
     };
@@ -293,7 +334,10 @@ fn draft_revisions_carry_the_edits_and_page_furniture() {
     let demo = demo();
     let text = |rev| {
         let id = version_id(facts::DRAFT_DOCUMENT_ID, Language::En, rev);
-        let v = versions(demo).into_iter().find(|v| v.id.as_str() == id).expect("version");
+        let v = versions(demo)
+            .into_iter()
+            .find(|v| v.id.as_str() == id)
+            .expect("version");
         pdftotext(file(demo, &v.sha256), None)
     };
     let t: Vec<String> = (0..=3).map(text).collect();
@@ -304,7 +348,10 @@ fn draft_revisions_carry_the_edits_and_page_furniture() {
         assert!(n[rev].contains(facts::DRAFT_PHRASE_EN));
         // Running header on page 2 repeats the symbol.
         let page2 = page_text.split('\u{c}').nth(1).expect("page 2");
-        assert!(page2.contains(facts::DRAFT_SYMBOL), "Rev {rev} page 2 header");
+        assert!(
+            page2.contains(facts::DRAFT_SYMBOL),
+            "Rev {rev} page 2 header"
+        );
     }
     assert!(!n[0].contains(facts::DRAFT_INSERTED_IN_REV1_EN));
     assert!(n[1].contains(facts::DRAFT_INSERTED_IN_REV1_EN));
@@ -313,13 +360,21 @@ fn draft_revisions_carry_the_edits_and_page_furniture() {
     assert!(n[1].contains(facts::DRAFT_DELETED_IN_REV2_EN));
     assert!(!n[2].contains(facts::DRAFT_DELETED_IN_REV2_EN));
     let moved = |s: &str| {
-        s.find(facts::DRAFT_MOVED_IN_REV2_EN).expect("moved paragraph present")
+        s.find(facts::DRAFT_MOVED_IN_REV2_EN)
+            .expect("moved paragraph present")
             > s.find("V. Cooperation").expect("section V")
     };
-    assert!(!moved(&n[1]) && moved(&n[2]), "paragraph moved into section V in Rev.2");
+    assert!(
+        !moved(&n[1]) && moved(&n[2]),
+        "paragraph moved into section V in Rev.2"
+    );
     assert!(n[1].contains("CCM/MSP/2024/CRP.1/Rev.1") && n[3].contains("CCM/MSP/2024/CRP.1/Rev.3"));
     // Renumbering: Rev.1 has one paragraph more than the original.
-    let count = |s: &str| (1..40).take_while(|i| s.contains(&format!(" {i}. We "))).count();
+    let count = |s: &str| {
+        (1..40)
+            .take_while(|i| s.contains(&format!(" {i}. We ")))
+            .count()
+    };
     assert_eq!(count(&n[1]), count(&n[0]) + 1, "Rev.1 inserts a paragraph");
     assert_eq!(count(&n[2]), count(&n[1]) - 1, "Rev.2 deletes one");
 }
@@ -351,11 +406,18 @@ fn seeding_fills_a_cache_and_is_idempotent() {
     assert_eq!(draft.languages.len(), 6);
     assert!(overview.statements.len() >= 8);
 
-    let detail = cache.document(&facts::DOCUMENT_ID.parse().expect("id")).expect("document");
+    let detail = cache
+        .document(&facts::DOCUMENT_ID.parse().expect("id"))
+        .expect("document");
     assert_eq!(detail.document.title, facts::DOCUMENT_TITLE_EN);
     assert_eq!(detail.versions.len(), 6);
     assert!(detail.versions.iter().all(|v| v.downloaded));
-    let ar = &detail.versions.iter().find(|v| v.version.language == Language::Ar).expect("ar").version;
+    let ar = &detail
+        .versions
+        .iter()
+        .find(|v| v.version.language == Language::Ar)
+        .expect("ar")
+        .version;
     let (_, bytes) = cache.version_file(&ar.id).expect("file readable");
     assert_eq!(Sha256::of(&bytes), ar.sha256);
 
@@ -367,8 +429,15 @@ fn seeding_fills_a_cache_and_is_idempotent() {
     let stats = counts(cache.stats().expect("stats"));
     let again = seed(&mut cache).expect("seeds again");
     assert_eq!(again.applied.deleted, 0);
-    assert_eq!(counts(cache.stats().expect("stats")), stats, "seeding twice changes nothing");
-    assert_eq!(cache.meeting_overview(&meeting_id).expect("overview"), overview);
+    assert_eq!(
+        counts(cache.stats().expect("stats")),
+        stats,
+        "seeding twice changes nothing"
+    );
+    assert_eq!(
+        cache.meeting_overview(&meeting_id).expect("overview"),
+        overview
+    );
     let (integrity, verify) = cache.verify().expect("verify");
     assert_eq!(integrity, "ok");
     assert!(verify.quarantined.is_empty());
@@ -382,10 +451,10 @@ fn bundle_has_records_and_every_file() {
     let records: Vec<Record> = serde_json::from_slice(&json).expect("records parse back");
     assert_eq!(&records, &demo().records);
     for f in &demo().files {
-        let path = dir
-            .path()
-            .join("files")
-            .join(format!("{}.{}", f.sha256, f.media_type.extension()));
+        let path =
+            dir.path()
+                .join("files")
+                .join(format!("{}.{}", f.sha256, f.media_type.extension()));
         assert_eq!(std::fs::read(&path).expect("file present"), f.bytes);
     }
 }

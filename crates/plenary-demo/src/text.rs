@@ -61,7 +61,9 @@ pub(crate) fn render(doc: &Doc) -> Vec<u8> {
             }
             Block::Para(x) => t.push_str(&wrap(x, "")),
             Block::Numbered { label, text } => t.push_str(&wrap(&format!("{label} {text}"), "")),
-            Block::Item { label, text, .. } => t.push_str(&wrap(&format!("{label} {text}"), "    ")),
+            Block::Item { label, text, .. } => {
+                t.push_str(&wrap(&format!("{label} {text}"), "    "))
+            }
         }
     }
     t.into_bytes()
