@@ -144,6 +144,8 @@ struct Flow<'r> {
 #[derive(Clone, Copy)]
 enum Style {
     Body,
+    /// Body font, never justified (hanging labels).
+    Label,
     Bold,
     Title,
     Masthead,
@@ -170,7 +172,7 @@ impl<'r> Flow<'r> {
     fn font(&self, style: Style) -> FontDescription {
         let scale = self.size / 10.0;
         let (family, size, bold, italic) = match style {
-            Style::Body => (self.family, self.size, false, false),
+            Style::Body | Style::Label => (self.family, self.size, false, false),
             Style::Bold => (self.family, self.size, true, false),
             Style::Heading => (self.family, self.size, true, false),
             Style::SubHeading => (self.family, self.size, true, !self.is_cjk_or_ar()),
@@ -295,13 +297,20 @@ impl<'r> Flow<'r> {
                 }
                 Block::Item { label, text, level } => {
                     let inset = BODY_INDENT + ITEM_HANG * f64::from(level.saturating_sub(1));
-                    let w = TEXT_W - inset - ITEM_HANG;
+                    // Short labels ("6.", "(a)") hang in a narrow column;
+                    // times on a programme of work ("10 a.m.") need more.
+                    let hang = if label.chars().count() > 4 {
+                        ITEM_HANG * 2.2
+                    } else {
+                        ITEM_HANG
+                    };
+                    let w = TEXT_W - inset - hang;
                     let l = self.layout(text, Style::Body, w, Align::Start, self.rtl);
-                    let lab = self.layout(label, Style::Body, ITEM_HANG, Align::Start, self.rtl);
-                    let lab_x = self.column_x(inset, ITEM_HANG);
+                    let lab = self.layout(label, Style::Label, hang, Align::Start, self.rtl);
+                    let lab_x = self.column_x(inset, hang);
                     (
                         l,
-                        self.column_x(inset + ITEM_HANG, w),
+                        self.column_x(inset + hang, w),
                         Some((lab, lab_x)),
                         gap * 0.6,
                         false,
@@ -370,18 +379,31 @@ impl<'r> Flow<'r> {
     fn first_page(&mut self, doc: &Doc, page: &mut Page) -> f64 {
         let mut y = MARGIN_TOP;
         // Masthead: body name at the start side, symbol at the end side.
-        let half = TEXT_W * 0.5;
-        let mast = self.layout(&doc.masthead, Style::Masthead, half, Align::Start, self.rtl);
-        let mut mast_h = self.place_all(page, mast, self.column_x(0.0, half), y);
+        // The symbol never wraps; the body name gets the remaining width.
+        let mut symbol_w = 0.0;
+        let mut mast_h: f64 = 0.0;
         if let Some(symbol) = &doc.symbol {
-            let w = TEXT_W - half;
             // Symbols are Latin and read left to right even in Arabic
             // documents; a right-to-left paragraph would move "1" in "CRP.1".
-            let align = if self.rtl { Align::Start } else { Align::End };
-            let sym = self.layout(symbol, Style::Symbol, w, align, false);
-            let x = if self.rtl { MARGIN_X } else { MARGIN_X + half };
-            mast_h = mast_h.max(self.place_all(page, sym, x, y));
+            let sym = self.layout(symbol, Style::Symbol, TEXT_W, Align::Start, false);
+            let (_, logical) = self.layouts[sym].extents();
+            symbol_w = pt(logical.width());
+            let x = if self.rtl {
+                MARGIN_X
+            } else {
+                PAGE_W - MARGIN_X - symbol_w
+            };
+            mast_h = self.place_all(page, sym, x, y);
         }
+        let mast_w = TEXT_W - symbol_w - 18.0;
+        let mast = self.layout(
+            &doc.masthead,
+            Style::Masthead,
+            mast_w,
+            Align::Start,
+            self.rtl,
+        );
+        mast_h = mast_h.max(self.place_all(page, mast, self.column_x(0.0, mast_w), y));
         y += mast_h + 6.0;
         page.ops.push(Op::Rule { y, width: 1.6 });
         y += 10.0;
