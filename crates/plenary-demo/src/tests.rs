@@ -340,6 +340,14 @@ fn draft_revisions_carry_the_edits_and_page_furniture() {
             .expect("version");
         pdftotext(file(demo, &v.sha256), None)
     };
+    // Every language of every revision runs to 2-4 pages.
+    for v in versions(demo)
+        .into_iter()
+        .filter(|v| v.document_id.as_str() == facts::DRAFT_DOCUMENT_ID)
+    {
+        let pages = page_count(&pdftotext(file(demo, &v.sha256), None));
+        assert!((2..=4).contains(&pages), "{}: {pages} pages", v.id);
+    }
     let t: Vec<String> = (0..=3).map(text).collect();
     let n: Vec<String> = t.iter().map(|x| normalize(x)).collect();
     for (rev, page_text) in t.iter().enumerate() {
