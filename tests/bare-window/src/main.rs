@@ -21,7 +21,11 @@ fn main() -> anyhow::Result<()> {
             if payload.event() == PageLoadEvent::Finished && !marked.swap(true, Ordering::SeqCst) {
                 let mut out = std::io::stdout().lock();
                 // Ignore write errors: a closed stdout must not take the window down.
-                let _ = writeln!(out, "PLENARY_MARK page-loaded {}", started.elapsed().as_millis());
+                let _ = writeln!(
+                    out,
+                    "PLENARY_MARK page-loaded {}",
+                    started.elapsed().as_millis()
+                );
                 let _ = out.flush();
             }
         })

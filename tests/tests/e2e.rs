@@ -1,0 +1,223 @@
+//! End-to-end scenarios: the real app binary, a real cache on disk, WebKit
+//! rendering, driven like a delegate would. One scenario = one `#[test]`
+//! function calling [`scenario`]; screenshots land in
+//! `target/e2e-artifacts/<scenario>/` (paths are printed).
+
+use plenary_demo::facts;
+use plenary_e2e::{Error, Result, WAIT, ensure, scenario, testid, testid_where};
+use serde_json::{Value, json};
+
+/// Finds the text layer that contains `phrase` (compared after Unicode NFKC
+/// normalisation and with all whitespace removed: pdf.js splits text into
+/// positioned spans, so spaces between runs are not reliable) and reports its
+/// direction. Returns `{found, dir, direction, sample}`.
+const TEXT_LAYER_WITH: &str = r#"
+const phrase = arguments[0];
+const norm = (s) => (s || '').normalize('NFKC').replace(/\s+/g, '');
+const layers = [...document.querySelectorAll('[data-testid="text-layer"]')];
+const hit = layers.find((l) => norm(l.textContent).includes(norm(phrase)));
+if (!hit) {
+  return {
+    found: false,
+    layers: layers.length,
+    sample: layers.map((l) => l.textContent).join(' | ').slice(0, 300),
+  };
+}
+return {
+  found: true,
+  dir: hit.getAttribute('dir') || hit.closest('[dir]')?.getAttribute('dir') || null,
+  direction: getComputedStyle(hit).direction,
+  sample: hit.textContent.slice(0, 200),
+};
+"#;
+
+/// The ids of the document rows on the page, sorted.
+const DOCUMENT_ROW_IDS: &str = r#"
+return [...document.querySelectorAll('[data-testid="document-row"]')]
+  .map((r) => r.getAttribute('data-document-id'))
+  .sort();
+"#;
+
+/// What the cache says the pages should show, read before the app starts.
+struct Expected {
+    /// Documents under `facts::AGENDA_ITEM_ID`, sorted.
+    under_item: Vec<String>,
+    /// The agenda item `facts::DOCUMENT_ID` is filed under.
+    document_item: String,
+}
+
+impl Expected {
+    fn read(cache_dir: &std::path::Path) -> Result<Self> {
+        let setup = |e: plenary_core::Error| Error::Setup(format!("reading the seeded cache: {e}"));
+        let cache = plenary_core::Cache::open(cache_dir).map_err(setup)?;
+        let meeting = facts::MEETING_ID
+            .parse()
+            .map_err(|e| Error::Setup(format!("{e}")))?;
+        let overview = cache.meeting_overview(&meeting).map_err(setup)?;
+        let mut under_item: Vec<String> = overview
+            .documents
+            .iter()
+            .filter(|d| {
+                d.document.agenda_item_id.as_ref().map(|a| a.as_str())
+                    == Some(facts::AGENDA_ITEM_ID)
+            })
+            .map(|d| d.document.id.to_string())
+            .collect();
+        under_item.sort();
+        let document = facts::DOCUMENT_ID
+            .parse()
+            .map_err(|e| Error::Setup(format!("{e}")))?;
+        let document_item = cache
+            .document(&document)
+            .map_err(setup)?
+            .document
+            .agenda_item_id
+            .ok_or_else(|| Error::Setup(format!("{} is under no agenda item", facts::DOCUMENT_ID)))?
+            .to_string();
+        Ok(Expected {
+            under_item,
+            document_item,
+        })
+    }
+}
+
+fn found(v: &Value) -> bool {
+    v["found"] == json!(true)
+}
+
+#[test]
+fn opens_a_document_in_english_then_arabic() -> Result<()> {
+    scenario("open-document", async |s| {
+        let cache = s.seeded_cache()?;
+        let expected = Expected::read(&cache)?;
+        let app = s.launch(&cache, &[]).await?;
+
+        // The meeting list shows the demo meeting.
+        app.wait_for_testid("meeting-list").await?;
+        let card = testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID);
+        let card_text = app.text(&card).await?;
+        ensure!(
+            card_text.contains(facts::MEETING_TITLE),
+            "the meeting card reads {card_text:?}, expected it to contain {:?}",
+            facts::MEETING_TITLE
+        );
+        app.screenshot("meeting-list").await?;
+
+        // The meeting page, with its agenda.
+        app.click(&card).await?;
+        let heading = app.text_of_testid("meeting-title").await?;
+        ensure!(
+            heading.contains(facts::MEETING_TITLE),
+            "the meeting page heading reads {heading:?}"
+        );
+        app.screenshot("meeting").await?;
+
+        // Choosing an agenda item narrows the documents to those under it.
+        app.click(&testid_where(
+            "agenda-item",
+            "data-agenda-item-id",
+            facts::AGENDA_ITEM_ID,
+        ))
+        .await?;
+        app.poll(
+            &format!("the documents of agenda item {}", facts::AGENDA_ITEM_ID),
+            WAIT,
+            DOCUMENT_ROW_IDS,
+            vec![],
+            |v| *v == json!(expected.under_item),
+        )
+        .await?;
+        app.screenshot("agenda-item").await?;
+        ensure!(
+            !expected.under_item.is_empty(),
+            "the demo has no documents under {}",
+            facts::AGENDA_ITEM_ID
+        );
+
+        // The document sits under its own agenda item (which may be another one).
+        if expected.document_item != facts::AGENDA_ITEM_ID {
+            app.click(&testid_where(
+                "agenda-item",
+                "data-agenda-item-id",
+                &expected.document_item,
+            ))
+            .await?;
+        }
+        let row = testid_where("document-row", "data-document-id", facts::DOCUMENT_ID);
+        app.wait_for(&row, WAIT).await?;
+        app.click(&row).await?;
+
+        // The reader opens in English, with the PDF's text layer.
+        let title = app.text_of_testid("doc-title").await?;
+        ensure!(
+            title.trim() == facts::DOCUMENT_TITLE_EN,
+            "the reader's title reads {title:?}, expected {:?}",
+            facts::DOCUMENT_TITLE_EN
+        );
+        app.wait_for(&testid("pdf-page"), WAIT).await?;
+        app.poll(
+            &format!(
+                "the English text layer to contain {:?}",
+                facts::DOCUMENT_PHRASE_EN
+            ),
+            WAIT,
+            TEXT_LAYER_WITH,
+            vec![json!(facts::DOCUMENT_PHRASE_EN)],
+            found,
+        )
+        .await?;
+        app.screenshot("document-en").await?;
+
+        // Arabic: the tab is selected and the text layer runs right to left.
+        let arabic_tab = testid_where("language-tab", "data-lang", "ar");
+        app.click(&arabic_tab).await?;
+        app.poll(
+            "the Arabic tab to be selected",
+            WAIT,
+            "return document.querySelector(arguments[0])?.getAttribute('aria-selected');",
+            vec![json!(arabic_tab)],
+            |v| v == "true",
+        )
+        .await?;
+        let layer = app
+            .poll(
+                &format!(
+                    "the Arabic text layer to contain {:?}",
+                    facts::ARABIC_PHRASE
+                ),
+                WAIT,
+                TEXT_LAYER_WITH,
+                vec![json!(facts::ARABIC_PHRASE)],
+                found,
+            )
+            .await?;
+        app.screenshot("document-ar").await?;
+        ensure!(
+            layer["dir"] == "rtl" || layer["direction"] == "rtl",
+            "the Arabic text layer is not right-to-left: {layer}"
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn a_cache_from_a_newer_version_is_refused_with_an_explanation() -> Result<()> {
+    scenario("cache-too-new", async |s| {
+        let cache = s.seeded_cache()?;
+        let db = cache.join(plenary_core::cache::DATABASE_FILE);
+        let conn = rusqlite::Connection::open(&db)
+            .map_err(|e| Error::Setup(format!("opening {}: {e}", db.display())))?;
+        conn.pragma_update(None, "user_version", 999)
+            .map_err(|e| Error::Setup(format!("setting user_version in {}: {e}", db.display())))?;
+        drop(conn);
+
+        let app = s.launch(&cache, &[]).await?;
+        let message = app.text_of_testid("app-error").await?;
+        app.screenshot("app-error").await?;
+        ensure!(
+            message.to_lowercase().contains("newer version"),
+            "the error screen reads {message:?}, expected it to mention a newer version"
+        );
+        Ok(())
+    })
+}
