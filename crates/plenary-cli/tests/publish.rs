@@ -9,6 +9,7 @@ use plenary_core::Cache;
 use plenary_core::model::{MeetingId, Record};
 use plenary_server::store::{FileStore, LocalFiles, SqliteStore, Store, Viewer};
 use plenary_server::{AppState, Config};
+use serde_json::json;
 
 const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
 
@@ -81,41 +82,40 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
         "progress is shown: {first}"
     );
 
-    // Pull the feed into a fresh client cache, page by page, files included.
+    // `plenary sync` pulls it into a fresh cache, then finds nothing new.
     let pulled_dir = dir.path().join("pulled");
-    let mut pulled = Cache::open(&pulled_dir).unwrap();
-    let http = reqwest::Client::new();
-    let mut cursor = 0u64;
-    loop {
-        let page: serde_json::Value = http
-            .get(format!("{url}/v1/feed?since={cursor}&limit=25"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let records: Vec<Record> = serde_json::from_value(page["records"].clone()).unwrap();
-        for r in &records {
-            if let Record::Version(v) = r {
-                let bytes = http
-                    .get(format!("{url}/v1/files/{}", v.sha256))
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap();
-                pulled.put_blob(&v.sha256, &bytes).unwrap();
-            }
-        }
-        pulled.apply(&records).unwrap();
-        cursor = page["cursor"].as_u64().unwrap();
-        if !page["more"].as_bool().unwrap() {
-            break;
-        }
-    }
-    assert_eq!(cursor, store.head().await.unwrap());
+    let pulled_arg = pulled_dir.to_str().unwrap().to_owned();
+    let url3 = url.clone();
+    let (first_sync, second_sync) = tokio::task::spawn_blocking(move || {
+        let sync = || {
+            plenary(&[
+                "--cache-dir",
+                &pulled_arg,
+                "--json",
+                "sync",
+                "--server",
+                &url3,
+            ])
+        };
+        (sync(), sync())
+    })
+    .await
+    .unwrap();
+    let first_sync: serde_json::Value = serde_json::from_str(&first_sync).unwrap();
+    let second_sync: serde_json::Value = serde_json::from_str(&second_sync).unwrap();
+    assert_eq!(first_sync["files_fetched"], 78, "{first_sync}");
+    assert_eq!(
+        (
+            &second_sync["pages"],
+            &second_sync["records"],
+            &second_sync["files_fetched"]
+        ),
+        (&json!(1), &json!(0), &json!(0)),
+        "a sync with nothing new is one empty page: {second_sync}"
+    );
+    assert_eq!(first_sync["cursor"], store.head().await.unwrap());
+    let pulled = Cache::open(&pulled_dir).unwrap();
+    assert!(pulled.last_synced(&url).unwrap().is_some());
 
     let mut seeded = Cache::open(dir.path().join("seeded")).unwrap();
     plenary_demo::seed(&mut seeded).unwrap();

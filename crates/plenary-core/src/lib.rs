@@ -9,6 +9,7 @@ pub mod error;
 pub mod model;
 pub mod paths;
 pub mod sqlite;
+pub mod sync;
 
 pub use cache::Cache;
 pub use error::{Error, ErrorCode, InvalidInput, Result};

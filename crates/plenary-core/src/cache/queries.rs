@@ -308,6 +308,15 @@ impl Cache {
             .optional()?)
     }
 
+    /// Every version in the cache (for the sync planner).
+    pub fn all_versions(&self) -> Result<Vec<Version>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM versions"))?
+            .query_map([], version_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     pub fn version(&self, id: &VersionId) -> Result<Version> {
         self.conn
             .prepare_cached(&format!(

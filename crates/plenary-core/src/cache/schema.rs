@@ -13,7 +13,10 @@ pub use crate::sqlite::user_version;
 pub const APPLICATION_ID: i64 = 0x504C_4E59;
 
 /// The migrations, in order. Append only; never edit or remove one.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_sync_state.sql"),
+];
 
 pub const SCHEMA: Schema = Schema {
     application_id: APPLICATION_ID,
@@ -93,35 +96,64 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.sqlite3");
         {
-            let conn = open(&path).unwrap();
+            // A cache written by the build before the newest migration.
+            let older = Schema {
+                application_id: APPLICATION_ID,
+                migrations: &MIGRATIONS[..MIGRATIONS.len() - 1],
+            };
+            let conn = crate::sqlite::open(&path, &older).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), latest_version() - 1);
             conn.execute(
                 "INSERT INTO meetings VALUES ('m','T','B','V','C','2024-09-10','2024-09-13',NULL)",
                 [],
             )
             .unwrap();
-            // Pretend it was written by a build that knew one migration fewer.
-            conn.pragma_update(None, "user_version", latest_version() - 1)
-                .unwrap();
         }
-        if latest_version() == 1 {
-            // With one migration, "one fewer" means a fresh schema; re-running
-            // it over existing tables must fail cleanly and change nothing.
-            let err = open(&path).unwrap_err();
-            assert_eq!(err.code(), crate::ErrorCode::Database, "{err}");
-            let conn = Connection::open(&path).unwrap();
-            let n: i64 = conn
-                .query_row("SELECT count(*) FROM meetings", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(n, 1, "a failed migration must roll back, keeping the data");
-            assert_eq!(user_version(&conn).unwrap(), 0);
-        } else {
-            let conn = open(&path).unwrap();
-            assert_eq!(user_version(&conn).unwrap(), latest_version());
-            let n: i64 = conn
-                .query_row("SELECT count(*) FROM meetings", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(n, 1);
-        }
+        let conn = open(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), latest_version());
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM meetings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "upgrading keeps every row");
+    }
+
+    #[test]
+    fn a_failing_migration_rolls_back_all_pending_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        let first = Schema {
+            application_id: APPLICATION_ID,
+            migrations: &MIGRATIONS[..1],
+        };
+        drop(crate::sqlite::open(&path, &first).unwrap());
+        const BROKEN: &[&str] = &[
+            MIGRATIONS[0],
+            "CREATE TABLE added_by_two (x)",
+            "CREATE TABLE meetings (x)", // fails: already exists
+        ];
+        let broken = Schema {
+            application_id: APPLICATION_ID,
+            migrations: BROKEN,
+        };
+        let err = crate::sqlite::open(&path, &broken).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Database, "{err}");
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(
+            user_version(&conn).unwrap(),
+            1,
+            "the version stays where it was"
+        );
+        let added: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'added_by_two'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            added, 0,
+            "migration 2 ran in the same, rolled-back transaction"
+        );
     }
 
     #[test]
@@ -145,8 +177,10 @@ mod tests {
     /// Adding a migration means adding its hash; changing one fails this test.
     #[test]
     fn released_migrations_are_never_edited() {
-        const PINNED: &[&str] =
-            &["041becde980c13a1a63a6b6ee8500359725b56acd0f7f6374e92d183c634952b"];
+        const PINNED: &[&str] = &[
+            "041becde980c13a1a63a6b6ee8500359725b56acd0f7f6374e92d183c634952b",
+            "9677b3b3798f0b1f3f6fd826b456a8b73faa7abc541957264dc1d795053a57d1",
+        ];
         let actual: Vec<String> = MIGRATIONS
             .iter()
             .map(|sql| crate::model::Sha256::of(sql.as_bytes()).to_hex())

@@ -24,6 +24,80 @@ impl Cache {
     /// checked when the batch commits, and a batch that leaves a dangling
     /// reference is rolled back whole.
     pub fn apply(&mut self, records: &[Record]) -> Result<ApplyReport> {
+        self.apply_with(records, |_| Ok(()))
+    }
+
+    /// Applies one page of a server's feed and records `cursor` as read, in
+    /// the same transaction: after a crash the next sync resumes exactly
+    /// after the last page that was applied.
+    pub fn apply_page(
+        &mut self,
+        server: &str,
+        records: &[Record],
+        cursor: u64,
+    ) -> Result<ApplyReport> {
+        self.apply_with(records, |tx| {
+            tx.prepare_cached(
+                "INSERT INTO sync_state (server, cursor) VALUES (?1, ?2)
+                 ON CONFLICT(server) DO UPDATE SET cursor = excluded.cursor",
+            )?
+            .execute(params![server, cursor as i64])?;
+            Ok(())
+        })
+    }
+
+    /// Where this server's feed was read up to (0 if never).
+    pub fn sync_cursor(&self, server: &str) -> Result<u64> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT cursor FROM sync_state WHERE server = ?1")?
+            .query_row([server], |r| r.get::<_, i64>(0))
+            .optional()?
+            .unwrap_or(0) as u64)
+    }
+
+    /// Forgets where this server's feed was read up to, so the next sync
+    /// reads it from the start (after the server said our cursor is unknown).
+    pub fn reset_sync_cursor(&mut self, server: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_state SET cursor = 0 WHERE server = ?1",
+            [server],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a sync with this server completed now.
+    pub fn mark_synced(&mut self, server: &str) -> Result<()> {
+        let now = time::OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO sync_state (server, last_success) VALUES (?1, ?2)
+             ON CONFLICT(server) DO UPDATE SET last_success = excluded.last_success",
+            params![server, now],
+        )?;
+        Ok(())
+    }
+
+    /// When a sync with this server last completed.
+    pub fn last_synced(&self, server: &str) -> Result<Option<time::OffsetDateTime>> {
+        use rusqlite::OptionalExtension;
+        let text: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT last_success FROM sync_state WHERE server = ?1")?
+            .query_row([server], |r| r.get(0))
+            .optional()?;
+        Ok(text
+            .flatten()
+            .and_then(|t| time::OffsetDateTime::parse(&t, &Rfc3339).ok()))
+    }
+
+    fn apply_with(
+        &mut self,
+        records: &[Record],
+        also: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<ApplyReport> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -43,6 +117,7 @@ impl Cache {
             }
             report.upserted += 1;
         }
+        also(&tx)?;
         tx.commit().map_err(|e| {
             if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
                 Error::InvalidInput(crate::InvalidInput::new(
