@@ -92,6 +92,21 @@ impl AppState {
     }
 }
 
+/// Publishes the demo meeting through the same path as staff uploads:
+/// files first (checked, text extracted), then all records in one batch.
+/// Running it again changes nothing and does not move the feed.
+pub async fn publish_demo(state: &AppState) -> anyhow::Result<u64> {
+    let demo = tokio::task::spawn_blocking(plenary_demo::generate).await??;
+    for file in demo.files {
+        routes::store_file(state, file.sha256, file.media_type, file.bytes.into())
+            .await
+            .map_err(|e| anyhow::anyhow!("publishing a demo file: {}", e.message))?;
+    }
+    let head = state.store.publish(demo.records).await?;
+    state.announce(head);
+    Ok(head)
+}
+
 /// A server bound to its address and running until the handle is dropped or
 /// `shutdown` is called.
 #[derive(Debug)]

@@ -37,6 +37,9 @@ enum Command {
         /// Largest upload accepted, in MiB.
         #[arg(long, default_value_t = 200)]
         max_upload_mb: usize,
+        /// Publish the demo meeting (if it is not there yet) before serving.
+        #[arg(long)]
+        demo: bool,
     },
     /// Create, list or revoke access tokens.
     Token {
@@ -75,12 +78,19 @@ async fn main() -> Result<()> {
         Command::Serve {
             addr,
             max_upload_mb,
+            demo,
         } => {
             let mut config = Config::new(&cli.data_dir);
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             let state = AppState::open(config)
                 .await
                 .with_context(|| format!("opening the data folder {}", cli.data_dir.display()))?;
+            if demo {
+                let head = plenary_server::publish_demo(&state)
+                    .await
+                    .context("publishing the demo meeting")?;
+                tracing::info!(cursor = head, "demo meeting published");
+            }
             let running = plenary_server::serve(state, addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;

@@ -307,7 +307,7 @@ fn sniff(bytes: &[u8], claimed: MediaType) -> ApiResult<()> {
 
 /// Stores a file (after checking its hash and type) and its text rendition.
 /// Returns whether it was new.
-async fn store_file(
+pub async fn store_file(
     state: &AppState,
     sha: Sha256,
     media_type: MediaType,

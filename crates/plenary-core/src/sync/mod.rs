@@ -20,9 +20,7 @@ pub use plan::{Fetch, Languages};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error(
-        "the server at {server} cannot be reached ({source}); the cache is unchanged and still readable"
-    )]
+    #[error("the server at {server} cannot be reached; the cache is unchanged and still readable")]
     Unreachable {
         server: String,
         #[source]
