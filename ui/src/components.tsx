@@ -17,9 +17,14 @@ export function ErrorBox({ error, title }: { error: CommandError; title?: string
   return (
     <div class="error-box" role="alert" data-testid="app-error" data-error-code={error.code}>
       <strong class="error-title">{title ?? HINTS[error.code] ?? "Something went wrong."}</strong>
-      <p class="error-message">{error.message}</p>
+      <p class="error-message">{sentence(error.message)}</p>
     </div>
   );
+}
+
+/** Core messages start in lower case (they also end up in logs); a UI shows sentences. */
+function sentence(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 export function LangBadges({ langs }: { langs: Lang[] }) {

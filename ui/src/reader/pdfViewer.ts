@@ -22,6 +22,8 @@ const MAX_LIVE_PAGES = 8;
 const MIN_SCALE = 0.25;
 const MAX_SCALE = 4;
 const ZOOM_STEP = 1.2;
+/** On opening, fit the width but no larger than this (a wide window would otherwise blow A4 up to 200%). */
+const MAX_INITIAL_SCALE = 1.5;
 /** Horizontal room around pages inside the scroll area, in CSS pixels. */
 const GUTTER = 48;
 
@@ -108,7 +110,9 @@ export class PdfViewer {
       this.pagesHost.append(div);
       this.slots.push({ number: n, div, textDiv, width: base.width, height: base.height });
     }
-    this.applyFitWidth();
+    const fit = this.fitWidthScale();
+    if (fit > MAX_INITIAL_SCALE) this.setScale(MAX_INITIAL_SCALE, false);
+    else this.applyFitWidth();
     for (const slot of this.slots) this.observer.observe(slot.div);
     this.resizeObserver.observe(this.scroller);
     return doc.numPages;
@@ -123,11 +127,14 @@ export class PdfViewer {
   }
 
   applyFitWidth(): void {
-    const first = this.slots[0];
-    if (!first) return;
+    if (!this.slots[0]) return;
     this.lastWidth = this.scroller.clientWidth;
+    this.setScale(this.fitWidthScale(), true);
+  }
+
+  private fitWidthScale(): number {
     const available = Math.max(200, this.scroller.clientWidth - GUTTER);
-    this.setScale(available / first.width, true);
+    return available / (this.slots[0]?.width ?? 612);
   }
 
   destroy(): void {
