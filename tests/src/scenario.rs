@@ -22,6 +22,9 @@ pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(300);
 /// Upper bound for the app to start and its WebDriver session to open.
 pub const LAUNCH_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Set to `1` to keep a scenario's temporary folders (caches) after it ends.
+pub const KEEP_ENV: &str = "PLENARY_E2E_KEEP";
+
 /// Scenarios run one at a time even though libtest runs tests in parallel:
 /// two WebKit instances on a two-core machine make both slow enough to flake.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -90,6 +93,7 @@ where
             }
         }
     });
+    scenario.keep_temp_dirs_if_asked();
     drop(scenario);
     if let Err(error) = &outcome {
         eprintln!("scenario {name} FAILED: {error}");
@@ -197,6 +201,16 @@ impl Scenario {
             )?);
         }
         Ok(self.driver.as_ref().expect("started above"))
+    }
+
+    /// With `PLENARY_E2E_KEEP=1`, leaves the temporary caches on disk (and
+    /// says where) so they can be inspected after the run.
+    fn keep_temp_dirs_if_asked(&mut self) {
+        if std::env::var_os(KEEP_ENV).is_some_and(|v| v == "1") {
+            for dir in self.temp_dirs.drain(..) {
+                println!("kept {}", dir.keep().display());
+            }
+        }
     }
 
     /// Closes the current WebDriver session, if any (best effort, bounded).
