@@ -9,6 +9,9 @@ fn main() {
             "version_file",
             "app_info",
             "mark",
+            "sync_status",
+            "sync_now",
+            "publish_version",
         ]),
     ))
     .expect("tauri build script failed");

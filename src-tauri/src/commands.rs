@@ -5,23 +5,27 @@
 //! large PDF must not freeze the window.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use plenary_core::cache::{DocumentDetail, MeetingOverview, MeetingSummary};
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
+use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
 use plenary_core::{Cache, ErrorCode};
 use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Response;
 
 use crate::marks::{self, Marks};
+use crate::sync::{ServerConfig, SyncService, SyncStatus};
 
 /// Managed state: the cache opened at startup (or why it could not be).
 #[derive(Debug)]
 pub struct AppState {
-    pub cache: Result<Mutex<Cache>, CommandError>,
+    pub cache: Result<Arc<Mutex<Cache>>, CommandError>,
     pub cache_dir: PathBuf,
     pub marks: Marks,
+    pub sync: Arc<SyncService>,
+    pub server: Option<ServerConfig>,
 }
 
 /// What a failed command returns to the UI (as the rejected promise's value).
@@ -147,6 +151,108 @@ pub async fn mark(state: State<'_, AppState>, name: String) -> CommandResult<()>
     Ok(())
 }
 
+/// The sync status now; afterwards the UI follows the `sync-status` event.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncStatus> {
+    Ok(state.sync.status())
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> CommandResult<()> {
+    state.sync.sync_now();
+    Ok(())
+}
+
+/// What the UI sends with a file to publish (in the `x-plenary-publish`
+/// header, URI-encoded JSON; the file is the raw request body).
+#[derive(Debug, serde::Deserialize)]
+pub struct PublishRequest {
+    pub document_id: String,
+    pub language: String,
+    pub label: String,
+    pub file_name: String,
+    pub media_type: String,
+}
+
+pub const PUBLISH_HEADER: &str = "x-plenary-publish";
+
+impl PublishRequest {
+    /// Reads the request from the header value the UI sent.
+    pub fn from_header(value: &[u8]) -> CommandResult<Self> {
+        let invalid = |why: String| -> CommandError {
+            plenary_core::InvalidInput::new("publish request", why).into()
+        };
+        let text = std::str::from_utf8(value).map_err(|e| invalid(e.to_string()))?;
+        let json = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_str(&json).map_err(|e| invalid(e.to_string()))
+    }
+
+    pub fn into_new_version(self, bytes: Vec<u8>) -> CommandResult<NewVersion> {
+        Ok(NewVersion {
+            document_id: DocumentId::new(&self.document_id)?,
+            language: self.language.parse()?,
+            label: self.label,
+            revision: None,
+            file_name: self.file_name,
+            media_type: self.media_type.parse()?,
+            bytes,
+        })
+    }
+}
+
+impl From<PublishError> for CommandError {
+    fn from(e: PublishError) -> Self {
+        // The server's own codes pass through (`forbidden`, `revision_exists`,
+        // ...); the UI shows the message either way.
+        CommandError {
+            code: match e.code() {
+                "not_found" => ErrorCode::NotFound,
+                "unreachable" | "protocol" => ErrorCode::Io,
+                _ => ErrorCode::InvalidInput,
+            },
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Publishes the request body as a version of a document (staff only; the
+/// server decides). Afterwards the sync brings the new version back.
+#[tauri::command]
+pub async fn publish_version(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> CommandResult<Published> {
+    let Some(server) = &state.server else {
+        return Err(plenary_core::InvalidInput::new(
+            "server",
+            "no server is set up; start Plenary with --server URL to publish",
+        )
+        .into());
+    };
+    let header = request.headers().get(PUBLISH_HEADER).ok_or_else(|| {
+        CommandError::from(plenary_core::InvalidInput::new(
+            "publish request",
+            format!("the {PUBLISH_HEADER} header is missing"),
+        ))
+    })?;
+    let meta = PublishRequest::from_header(header.as_bytes())?;
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(plenary_core::InvalidInput::new(
+            "publish request",
+            "the file must be sent as raw bytes",
+        )
+        .into());
+    };
+    let new = meta.into_new_version(bytes.clone())?;
+    let publisher = Publisher::new(&server.url, server.token.clone())?;
+    let published = publisher.publish_version(new).await?;
+    tracing::info!(version = %published.version.id, created = published.created, "published");
+    state.sync.sync_now();
+    Ok(published)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,9 +261,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
         let state = AppState {
-            cache: Ok(Mutex::new(cache)),
+            cache: Ok(Arc::new(Mutex::new(cache))),
             cache_dir: dir.path().to_owned(),
             marks: Marks::start(),
+            sync: SyncService::new(None),
+            server: None,
         };
         (dir, state)
     }
@@ -216,6 +324,8 @@ mod tests {
             cache: Err(CommandError::from(&err)),
             cache_dir: dir.path().to_owned(),
             marks: Marks::start(),
+            sync: SyncService::new(None),
+            server: None,
         };
         let listed = state.list_meetings().unwrap_err();
         assert_eq!(listed.code, err.code());
@@ -224,6 +334,28 @@ mod tests {
         let info = state.app_info();
         assert_eq!(info.cache_error, Some(listed));
         assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn publish_requests_are_read_from_the_uri_encoded_header() {
+        // What encodeURIComponent(JSON.stringify(...)) gives for an Arabic file name.
+        let header = "%7B%22document_id%22%3A%22ccm-msp-2024-crp1%22%2C%22language%22%3A%22ar%22%2C%22label%22%3A%22Rev.4%22%2C%22file_name%22%3A%22%D9%85%D8%B4%D8%B1%D9%88%D8%B9.pdf%22%2C%22media_type%22%3A%22application%2Fpdf%22%7D";
+        let request = PublishRequest::from_header(header.as_bytes()).unwrap();
+        assert_eq!(request.file_name, "مشروع.pdf");
+        let new = request.into_new_version(b"%PDF-1.7".to_vec()).unwrap();
+        assert_eq!(new.language.code(), "ar");
+        assert_eq!(new.label, "Rev.4");
+        assert_eq!(new.media_type.as_str(), "application/pdf");
+
+        let bad = PublishRequest::from_header(b"%7Bnot json").unwrap_err();
+        assert_eq!(bad.code, ErrorCode::InvalidInput);
+        let unknown_language = PublishRequest::from_header(
+            br#"{"document_id":"d","language":"xx","label":"Rev.1","file_name":"a.pdf","media_type":"application/pdf"}"#,
+        )
+        .unwrap()
+        .into_new_version(vec![])
+        .unwrap_err();
+        assert_eq!(unknown_language.code, ErrorCode::InvalidInput);
     }
 
     #[test]

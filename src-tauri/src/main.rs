@@ -7,9 +7,10 @@
 
 mod commands;
 mod marks;
+mod sync;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Parser;
@@ -17,6 +18,7 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 use commands::{AppState, CommandError};
 use marks::Marks;
+use sync::{ServerConfig, SyncService};
 
 /// Plenary: meeting documents for delegates, offline.
 #[derive(Debug, Parser)]
@@ -30,26 +32,64 @@ struct Args {
     /// `/documents/<id>`. Default: the meeting list.
     #[arg(long, value_name = "ROUTE")]
     route: Option<String>,
+
+    /// The Plenary server to sync from, e.g. http://127.0.0.1:7878. Without
+    /// one the app reads its cache only.
+    #[arg(long, value_name = "URL", env = "PLENARY_SERVER")]
+    server: Option<String>,
+
+    /// The access token for the server (given by the secretariat).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PLENARY_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
     // First thing: the clock that PLENARY_MARK times are measured against.
     let marks = Marks::start();
     let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "plenary=info,plenary_app=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
 
     let cache_dir = plenary_core::paths::cache_dir(args.cache_dir);
     // A cache we cannot open (written by a newer Plenary, locked, not a
     // cache) must not stop the window from opening: the UI shows the message.
     let cache = plenary_core::Cache::open(&cache_dir)
-        .map(Mutex::new)
+        .map(|c| Arc::new(Mutex::new(c)))
         .map_err(|e| CommandError::from(&e));
     if let Err(e) = &cache {
         eprintln!("plenary-app: cannot open the cache: {}", e.message);
     }
+    let server = args
+        .server
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|url| ServerConfig {
+            url: url.to_owned(),
+            token: args.token.clone(),
+        });
+    let sync = SyncService::new(server.as_ref());
+    // Sync needs the cache; a cache that failed to open is shown, not synced.
+    let sync_job = match (&server, &cache) {
+        (Some(server), Ok(cache)) => Some((server.clone(), cache.clone())),
+        _ => None,
+    };
     let state = AppState {
         cache,
         cache_dir,
         marks,
+        sync: sync.clone(),
+        server: server.clone(),
     };
 
     let init_script = initial_route_script(args.route.as_deref())?;
@@ -62,6 +102,9 @@ fn main() -> anyhow::Result<()> {
             commands::version_file,
             commands::app_info,
             commands::mark,
+            commands::sync_status,
+            commands::sync_now,
+            commands::publish_version,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the
@@ -71,7 +114,14 @@ fn main() -> anyhow::Result<()> {
                 .inner_size(1280.0, 820.0)
                 .min_inner_size(720.0, 480.0)
                 .initialization_script(&init_script)
+                // Files dropped on the window reach the page as HTML5 drop
+                // events (staff publish by dropping a file on a document), so
+                // the page gets only the file the user dropped, never a path.
+                .disable_drag_drop_handler()
                 .build()?;
+            if let Some((server, cache)) = sync_job {
+                tauri::async_runtime::spawn(sync.run(app.handle().clone(), server, cache));
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

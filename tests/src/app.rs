@@ -175,6 +175,24 @@ impl App {
         }
     }
 
+    /// Types `text` into the element (for `<input type=file>`, a path: the
+    /// file is chosen as if picked in the file dialog).
+    pub async fn send_keys(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.wait_for(css, WAIT).await?;
+        match tokio::time::timeout(COMMAND_TIMEOUT, element.send_keys(text)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(source)) => Err(Error::WebDriver {
+                what: format!("typing into {css}"),
+                source,
+            }),
+            Err(_) => Err(Error::Timeout {
+                what: format!("typing into {css}"),
+                waited: COMMAND_TIMEOUT,
+                last_seen: None,
+            }),
+        }
+    }
+
     pub async fn click_testid(&self, id: &str) -> Result<()> {
         self.click(&testid(id)).await
     }

@@ -14,6 +14,7 @@ mod error;
 pub mod paths;
 pub mod process;
 mod scenario;
+pub mod server;
 
 pub use app::{
     App, Artifacts, COMMAND_TIMEOUT, WAIT, excerpt, source_excerpt, testid, testid_where,
@@ -22,3 +23,4 @@ pub use display::{Display, tail};
 pub use driver::{Driver, free_port};
 pub use error::{Error, Result};
 pub use scenario::{LAUNCH_TIMEOUT, SCENARIO_TIMEOUT, Scenario, scenario};
+pub use server::Server;

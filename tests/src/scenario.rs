@@ -16,6 +16,7 @@ use crate::display::Display;
 use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::paths;
+use crate::server::Server;
 
 /// Upper bound for a whole scenario, so a wedged WebKit cannot hang CI.
 pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(300);
@@ -39,6 +40,7 @@ pub struct Scenario {
     client: Option<Client>,
     driver: Option<Driver>,
     display: Option<Display>,
+    servers: Vec<Server>,
     temp_dirs: Vec<TempDir>,
 }
 
@@ -109,6 +111,7 @@ impl Scenario {
             client: None,
             driver: None,
             display: None,
+            servers: Vec::new(),
             temp_dirs: Vec::new(),
         })
     }
@@ -139,6 +142,21 @@ impl Scenario {
         let dir = self.temp_dir()?.join("cache");
         crate::demo::seed_cache(&dir)?;
         Ok(dir)
+    }
+
+    /// Starts a real `plenary-server` on a free port with a fresh data folder
+    /// and the demo meeting published; returns its index for
+    /// [`Scenario::server`]. It is killed when the scenario ends.
+    pub fn start_demo_server(&mut self) -> Result<usize> {
+        let data = self.temp_dir()?.join("server");
+        let n = self.servers.len();
+        let log = self.artifacts.dir().join(format!("server-{n}.log"));
+        self.servers.push(Server::start(&data, true, &log)?);
+        Ok(n)
+    }
+
+    pub fn server(&mut self, index: usize) -> &mut Server {
+        &mut self.servers[index]
     }
 
     /// Starts the app (`plenary-app --cache-dir <cache_dir> <extra_args>`)

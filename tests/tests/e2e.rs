@@ -221,3 +221,162 @@ fn a_cache_from_a_newer_version_is_refused_with_an_explanation() -> Result<()> {
         Ok(())
     })
 }
+
+/// Command 1's path: an empty cache, the real server publishing the demo, the
+/// app syncing it in; then the server goes away and the documents stay
+/// readable, with the status saying the server cannot be reached.
+#[test]
+fn syncs_the_demo_meeting_from_the_server_then_reads_it_offline() -> Result<()> {
+    scenario("sync-from-server", async |s| {
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let cache = s.temp_dir()?.join("cache");
+        let app = s.launch(&cache, &["--server", &url]).await?;
+
+        // The meeting arrives through sync: the list starts empty.
+        let card = testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID);
+        app.wait_for(&card, WAIT).await?;
+        let status = testid("sync-status");
+        app.poll(
+            "the sync status to say online and idle",
+            WAIT,
+            "const e = document.querySelector(arguments[0]); return e && [e.dataset.connection, e.dataset.syncing];",
+            vec![json!(status)],
+            |v| *v == json!(["online", "false"]),
+        )
+        .await?;
+        let label = app.text(&status).await?;
+        ensure!(
+            label.contains("Up to date"),
+            "the sync status reads {label:?}, expected \"Up to date\""
+        );
+        app.screenshot("synced-meeting-list").await?;
+
+        // A synced document opens with its text (its file came from the server).
+        app.click(&card).await?;
+        app.wait_for_testid("meeting-title").await?;
+        let row = testid_where("document-row", "data-document-id", facts::DOCUMENT_ID);
+        app.wait_for(&row, WAIT).await?;
+        app.click(&row).await?;
+        app.poll(
+            &format!(
+                "the English text layer to contain {:?}",
+                facts::DOCUMENT_PHRASE_EN
+            ),
+            WAIT,
+            TEXT_LAYER_WITH,
+            vec![json!(facts::DOCUMENT_PHRASE_EN)],
+            found,
+        )
+        .await?;
+
+        // The server goes away; asking to sync says so, and the document stays.
+        s.server(server).kill();
+        app.click(&testid("sync-now")).await?;
+        app.poll(
+            "the sync status to say the server is unreachable",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.connection;",
+            vec![json!(status)],
+            |v| v == "unreachable",
+        )
+        .await?;
+        let label = app.text(&status).await?;
+        ensure!(
+            label.contains("unreachable"),
+            "the sync status reads {label:?}, expected it to say the server is unreachable"
+        );
+        app.poll(
+            "the document to stay readable offline",
+            WAIT,
+            TEXT_LAYER_WITH,
+            vec![json!(facts::DOCUMENT_PHRASE_EN)],
+            found,
+        )
+        .await?;
+        app.screenshot("offline-document").await?;
+        Ok(())
+    })
+}
+
+/// Issue 3, staff in the app: with a staff token, choose a file on the demo
+/// draft, confirm, and see the new revision arrive through the feed and open.
+#[test]
+fn staff_publish_a_new_revision_from_the_reader() -> Result<()> {
+    scenario("staff-publish", async |s| {
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let token = s.server(server).create_token("staff")?;
+        let cache = s.temp_dir()?.join("cache");
+        let file = s.temp_dir()?.join("crp1-rev4.txt");
+        const PHRASE: &str =
+            "States Parties decide to convene an intersessional meeting on victim assistance";
+        std::fs::write(
+            &file,
+            format!("DRAFT FINAL REPORT (Rev.4)\n\n1. {PHRASE} in 2025.\n"),
+        )
+        .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+
+        let app = s
+            .launch(
+                &cache,
+                &[
+                    "--server",
+                    &url,
+                    "--token",
+                    &token,
+                    "--route",
+                    &format!("/documents/{}", facts::DRAFT_DOCUMENT_ID),
+                ],
+            )
+            .await?;
+        // The staff tools appear once the app knows the token's role; the
+        // reader opened in English, which the dialog starts with.
+        app.click(&testid("publish-open")).await?;
+        app.send_keys(&testid("publish-file"), &file.display().to_string())
+            .await?;
+        let label = testid("publish-label");
+        app.eval(
+            "const e = document.querySelector(arguments[0]); e.value = 'Rev.4'; e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(label)],
+        )
+        .await?;
+        let summary = app.text_of_testid("publish-summary").await?;
+        ensure!(
+            summary.contains("crp1-rev4.txt") && summary.contains("Rev.4"),
+            "the confirmation reads {summary:?}"
+        );
+        app.screenshot("confirm").await?;
+        app.click(&testid("publish-confirm")).await?;
+        app.poll(
+            "the new version to arrive through the feed",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.arrived;",
+            vec![json!(testid("publish-result"))],
+            |v| v == "true",
+        )
+        .await?;
+        app.screenshot("arrived").await?;
+        app.click(&testid("publish-open-new")).await?;
+        app.poll(
+            "the new revision's text to show",
+            WAIT,
+            "return document.querySelector(arguments[0])?.textContent ?? '';",
+            vec![json!(testid("doc-text"))],
+            |v| v.as_str().is_some_and(|t| t.contains(PHRASE)),
+        )
+        .await?;
+        let picked = app
+            .eval(
+                "const s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text;",
+                vec![json!(testid("revision-picker"))],
+            )
+            .await?;
+        ensure!(
+            picked.as_str().is_some_and(|t| t.contains("Rev.4")),
+            "the revision picker shows {picked}"
+        );
+        app.screenshot("new-revision").await?;
+        Ok(())
+    })
+}

@@ -98,6 +98,34 @@ export interface AppInfo {
   cache_error: CommandError | null;
 }
 
+/** Mirrors src-tauri/src/sync.rs `SyncStatus`. */
+export interface SyncStatus {
+  server: string | null;
+  connection: "not_configured" | "unknown" | "online" | "unreachable" | "refused";
+  syncing: boolean;
+  last_success: string | null; // RFC 3339
+  last_error: string | null;
+  generation: number;
+  /** The token's role on the server, once known: reader, annotator, staff, admin; "anonymous" without a token. */
+  role: string | null;
+}
+
+/** What staff give to publish one file as a version. */
+export interface PublishRequest {
+  document_id: string;
+  language: Lang;
+  label: string;
+  file_name: string;
+  media_type: string;
+}
+
+export interface PublishedVersion {
+  id: string;
+  language: Lang;
+  revision: number;
+  label: string;
+}
+
 /** What a failed command rejects with. */
 export interface CommandError {
   code: string;
@@ -122,6 +150,16 @@ export const api = {
   versionFile: (id: string) => invoke<ArrayBuffer>("version_file", { id }),
   appInfo: () => invoke<AppInfo>("app_info"),
   mark: (name: string) => invoke<void>("mark", { name }),
+  syncStatus: () => invoke<SyncStatus>("sync_status"),
+  syncNow: () => invoke<void>("sync_now"),
+  /**
+   * Publishes a file as a version (staff). The bytes travel raw; the request
+   * rides in a header, URI-encoded because headers are ASCII.
+   */
+  publishVersion: (request: PublishRequest, bytes: Uint8Array) =>
+    invoke<{ version: PublishedVersion; created: boolean }>("publish_version", bytes, {
+      headers: { "x-plenary-publish": encodeURIComponent(JSON.stringify(request)) },
+    }),
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
-import type { CommandError, Lang } from "./api";
+import { api, type CommandError, type Lang, type SyncStatus } from "./api";
+import { useSyncStatus } from "./lib/sync";
 import { LANG_ORDER, NATIVE_NAME, SHORT } from "./lib/langs";
 
 const HINTS: Record<string, string> = {
@@ -85,6 +86,87 @@ export function TopBar({ children }: { children?: ComponentChildren }) {
         <span>Plenary</span>
       </a>
       {children}
+      <SyncIndicator />
     </header>
+  );
+}
+
+const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
+const dayClock = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+/** "14:05" today, "12 Sep, 14:05" on another day. */
+function when(rfc3339: string): string {
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) return rfc3339;
+  return d.toDateString() === new Date().toDateString() ? clock.format(d) : dayClock.format(d);
+}
+
+function describe(s: SyncStatus): { label: string; detail: string; tone: "ok" | "busy" | "warn" | "muted" } {
+  const last = s.last_success ? `Last synced ${when(s.last_success)}.` : "Not synced yet.";
+  if (s.connection === "not_configured") {
+    return {
+      label: "Offline copy",
+      detail: "No server is set up: Plenary shows the documents stored on this computer.",
+      tone: "muted",
+    };
+  }
+  if (s.syncing) return { label: "Syncing…", detail: `Fetching what is new from ${s.server}. ${last}`, tone: "busy" };
+  switch (s.connection) {
+    case "online":
+      return {
+        label: s.last_success ? `Up to date · ${when(s.last_success)}` : "Online",
+        detail: s.last_error ?? `Connected to ${s.server}. ${last}`,
+        tone: s.last_error ? "warn" : "ok",
+      };
+    case "unreachable":
+      return {
+        label: "Server unreachable",
+        detail: `${s.last_error ?? ""} ${last} Documents on this computer stay readable.`.trim(),
+        tone: "warn",
+      };
+    case "refused":
+      return { label: "Sync refused", detail: `${s.last_error ?? ""} ${last}`.trim(), tone: "warn" };
+    default:
+      return { label: "Connecting…", detail: `Contacting ${s.server}.`, tone: "busy" };
+  }
+}
+
+/** Where sync stands, in the top bar (data-testid sync-status). */
+export function SyncIndicator() {
+  const status = useSyncStatus();
+  if (!status) return null;
+  const { label, detail, tone } = describe(status);
+  const canSync = status.connection !== "not_configured" && !status.syncing;
+  return (
+    <div
+      class={`sync-status sync-${tone}`}
+      data-testid="sync-status"
+      data-connection={status.connection}
+      data-syncing={String(status.syncing)}
+      title={detail}
+    >
+      <span class="sync-dot" aria-hidden="true" />
+      <span class="sync-label" role="status" aria-live="polite">
+        {label}
+      </span>
+      <span class="visually-hidden">{detail}</span>
+      {canSync && (
+        <button
+          type="button"
+          class="sync-now"
+          data-testid="sync-now"
+          onClick={() => {
+            api.syncNow().catch(() => {});
+          }}
+        >
+          Sync now
+        </button>
+      )}
+    </div>
   );
 }

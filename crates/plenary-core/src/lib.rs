@@ -8,6 +8,7 @@ pub mod cache;
 pub mod error;
 pub mod model;
 pub mod paths;
+pub mod publish;
 pub mod sqlite;
 pub mod sync;
 

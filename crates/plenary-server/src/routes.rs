@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let oversized = axum::middleware::from_fn_with_state(state.clone(), reject_oversized);
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/me", get(me))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/feed", get(feed))
         .route("/v1/events", get(events))
@@ -175,6 +176,19 @@ fn json_rejection(e: JsonRejection) -> ApiError {
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok", "cursor": *state.head.borrow()}))
+}
+
+/// Who the caller's token belongs to, so that clients show staff tools only
+/// to staff (the server still checks every request).
+async fn me(caller: Caller) -> Json<serde_json::Value> {
+    Json(match &caller.0 {
+        Viewer::Anonymous => serde_json::json!({"role": "anonymous", "name": ""}),
+        Viewer::Token(t) => serde_json::json!({
+            "role": t.role.as_str(),
+            "name": t.name,
+            "expires_at": t.expires_at.and_then(|e| e.format(&time::format_description::well_known::Rfc3339).ok()),
+        }),
+    })
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -675,3 +675,85 @@ async fn the_openapi_document_matches_the_real_routes() {
         (404, Some("no_such_route"))
     );
 }
+
+/// The client library staff tools use (`plenary_core::publish`, behind the
+/// app's drop-to-publish) against the real server: who am I, publish a new
+/// revision and a translation of it, idempotence, and refusals with the
+/// server's own codes.
+#[tokio::test]
+async fn the_publishing_client_speaks_the_servers_api() {
+    use plenary_core::publish::{NewVersion, Publisher};
+    let s = Server::start(&[]);
+    let staff = s.token("staff");
+    let reader = s.token("reader");
+    let (status, v) = s
+        .json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&staff)
+                .json(&meeting_records()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    let as_staff = Publisher::new(&s.url, Some(staff)).unwrap();
+    let as_reader = Publisher::new(&s.url, Some(reader)).unwrap();
+    let anonymous = Publisher::new(&s.url, None).unwrap();
+    let me = as_staff.identity().await.unwrap();
+    assert_eq!((me.role.as_str(), me.name.as_str()), ("staff", "staff"));
+    assert!(me.can_publish());
+    assert!(!as_reader.identity().await.unwrap().can_publish());
+    assert_eq!(anonymous.identity().await.unwrap().role, "anonymous");
+
+    let new = |language: &str, label: &str, bytes: &[u8]| NewVersion {
+        document_id: "wp3".parse().unwrap(),
+        language: language.parse().unwrap(),
+        label: label.into(),
+        revision: None,
+        file_name: "wp3.txt".into(),
+        media_type: "text/plain".parse().unwrap(),
+        bytes: bytes.to_vec(),
+    };
+    let original = as_staff
+        .publish_version(new("en", "Original", TEXT))
+        .await
+        .unwrap();
+    assert!(original.created);
+    assert_eq!(original.version.revision, 0);
+    let revised = as_staff
+        .publish_version(new("en", "Rev.1", b"Article 5 (revised)\n"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (revised.created, revised.version.revision),
+        (true, 1),
+        "a new label is the next revision"
+    );
+    let french = as_staff
+        .publish_version(new("fr", "Rev.1", "Article 5 (révisé)\n".as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(
+        french.version.revision, 1,
+        "a label other languages use joins that revision"
+    );
+    let again = as_staff
+        .publish_version(new("fr", "Rev.1", "Article 5 (révisé)\n".as_bytes()))
+        .await
+        .unwrap();
+    assert!(!again.created, "the same file twice is idempotent");
+    assert_eq!(again.version.id, french.version.id);
+
+    let refused = as_reader
+        .publish_version(new("es", "Rev.1", b"Articulo 5\n"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "forbidden", "{refused}");
+    let next = as_staff
+        .publish_version(new("en", "Rev.2", b"other bytes\n"))
+        .await
+        .map(|p| p.version.revision);
+    assert_eq!(next.unwrap(), 2, "a third label is the third revision");
+    let down = Publisher::new("http://127.0.0.1:9", None).unwrap();
+    assert_eq!(down.identity().await.unwrap_err().code(), "unreachable");
+}

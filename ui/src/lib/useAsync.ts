@@ -6,12 +6,20 @@ export type Async<T> =
   | { state: "ok"; value: T }
   | { state: "error"; error: CommandError };
 
-/** Runs `load` whenever `deps` change; ignores results of superseded runs. */
-export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
+/**
+ * Runs `load` whenever `deps` change; ignores results of superseded runs.
+ * With `keepStale`, a reload keeps showing the previous value until the new
+ * one arrives (a sync refreshing a page must not blank it).
+ */
+export function useAsync<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+  { keepStale = false }: { keepStale?: boolean } = {},
+): Async<T> {
   const [result, setResult] = useState<Async<T>>({ state: "loading" });
   useEffect(() => {
     let current = true;
-    setResult({ state: "loading" });
+    setResult((previous) => (keepStale && previous.state === "ok" ? previous : { state: "loading" }));
     load().then(
       (value) => current && setResult({ state: "ok", value }),
       (e) => current && setResult({ state: "error", error: toCommandError(e) }),

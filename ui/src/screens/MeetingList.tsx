@@ -5,9 +5,11 @@ import { formatDayRange, plural } from "../lib/format";
 import { meetingHref } from "../lib/router";
 import { rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
+import { useCacheGeneration, useSyncStatus } from "../lib/sync";
 
 export function MeetingList() {
-  const meetings = useAsync(() => api.listMeetings(), []);
+  const generation = useCacheGeneration();
+  const meetings = useAsync(() => api.listMeetings(), [generation], { keepStale: true });
 
   useEffect(() => {
     if (meetings.state === "ok") markAfterPaint("meetings-visible");
@@ -63,20 +65,36 @@ function Cards({ meetings }: { meetings: MeetingSummary[] }) {
 
 function EmptyState() {
   const info = useAsync(() => api.appInfo(), []);
+  const sync = useSyncStatus();
+  const configured = sync !== null && sync.connection !== "not_configured";
   return (
     <div class="empty-state" data-testid="empty-state">
       <h2>No meetings on this computer yet</h2>
-      <p>
-        Plenary shows the meetings stored in its cache, so that you can read them offline. This cache
-        is empty.
-      </p>
+      {configured ? (
+        <p>
+          Plenary keeps the meetings published on <code>{sync.server}</code> on this computer so that you
+          can read them offline.{" "}
+          {sync.syncing
+            ? "It is fetching them now."
+            : sync.last_error
+              ? `It could not fetch them: ${sync.last_error}`
+              : "None is published yet."}
+        </p>
+      ) : (
+        <p>
+          Plenary shows the meetings stored in its cache, so that you can read them offline. This cache is
+          empty and no server is set up: start Plenary with <code>--server URL</code> (the address your
+          secretariat gives you).
+        </p>
+      )}
       {info.state === "ok" && (
         <p class="muted">
           Cache folder: <code>{info.value.cache_path}</code>
         </p>
       )}
       <p class="muted">
-        To try Plenary with a demonstration meeting, run <code>plenary demo seed</code> and restart.
+        To try Plenary with a demonstration meeting, run <code>scripts/run</code> from its source folder, or{" "}
+        <code>plenary demo seed</code> and restart.
       </p>
     </div>
   );

@@ -12,12 +12,14 @@ import { KIND_ORDER, KIND_PLURAL, formatDay, formatDayRange, formatTimestamp } f
 import { documentHref, meetingHref, navigate } from "../lib/router";
 import { rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
+import { useCacheGeneration } from "../lib/sync";
 
 type Tab = "documents" | "statements";
 type Grouping = "kind" | "agenda";
 
 export function MeetingPage({ id, params }: { id: string; params: URLSearchParams }) {
-  const overview = useAsync(() => api.meetingOverview(id), [id]);
+  const generation = useCacheGeneration();
+  const overview = useAsync(() => api.meetingOverview(id), [id, generation], { keepStale: true });
 
   useEffect(() => {
     if (overview.state === "ok") {

@@ -6,11 +6,14 @@ import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
 import { documentHref, meetingHref, navigate } from "../lib/router";
 import { meetingTitle, rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
+import { useCacheGeneration } from "../lib/sync";
 import { PdfView } from "../reader/PdfView";
 import { TextView } from "../reader/TextView";
+import { PublishDropZone } from "../reader/Publish";
 
 export function Reader({ id, params }: { id: string; params: URLSearchParams }) {
-  const detail = useAsync(() => api.document(id), [id]);
+  const generation = useCacheGeneration();
+  const detail = useAsync(() => api.document(id), [id, generation], { keepStale: true });
   return (
     <div class="screen reader-screen">
       <TopBar />
@@ -120,13 +123,15 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
           )}
         </div>
       </div>
-      {version ? (
-        <VersionBody key={version.id} version={version} />
-      ) : (
-        <main class="content">
-          <p class="muted">This document has no published versions yet.</p>
-        </main>
-      )}
+      <PublishDropZone doc={doc} lang={lang}>
+        {version ? (
+          <VersionBody key={version.id} version={version} />
+        ) : (
+          <main class="content">
+            <p class="muted">This document has no published versions yet.</p>
+          </main>
+        )}
+      </PublishDropZone>
     </div>
   );
 }
@@ -152,7 +157,8 @@ function useMeetingTitle(meetingId: string): string | undefined {
 function VersionBody({ version }: { version: VersionInfo }) {
   const file = useAsync(
     () => (version.downloaded ? api.versionFile(version.id) : Promise.resolve(null)),
-    [version.id],
+    // A sync that downloads the file flips `downloaded`: load it then.
+    [version.id, version.downloaded],
   );
   const shown = () => markAfterPaint("document-visible");
 
