@@ -6,6 +6,7 @@
 //! role and map errors to JSON.
 
 pub mod error;
+pub mod corpus;
 pub mod extract;
 pub mod routes;
 pub mod store;

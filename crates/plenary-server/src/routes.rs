@@ -305,9 +305,16 @@ fn sniff(bytes: &[u8], claimed: MediaType) -> ApiResult<()> {
         )
     };
     let is_pdf = bytes.starts_with(b"%PDF-");
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
     match claimed {
         MediaType::Pdf if !is_pdf => Err(mismatch("it does not start with %PDF-")),
+        MediaType::Docx if !crate::extract::is_docx(bytes) => Err(mismatch(
+            "it is not a zip archive holding word/document.xml",
+        )),
         MediaType::Html | MediaType::Text if is_pdf => Err(mismatch("it is a PDF")),
+        MediaType::Html | MediaType::Text if is_zip => {
+            Err(mismatch("it is a zip archive (a DOCX?)"))
+        }
         MediaType::Html | MediaType::Text if std::str::from_utf8(bytes).is_err() => {
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -374,7 +381,7 @@ async fn put_file(
             ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_type",
-                "send a Content-Type: application/pdf, text/html or text/plain",
+                "send a Content-Type: application/pdf, text/html, text/plain or application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             )
         })?
         .parse()
@@ -534,8 +541,23 @@ async fn upload_version(
         })?;
     let sha = Sha256::of(&bytes);
     let size = bytes.len() as u64;
-    store_file(&state, sha, media_type, bytes).await?;
-
+    // Everything that can refuse the upload is checked before the file is
+    // stored, so a refused upload leaves neither a file nor a row behind.
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request("empty_file", "the file is empty"));
+    }
+    sniff(&bytes, media_type)?;
+    let revision: Option<u32> = revision
+        .map(|r| {
+            r.trim().parse().map_err(|_| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_revision",
+                    format!("{r:?} is not a revision number"),
+                )
+            })
+        })
+        .transpose()?;
     let existing = state.store.versions(document_id.as_str()).await?;
     if let Some(same) = existing
         .iter()
@@ -543,21 +565,14 @@ async fn upload_version(
     {
         return Ok((StatusCode::OK, Json(same.clone())).into_response()); // idempotent
     }
-    let revision: u32 = match revision {
-        Some(r) => r.trim().parse().map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_revision",
-                format!("{r:?} is not a revision number"),
-            )
-        })?,
-        // The revision other languages already published under this label, else the next one.
-        None => existing
+    // The revision other languages already published under this label, else the next one.
+    let revision = revision.unwrap_or_else(|| {
+        existing
             .iter()
             .find(|v| v.label == label)
             .map(|v| v.revision)
-            .unwrap_or_else(|| existing.iter().map(|v| v.revision + 1).max().unwrap_or(0)),
-    };
+            .unwrap_or_else(|| existing.iter().map(|v| v.revision + 1).max().unwrap_or(0))
+    });
     if existing
         .iter()
         .any(|v| v.language == language && v.revision == revision)
@@ -570,6 +585,7 @@ async fn upload_version(
             ),
         ));
     }
+    store_file(&state, sha, media_type, bytes).await?;
     let stem = document
         .symbol
         .as_ref()
