@@ -11,13 +11,18 @@
 //! panic, an abort or a hang in a crate costs that one measurement, not the
 //! bench. Prints a table per file and a summary; numbers, never pass/fail.
 //!
-//! "Usable text" for a file means: the extractor returned text; at least 20
-//! letters; at least 80% of the letters in the script the document is written
-//! in (Latin, Cyrillic or Arabic); and, where the corpus has a reference text,
-//! at least 80% of its word 4-grams are found (for the Arabic sample, which is
-//! two words long, its words). For the OHCHR documents the table also gives
-//! the share of the human-aligned paragraphs found verbatim after whitespace
-//! normalisation.
+//! "Usable text" for a file means: the extractor returned text with at least
+//! 10 letters, and where the corpus has a reference text, at least 80% of the
+//! reference's word 4-grams are in it (for the Arabic sample, two words long,
+//! its words), else at least 80% of its letters are Latin (the stress files
+//! are English). The reference is the human-aligned paragraphs for the OHCHR
+//! documents, the UNBench authors' text for the Security Council drafts, and
+//! `habibi.html` for the Arabic sample. The table also gives, per file, the
+//! share of letters in the document's script and, for the OHCHR documents, the
+//! share of aligned paragraphs found (a) verbatim after whitespace
+//! normalisation and (b) comparing letters only: the aligned paragraphs have
+//! their footnote numbers removed and hyphenated line ends joined, which (a)
+//! counts as misses although the extraction is right.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -261,6 +266,13 @@ fn pdfinfo_pages(path: &Path) -> Option<u64> {
         .and_then(|n| n.trim().parse().ok())
 }
 
+fn letters_only(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn normalise(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -293,6 +305,7 @@ struct Measured {
     script_share: f64,
     recall: Option<f64>,
     paragraphs: Option<f64>,
+    paragraph_letters: Option<f64>,
 }
 
 fn assess(case: &Case, result: Result<WorkerResult, String>) -> Measured {
@@ -304,6 +317,7 @@ fn assess(case: &Case, result: Result<WorkerResult, String>) -> Measured {
         script_share: 0.0,
         recall: None,
         paragraphs: None,
+        paragraph_letters: None,
     };
     let r = match result {
         Err(e) => {
@@ -346,8 +360,19 @@ fn assess(case: &Case, result: Result<WorkerResult, String>) -> Measured {
             .filter(|p| flat.contains(p.as_str()))
             .count();
         m.paragraphs = Some(found as f64 / case.paragraphs.len() as f64);
+        let flat = letters_only(&text);
+        let found = case
+            .paragraphs
+            .iter()
+            .filter(|p| flat.contains(letters_only(p).as_str()))
+            .count();
+        m.paragraph_letters = Some(found as f64 / case.paragraphs.len() as f64);
     }
-    m.usable = letters.len() >= 20 && m.script_share >= 0.8 && m.recall.is_none_or(|r| r >= 0.8);
+    m.usable = letters.len() >= 10
+        && match m.recall {
+            Some(r) => r >= 0.8,
+            None => m.script_share >= 0.8,
+        };
     m.status = if m.usable { "usable" } else { "poor" }.to_owned();
     m
 }
@@ -403,14 +428,14 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
         }
     }
 
-    println!("| file | class | pages | extractor | outcome | pages out | ms | script | n-gram recall | paragraphs |");
-    println!("|---|---|---:|---|---|---:|---:|---:|---:|---:|");
+    println!("| file | class | pages | extractor | outcome | pages out | ms | script | n-gram recall | paragraphs verbatim | paragraphs, letters |");
+    println!("|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
     for (i, case) in cases.iter().enumerate() {
         for ex in EXTRACTORS {
             let m = &results[&(i, ex)];
             let pct = |v: Option<f64>| v.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default();
             println!(
-                "| {} | {} | {} | {ex} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {ex} | {} | {} | {} | {} | {} | {} | {} |",
                 case.name.rsplit('/').next().unwrap_or_default(),
                 case.class,
                 case.pages.map(|p| p.to_string()).unwrap_or_default(),
@@ -420,17 +445,19 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
                 if m.secs.is_some() { format!("{:.0}%", m.script_share * 100.0) } else { String::new() },
                 pct(m.recall),
                 pct(m.paragraphs),
+                pct(m.paragraph_letters),
             );
         }
     }
 
-    println!("\n| extractor | usable / readable files | UN docs usable | OHCHR paragraphs found | pages/s (all readable) | pages/s (UN docs) | page count right | encrypted refused | crashed or hung |");
+    println!("\n| extractor | usable / readable files | UN docs usable | OHCHR paragraphs found, verbatim / letters | pages/s (all readable) | pages/s (UN docs) | page count right | encrypted refused | crashed or hung |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for ex in EXTRACTORS {
         let (mut usable, mut readable, mut un_usable, mut un) = (0, 0, 0, 0);
         let (mut pages, mut secs, mut un_pages, mut un_secs) = (0u64, 0.0, 0u64, 0.0);
         let (mut right_count, mut refused, mut broken) = (0, 0, 0);
         let mut paras = Vec::new();
+        let mut paras_letters = Vec::new();
         for (i, case) in cases.iter().enumerate() {
             let m = &results[&(i, ex)];
             if m.status.starts_with("CRASHED") || m.status.starts_with("HUNG") {
@@ -463,11 +490,22 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
             if let Some(p) = m.paragraphs {
                 paras.push(p);
             }
+            if let Some(p) = m.paragraph_letters {
+                paras_letters.push(p);
+            }
         }
         let rate = |p: u64, s: f64| if s > 0.0 { format!("{:.0}", p as f64 / s) } else { "-".into() };
         println!(
             "| {ex} | {usable} / {readable} | {un_usable} / {un} | {} | {} | {} | {right_count} / {readable} | {refused} | {broken} |",
-            if paras.is_empty() { "-".into() } else { format!("{:.0}%", paras.iter().sum::<f64>() / paras.len() as f64 * 100.0) },
+            if paras.is_empty() {
+                "-".into()
+            } else {
+                format!(
+                    "{:.0}% / {:.0}%",
+                    paras.iter().sum::<f64>() / paras.len() as f64 * 100.0,
+                    paras_letters.iter().sum::<f64>() / paras_letters.len() as f64 * 100.0
+                )
+            },
             rate(pages, secs),
             rate(un_pages, un_secs),
         );
