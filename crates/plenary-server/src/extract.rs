@@ -232,9 +232,7 @@ pub fn docx_pages(bytes: &[u8]) -> Result<Vec<String>, DocxError> {
                         _ => page.push('\n'),
                     }
                 }
-                "lastRenderedPageBreak" if in_body && rendered_breaks => {
-                    pages.push(String::new())
-                }
+                "lastRenderedPageBreak" if in_body && rendered_breaks => pages.push(String::new()),
                 "pageBreakBefore" if in_body && !rendered_breaks => {
                     let off = e
                         .try_get_attribute("w:val")
@@ -399,8 +397,11 @@ mod tests {
         use std::io::Write;
         let mut out = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut out);
-        zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
-            .unwrap();
+        zip.start_file(
+            "word/document.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         write!(
             zip,
             r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="w" xmlns:mc="mc"><w:body>{body}</w:body></w:document>"#
@@ -413,7 +414,11 @@ mod tests {
     #[test]
     fn pdftotext_pages_keep_blank_pages_in_place() {
         assert_eq!(pdftotext_pages("a\u{c}\u{c}c\u{c}"), ["a", "", "c"]);
-        assert_eq!(pdftotext_pages("a\u{c}\u{c}"), ["a", ""], "a blank last page stays");
+        assert_eq!(
+            pdftotext_pages("a\u{c}\u{c}"),
+            ["a", ""],
+            "a blank last page stays"
+        );
         assert!(pdftotext_pages("").is_empty());
     }
 

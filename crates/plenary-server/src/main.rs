@@ -140,7 +140,10 @@ async fn main() -> Result<()> {
                         };
                         let expiry = t
                             .expires_at
-                            .and_then(|e| e.format(&time::format_description::well_known::Rfc3339).ok())
+                            .and_then(|e| {
+                                e.format(&time::format_description::well_known::Rfc3339)
+                                    .ok()
+                            })
                             .map(|e| format!(" (expires {e})"))
                             .unwrap_or_default();
                         println!(

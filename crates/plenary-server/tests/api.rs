@@ -592,8 +592,11 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
             .multipart(form)
     };
     assert_error(
-        s.json(upload(&reader, version_form(TEXT.to_vec(), "text/plain", "en")))
-            .await,
+        s.json(upload(
+            &reader,
+            version_form(TEXT.to_vec(), "text/plain", "en"),
+        ))
+        .await,
         403,
         "forbidden",
     );
@@ -645,15 +648,21 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
     );
     let pdf_as_text = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     assert_error(
-        s.json(upload(&staff, version_form(pdf_as_text, "text/plain", "en")))
-            .await,
+        s.json(upload(
+            &staff,
+            version_form(pdf_as_text, "text/plain", "en"),
+        ))
+        .await,
         415,
         "type_mismatch",
     );
     let docx_as_text = docx("<w:p><w:r><w:t>x</w:t></w:r></w:p>");
     assert_error(
-        s.json(upload(&staff, version_form(docx_as_text, "text/plain", "en")))
-            .await,
+        s.json(upload(
+            &staff,
+            version_form(docx_as_text, "text/plain", "en"),
+        ))
+        .await,
         415,
         "type_mismatch",
     );
@@ -741,7 +750,11 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
         .args(["token", "list"])
         .output()
         .unwrap();
-    assert!(String::from_utf8(listing.stdout).unwrap().contains("expired"));
+    assert!(
+        String::from_utf8(listing.stdout)
+            .unwrap()
+            .contains("expired")
+    );
     for bad in ["0d", "30", "3x", "-1d"] {
         let out = Command::new(SERVER)
             .arg("--data-dir")
@@ -1008,7 +1021,12 @@ async fn publish_version(
     let doc = json!([{"type": "document", "id": document, "meeting_id": "msp12",
         "symbol": null, "title": document, "kind": "report", "agenda_item_id": null}]);
     let (status, v) = s
-        .json(s.http.post(s.at("/v1/records")).bearer_auth(staff).json(&doc))
+        .json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(staff)
+                .json(&doc),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let sha = Sha256::of(&bytes).to_hex();
@@ -1101,7 +1119,11 @@ async fn corpus_pdfs_are_published_page_by_page_or_say_why_there_is_no_text() {
         assert_eq!(text["status"], "ok", "{file}: {text}");
         assert_eq!(text["extractor"], "pdftotext");
         let pages = pages(&text);
-        assert_eq!(pages.len(), page_count, "{file}: one rendition page per PDF page");
+        assert_eq!(
+            pages.len(),
+            page_count,
+            "{file}: one rendition page per PDF page"
+        );
         let flat = letters(&pages.join("\n"));
         let known = labels(label_file);
         let found = known.iter().filter(|p| flat.contains(p.as_str())).count();
@@ -1111,7 +1133,10 @@ async fn corpus_pdfs_are_published_page_by_page_or_say_why_there_is_no_text() {
             known.len()
         );
         if lang == "ru" {
-            assert!(flat.contains("советпоправамчеловека"), "{file}: Cyrillic text");
+            assert!(
+                flat.contains("советпоправамчеловека"),
+                "{file}: Cyrillic text"
+            );
         }
     }
 
@@ -1149,7 +1174,10 @@ async fn corpus_pdfs_are_published_page_by_page_or_say_why_there_is_no_text() {
     );
     let resp = s
         .http
-        .get(s.at(&format!("/v1/files/{}", version["sha256"].as_str().unwrap())))
+        .get(s.at(&format!(
+            "/v1/files/{}",
+            version["sha256"].as_str().unwrap()
+        )))
         .send()
         .await
         .unwrap();

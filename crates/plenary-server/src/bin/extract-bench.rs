@@ -52,7 +52,9 @@ fn main() -> Result<()> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().context("--runs N")?.parse()?,
-            "--timeout" => timeout = Duration::from_secs(it.next().context("--timeout S")?.parse()?),
+            "--timeout" => {
+                timeout = Duration::from_secs(it.next().context("--timeout S")?.parse()?)
+            }
             other => bail!("unknown argument {other:?} (--runs N, --timeout SECONDS)"),
         }
     }
@@ -97,7 +99,10 @@ fn worker(args: &[String]) -> Result<()> {
             break; // failures are not timed again
         }
     }
-    println!("{}", serde_json::to_string(&WorkerResult { outcome, secs })?);
+    println!(
+        "{}",
+        serde_json::to_string(&WorkerResult { outcome, secs })?
+    );
     Ok(())
 }
 
@@ -259,7 +264,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// The page count from poppler's `pdfinfo` (the page tree, not the text).
 fn pdfinfo_pages(path: &Path) -> Option<u64> {
-    let out = std::process::Command::new("pdfinfo").arg(path).output().ok()?;
+    let out = std::process::Command::new("pdfinfo")
+        .arg(path)
+        .output()
+        .ok()?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("Pages:"))
@@ -428,7 +436,9 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
         }
     }
 
-    println!("| file | class | pages | extractor | outcome | pages out | ms | script | n-gram recall | paragraphs verbatim | paragraphs, letters |");
+    println!(
+        "| file | class | pages | extractor | outcome | pages out | ms | script | n-gram recall | paragraphs verbatim | paragraphs, letters |"
+    );
     println!("|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
     for (i, case) in cases.iter().enumerate() {
         for ex in EXTRACTORS {
@@ -441,8 +451,14 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
                 case.pages.map(|p| p.to_string()).unwrap_or_default(),
                 m.status,
                 m.pages_out,
-                m.secs.map(|s| format!("{:.1}", s * 1000.0)).unwrap_or_default(),
-                if m.secs.is_some() { format!("{:.0}%", m.script_share * 100.0) } else { String::new() },
+                m.secs
+                    .map(|s| format!("{:.1}", s * 1000.0))
+                    .unwrap_or_default(),
+                if m.secs.is_some() {
+                    format!("{:.0}%", m.script_share * 100.0)
+                } else {
+                    String::new()
+                },
                 pct(m.recall),
                 pct(m.paragraphs),
                 pct(m.paragraph_letters),
@@ -450,7 +466,9 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
         }
     }
 
-    println!("\n| extractor | usable / readable files | UN docs usable | OHCHR paragraphs found, verbatim / letters | pages/s (all readable) | pages/s (UN docs) | page count right | encrypted refused | crashed or hung |");
+    println!(
+        "\n| extractor | usable / readable files | UN docs usable | OHCHR paragraphs found, verbatim / letters | pages/s (all readable) | pages/s (UN docs) | page count right | encrypted refused | crashed or hung |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for ex in EXTRACTORS {
         let (mut usable, mut readable, mut un_usable, mut un) = (0, 0, 0, 0);
@@ -494,7 +512,13 @@ async fn bench(corpus: &Path, runs: usize, timeout: Duration) -> Result<()> {
                 paras_letters.push(p);
             }
         }
-        let rate = |p: u64, s: f64| if s > 0.0 { format!("{:.0}", p as f64 / s) } else { "-".into() };
+        let rate = |p: u64, s: f64| {
+            if s > 0.0 {
+                format!("{:.0}", p as f64 / s)
+            } else {
+                "-".into()
+            }
+        };
         println!(
             "| {ex} | {usable} / {readable} | {un_usable} / {un} | {} | {} | {} | {right_count} / {readable} | {refused} | {broken} |",
             if paras.is_empty() {

@@ -123,7 +123,9 @@ fn baseline_child(file: &str) -> Result<()> {
                     let mut buf = [0u8; 4096];
                     let mut seen = Vec::new();
                     loop {
-                        let Ok(n) = conn.read(&mut buf).await else { return };
+                        let Ok(n) = conn.read(&mut buf).await else {
+                            return;
+                        };
                         if n == 0 {
                             return;
                         }
