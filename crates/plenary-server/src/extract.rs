@@ -129,6 +129,10 @@ async fn pdf(bytes: &[u8], timeout: Duration) -> Rendition {
     const EXTRACTOR: &str = "pdftotext";
     match pdftotext(bytes, timeout).await {
         Err(reason) => unavailable(EXTRACTOR, reason),
+        Ok(pages) if pages.is_empty() => unavailable(
+            EXTRACTOR,
+            "no page of the PDF could be read (the file is damaged)",
+        ),
         Ok(pages) if pages.iter().all(|p| p.trim().is_empty()) => {
             unavailable(EXTRACTOR, "the PDF has no text layer (scanned images?)")
         }

@@ -1056,10 +1056,6 @@ fn pages(rendition: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Letters only, lower-cased: the aligned paragraphs drop footnote numbers
 /// and join hyphenated line ends, which the PDF's text keeps.
 fn letters(s: &str) -> String {

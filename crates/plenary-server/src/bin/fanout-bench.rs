@@ -2,7 +2,7 @@
 //! a new document downloaded by all of them at once. Numbers, not pass/fail.
 //!
 //! ```sh
-//! cargo run --release -p plenary-server --bin fanout-bench [-- --clients 2000 --rounds 5 --file-mb 2 --runs 3]
+//! cargo run --release -p plenary-server --bin fanout-bench [-- --clients 2000 --rounds 5 --file-mb 2 --runs 3 --hot-mb 256]
 //! ```
 //!
 //! The server runs as a child process (this binary with `--server-child`,
@@ -20,6 +20,8 @@
 //!     limit on this machine, measured in the same run with the same clients.
 //!     Connections are opened first, then every request goes out together;
 //!     throughput is clients × size / time until the last body is read.
+//!     `--hot-mb 0` turns off the server's in-memory file cache (`hot`), to
+//!     compare with files served from disk.
 //!
 //! The clients speak HTTP/1.1 over raw sockets so that the bench measures the
 //! server, not a client library.
@@ -42,12 +44,13 @@ struct Options {
     rounds: usize,
     file_mb: usize,
     runs: usize,
+    hot_mb: u64,
 }
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("--server-child") => return server_child(&args[1]),
+        Some("--server-child") => return server_child(&args[1], args[2].parse()?),
         Some("--baseline-child") => return baseline_child(&args[1]),
         _ => {}
     }
@@ -56,6 +59,7 @@ fn main() -> Result<()> {
         rounds: 5,
         file_mb: 2,
         runs: 3,
+        hot_mb: 256,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -65,7 +69,10 @@ fn main() -> Result<()> {
             "--rounds" => o.rounds = value()?,
             "--file-mb" => o.file_mb = value()?,
             "--runs" => o.runs = value()?,
-            other => bail!("unknown argument {other:?} (--clients, --rounds, --file-mb, --runs)"),
+            "--hot-mb" => o.hot_mb = value()? as u64,
+            other => bail!(
+                "unknown argument {other:?} (--clients, --rounds, --file-mb, --runs, --hot-mb)"
+            ),
         }
     }
     // Each client is a socket here and one in the server: raise the limit
@@ -86,13 +93,16 @@ fn main() -> Result<()> {
 // -------------------------------------------------------------- children ---
 
 /// Serves a data folder as `plenary-server serve` does, until killed.
-fn server_child(data: &str) -> Result<()> {
+/// `hot_mb` 0 serves every file from disk (how it was before `hot`).
+fn server_child(data: &str, hot_mb: u64) -> Result<()> {
     rlimit::increase_nofile_limit(u64::MAX)?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(async {
-            let state = plenary_server::AppState::open(plenary_server::Config::new(data)).await?;
+            let mut config = plenary_server::Config::new(data);
+            config.hot_files_bytes = hot_mb * 1024 * 1024;
+            let state = plenary_server::AppState::open(config).await?;
             let running = plenary_server::serve(state, "127.0.0.1:0".parse()?).await?;
             println!("listening on {}", running.addr);
             std::future::pending::<()>().await;
@@ -110,15 +120,18 @@ fn baseline_child(file: &str) -> Result<()> {
         .block_on(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await?;
             println!("listening on {}", listener.local_addr()?);
-            let head: Arc<[u8]> = format!(
+            // Head and body in one buffer: one write per response.
+            let mut response = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n",
                 body.len()
             )
-            .into_bytes()
-            .into();
+            .into_bytes();
+            response.extend_from_slice(&body);
+            let response: Arc<[u8]> = response.into();
             loop {
                 let (mut conn, _) = listener.accept().await?;
-                let (body, head) = (body.clone(), head.clone());
+                let _ = conn.set_nodelay(true);
+                let response = response.clone();
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
                     let mut seen = Vec::new();
@@ -132,9 +145,7 @@ fn baseline_child(file: &str) -> Result<()> {
                         seen.extend_from_slice(&buf[..n]);
                         while let Some(end) = find(&seen, b"\r\n\r\n") {
                             seen.drain(..end + 4);
-                            if conn.write_all(&head).await.is_err()
-                                || conn.write_all(&body).await.is_err()
-                            {
+                            if conn.write_all(&response).await.is_err() {
                                 return;
                             }
                         }
@@ -151,10 +162,11 @@ struct Spawned {
 }
 
 impl Spawned {
-    fn start(mode: &str, arg: &std::path::Path) -> Result<Spawned> {
+    fn start(mode: &str, arg: &std::path::Path, extra: &str) -> Result<Spawned> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg(mode)
             .arg(arg)
+            .arg(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
@@ -454,7 +466,7 @@ async fn bench(o: Options) -> Result<()> {
         let store = SqliteStore::open(&data.path().join("server.sqlite3"))?;
         store.create_token(Role::Staff, "bench", None).await?.1
     };
-    let server = Spawned::start("--server-child", data.path())?;
+    let server = Spawned::start("--server-child", data.path(), &o.hot_mb.to_string())?;
     let addr = server.addr;
     let auth = format!("Bearer {token}");
     let setup = serde_json::json!([
@@ -592,7 +604,7 @@ async fn bench(o: Options) -> Result<()> {
     let sha = plenary_core::model::Sha256::of(&file);
     let file_path = data.path().join("baseline.bin");
     std::fs::write(&file_path, &file)?;
-    let baseline = Spawned::start("--baseline-child", &file_path)?;
+    let baseline = Spawned::start("--baseline-child", &file_path, "")?;
     let mut server_rates = Vec::new();
     let mut baseline_rates = Vec::new();
     for _ in 0..o.runs {
