@@ -1007,6 +1007,7 @@ async fn the_publishing_client_speaks_the_servers_api() {
     assert_eq!(next.unwrap(), 2, "a third label is the third revision");
     let down = Publisher::new("http://127.0.0.1:9", None).unwrap();
     assert_eq!(down.identity().await.unwrap_err().code(), "unreachable");
+}
 
 /// Publishes `bytes` as a version of `document` (created on the fly in the
 /// test meeting) and returns the version and its text rendition.
