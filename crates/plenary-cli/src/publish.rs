@@ -77,8 +77,9 @@ fn media_type_of(path: &Path) -> Result<MediaType> {
         Some("pdf") => Ok(MediaType::Pdf),
         Some("html" | "htm") => Ok(MediaType::Html),
         Some("txt") => Ok(MediaType::Text),
+        Some("docx") => Ok(MediaType::Docx),
         _ => bail!(
-            "{}: only .pdf, .html and .txt files can be published",
+            "{}: only .pdf, .html, .txt and .docx files can be published",
             path.display()
         ),
     }
@@ -207,4 +208,25 @@ fn single(out: &mut impl Write, server: &str, args: &PublishArgs) -> Result<()> 
         version["label"].as_str().unwrap_or_default()
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_map_to_media_types() {
+        for (name, media_type) in [
+            ("a.pdf", MediaType::Pdf),
+            ("a.HTM", MediaType::Html),
+            ("a.html", MediaType::Html),
+            ("a.txt", MediaType::Text),
+            ("CCM_MSP_2024_WP.3-en.docx", MediaType::Docx),
+        ] {
+            assert_eq!(media_type_of(Path::new(name)).unwrap(), media_type);
+        }
+        for name in ["a.doc", "a.odt", "a"] {
+            assert!(media_type_of(Path::new(name)).is_err(), "{name}");
+        }
+    }
 }

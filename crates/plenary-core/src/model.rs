@@ -225,6 +225,9 @@ pub enum MediaType {
     Html,
     #[serde(rename = "text/plain")]
     Text,
+    /// A Word (OOXML) document; stored and synced under its full media type.
+    #[serde(rename = "application/vnd.openxmlformats-officedocument.wordprocessingml.document")]
+    Docx,
 }
 
 impl MediaType {
@@ -233,6 +236,9 @@ impl MediaType {
             MediaType::Pdf => "application/pdf",
             MediaType::Html => "text/html",
             MediaType::Text => "text/plain",
+            MediaType::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
         }
     }
 
@@ -241,6 +247,7 @@ impl MediaType {
             MediaType::Pdf => "pdf",
             MediaType::Html => "html",
             MediaType::Text => "txt",
+            MediaType::Docx => "docx",
         }
     }
 }
@@ -254,9 +261,15 @@ impl FromStr for MediaType {
             "application/pdf" => Ok(MediaType::Pdf),
             "text/html" => Ok(MediaType::Html),
             "text/plain" => Ok(MediaType::Text),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+                Ok(MediaType::Docx)
+            }
             _ => Err(InvalidInput::new(
                 "media type",
-                format!("{s:?} is not one of application/pdf, text/html, text/plain"),
+                format!(
+                    "{s:?} is not one of application/pdf, text/html, text/plain, \
+                     application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                ),
             )),
         }
     }
@@ -602,6 +615,25 @@ mod tests {
             "text/html; charset=utf-8".parse::<MediaType>().unwrap(),
             MediaType::Html
         );
+    }
+
+    /// The cache stores `as_str()` as text and reads it back with `parse`;
+    /// JSON carries the serde name. All three must agree for every type.
+    #[test]
+    fn media_types_round_trip_as_text_and_json() {
+        for m in [
+            MediaType::Pdf,
+            MediaType::Html,
+            MediaType::Text,
+            MediaType::Docx,
+        ] {
+            assert_eq!(m.as_str().parse::<MediaType>().unwrap(), m);
+            let json = serde_json::to_value(m).unwrap();
+            assert_eq!(json, serde_json::json!(m.as_str()));
+            assert_eq!(serde_json::from_value::<MediaType>(json).unwrap(), m);
+        }
+        assert_eq!(MediaType::Docx.extension(), "docx");
+        assert!("application/msword".parse::<MediaType>().is_err());
     }
 }
 

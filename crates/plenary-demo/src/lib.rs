@@ -416,6 +416,12 @@ fn render_version(
         }
         MediaType::Html => html::render(&doc),
         MediaType::Text => text::render(&doc),
+        MediaType::Docx => {
+            return Err(DemoError::Content(format!(
+                "{}: the demo renders PDF, HTML and text, not DOCX",
+                spec.id
+            )));
+        }
     };
     let sha256 = Sha256::of(&bytes);
     let version = Version {

@@ -5,8 +5,11 @@
 //! the feed's guarantees live in [`store`]; handlers parse, check the caller's
 //! role and map errors to JSON.
 
+pub mod corpus;
 pub mod error;
+pub mod events;
 pub mod extract;
+pub mod hot;
 pub mod routes;
 pub mod store;
 
@@ -26,6 +29,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// How long text extraction of one file may take.
     pub extract_timeout: std::time::Duration,
+    /// Memory for recently published or requested files, in bytes.
+    pub hot_files_bytes: u64,
 }
 
 impl Config {
@@ -34,6 +39,7 @@ impl Config {
             data_dir: data_dir.into(),
             max_upload_bytes: 200 * 1024 * 1024,
             extract_timeout: std::time::Duration::from_secs(60),
+            hot_files_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -46,6 +52,8 @@ pub struct AppState {
     /// The feed's head; live-event clients watch it.
     pub head: Arc<watch::Sender<u64>>,
     pub config: Arc<Config>,
+    /// Files served from memory (see [`hot`]).
+    pub hot: Arc<hot::HotFiles>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -76,6 +84,10 @@ impl AppState {
             store,
             files,
             head: Arc::new(watch::channel(head).0),
+            hot: Arc::new(hot::HotFiles::new(
+                config.hot_files_bytes,
+                config.hot_files_bytes / 8,
+            )),
             config: Arc::new(config),
         })
     }
@@ -133,17 +145,74 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<Running
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = routes::router(state.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let head = state.head.clone();
+    let task = tokio::spawn(accept_loop(listener, app, head, rx));
     Ok(Running {
         addr,
         state,
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Accepts connections until `stop` fires. `/v1/events` connections go to
+/// [`events`] (see there why), all others to hyper with the axum router.
+/// On stop, event streams end and requests in flight finish.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    head: Arc<watch::Sender<u64>>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+
+    // One timer for every event stream's heartbeat, not one per connection.
+    let (beat_tx, beat_rx) = watch::channel(());
+    let beats = tokio::spawn(async move {
+        let mut every = tokio::time::interval(routes::EVENT_HEARTBEAT);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            beat_tx.send_replace(());
+        }
+    });
+    let (closing_tx, closing_rx) = watch::channel(false);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let http = hyper::server::conn::http1::Builder::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of descriptors or a connection reset before accept:
+                // this connection is lost, the server goes on.
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let (head, beat_rx, closing_rx) = (head.clone(), beat_rx.clone(), closing_rx.clone());
+        let (app, http, watcher) = (app.clone(), http.clone(), graceful.watcher());
+        // Decided in the connection's own task: waiting for a client's first
+        // bytes must never hold up accepting the next client.
+        tokio::spawn(async move {
+            if events::is_events_request(&stream).await {
+                events::serve(stream, head.subscribe(), beat_rx, closing_rx).await;
+                return;
+            }
+            let service = TowerToHyperService::new(app);
+            // No upgrades: the API has no WebSocket.
+            let conn = http.serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    closing_tx.send_replace(true);
+    beats.abort();
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -57,6 +57,10 @@ enum TokenCommand {
         /// Who holds it ("Secretariat", "Delegation of Mexico").
         #[arg(long, default_value = "")]
         name: String,
+        /// Lifetime: a number and a unit, s, m, h, d or w ("30d", "12h").
+        /// Without it the token lasts until revoked.
+        #[arg(long, value_parser = parse_lifetime)]
+        expires_in: Option<std::time::Duration>,
     },
     List,
     Revoke {
@@ -80,6 +84,12 @@ async fn main() -> Result<()> {
             max_upload_mb,
             demo,
         } => {
+            // Every live-event client holds a socket; the usual soft limit of
+            // 1,024 descriptors would cap a meeting at about a thousand laptops.
+            match rlimit::increase_nofile_limit(u64::MAX) {
+                Ok(n) => tracing::debug!(limit = n, "open file limit"),
+                Err(e) => tracing::warn!("could not raise the open file limit: {e}"),
+            }
             let mut config = Config::new(&cli.data_dir);
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             let state = AppState::open(config)
@@ -103,8 +113,13 @@ async fn main() -> Result<()> {
             std::fs::create_dir_all(&cli.data_dir)?;
             let store = SqliteStore::open(&cli.data_dir.join("server.sqlite3"))?;
             match command {
-                TokenCommand::Create { role, name } => {
-                    let (info, secret) = store.create_token(role, &name, None).await?;
+                TokenCommand::Create {
+                    role,
+                    name,
+                    expires_in,
+                } => {
+                    let expires_at = expires_in.map(|d| time::OffsetDateTime::now_utc() + d);
+                    let (info, secret) = store.create_token(role, &name, expires_at).await?;
                     eprintln!(
                         "created {} token {} for {:?}; keep the secret, it is not shown again:",
                         info.role.as_str(),
@@ -114,13 +129,30 @@ async fn main() -> Result<()> {
                     println!("{secret}");
                 }
                 TokenCommand::List => {
+                    let now = time::OffsetDateTime::now_utc();
                     for t in store.tokens().await? {
                         let state = if t.revoked_at.is_some() {
                             "revoked"
+                        } else if t.expires_at.is_some_and(|e| e <= now) {
+                            "expired"
                         } else {
                             "active"
                         };
-                        println!("{}  {:<9} {:<8} {}", t.id, t.role.as_str(), state, t.name);
+                        let expiry = t
+                            .expires_at
+                            .and_then(|e| {
+                                e.format(&time::format_description::well_known::Rfc3339)
+                                    .ok()
+                            })
+                            .map(|e| format!(" (expires {e})"))
+                            .unwrap_or_default();
+                        println!(
+                            "{}  {:<9} {:<8} {}{expiry}",
+                            t.id,
+                            t.role.as_str(),
+                            state,
+                            t.name
+                        );
                     }
                 }
                 TokenCommand::Revoke { id } => {
@@ -131,6 +163,30 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// "30d", "12h", "90m", "45s", "2w": a token's lifetime.
+fn parse_lifetime(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 30d"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("{s:?}: the unit must be s, m, h, d or w")),
+    };
+    if n == 0 {
+        return Err("a token must live longer than 0".into());
+    }
+    n.checked_mul(unit_secs)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
 /// Ctrl-C or SIGTERM (what service managers send) stops the server.

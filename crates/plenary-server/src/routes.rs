@@ -29,6 +29,10 @@ use crate::store::{FileMeta, Role, Viewer};
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 
+/// How often an idle event stream carries a comment, so that proxies and
+/// NAT tables keep it open.
+pub const EVENT_HEARTBEAT: Duration = Duration::from_secs(15);
+
 pub fn router(state: AppState) -> Router {
     let upload_limit = DefaultBodyLimit::max(state.config.max_upload_bytes);
     let oversized = axum::middleware::from_fn_with_state(state.clone(), reject_oversized);
@@ -221,7 +225,7 @@ async fn events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stream = WatchStream::new(state.head.subscribe())
         .map(|head| Ok(Event::default().event("cursor").data(head.to_string())));
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(EVENT_HEARTBEAT))
 }
 
 fn etag(sha: &Sha256) -> String {
@@ -249,8 +253,62 @@ async fn get_file(
     {
         return Ok((StatusCode::NOT_MODIFIED, immutable_headers(&tag)).into_response());
     }
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut hot = state.hot.get(&sha);
+    if hot.is_none() && state.hot.fits(meta.size) {
+        // `read` re-checks the hash: a damaged file is never served.
+        let bytes = Bytes::from(state.files.read(sha).await?);
+        state.hot.put(sha, bytes.clone());
+        hot = Some(bytes);
+    }
+    if let Some(bytes) = hot {
+        let len = bytes.len() as u64;
+        let (status, body, content_range) =
+            match range.as_deref().map(|r| crate::hot::single_range(r, len)) {
+                None | Some(Ok(None)) if range.as_deref().is_none_or(|r| !r.contains(',')) => {
+                    (StatusCode::OK, bytes, None)
+                }
+                Some(Ok(Some(r))) => (
+                    StatusCode::PARTIAL_CONTENT,
+                    bytes.slice(r.start as usize..r.end as usize),
+                    Some(format!("bytes {}-{}/{len}", r.start, r.end - 1)),
+                ),
+                Some(Err(())) => (
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    Bytes::new(),
+                    Some(format!("bytes */{len}")),
+                ),
+                // Several ranges: rare; the file server below answers them.
+                _ => return serve_path(&state, sha, meta.media_type, &tag, request).await,
+            };
+        let mut headers = immutable_headers(&tag);
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(meta.media_type.as_str()),
+        );
+        headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        if let Some(v) = content_range.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            headers.insert(header::CONTENT_RANGE, v);
+        }
+        return Ok((status, headers, body).into_response());
+    }
+    serve_path(&state, sha, meta.media_type, &tag, request).await
+}
+
+/// Serves a file from disk (large files, multi-range requests).
+async fn serve_path(
+    state: &AppState,
+    sha: Sha256,
+    media_type: MediaType,
+    tag: &str,
+    request: Request,
+) -> ApiResult<Response> {
     let Some(FileLocation::Path(path)) = state.files.locate(sha).await? else {
-        return Err(missing());
+        return Err(ApiError::not_found(format!("no file {sha}")));
     };
     // ServeFile answers Range requests (206, 416) and HEAD for us.
     let response = tower_http::services::ServeFile::new(path)
@@ -258,10 +316,10 @@ async fn get_file(
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let (mut parts, body) = response.into_parts();
-    parts.headers.extend(immutable_headers(&tag));
+    parts.headers.extend(immutable_headers(tag));
     parts.headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(meta.media_type.as_str()),
+        HeaderValue::from_static(media_type.as_str()),
     );
     Ok(Response::from_parts(parts, Body::new(body)))
 }
@@ -305,9 +363,16 @@ fn sniff(bytes: &[u8], claimed: MediaType) -> ApiResult<()> {
         )
     };
     let is_pdf = bytes.starts_with(b"%PDF-");
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
     match claimed {
         MediaType::Pdf if !is_pdf => Err(mismatch("it does not start with %PDF-")),
+        MediaType::Docx if !crate::extract::is_docx(bytes) => Err(mismatch(
+            "it is not a zip archive holding word/document.xml",
+        )),
         MediaType::Html | MediaType::Text if is_pdf => Err(mismatch("it is a PDF")),
+        MediaType::Html | MediaType::Text if is_zip => {
+            Err(mismatch("it is a zip archive (a DOCX?)"))
+        }
         MediaType::Html | MediaType::Text if std::str::from_utf8(bytes).is_err() => {
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -344,7 +409,7 @@ pub async fn store_file(
     }
     let size = bytes.len() as u64;
     let rendition = crate::extract::extract(&bytes, media_type, state.config.extract_timeout).await;
-    state.files.put(sha, bytes).await?;
+    state.files.put(sha, bytes.clone()).await?;
     state
         .store
         .add_file(FileMeta {
@@ -354,6 +419,8 @@ pub async fn store_file(
         })
         .await?;
     state.store.set_rendition(sha, rendition).await?;
+    // A new file is about to be fetched by every client that syncs.
+    state.hot.put(sha, bytes);
     Ok(true)
 }
 
@@ -374,7 +441,7 @@ async fn put_file(
             ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_type",
-                "send a Content-Type: application/pdf, text/html or text/plain",
+                "send a Content-Type: application/pdf, text/html, text/plain or application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             )
         })?
         .parse()
@@ -534,8 +601,23 @@ async fn upload_version(
         })?;
     let sha = Sha256::of(&bytes);
     let size = bytes.len() as u64;
-    store_file(&state, sha, media_type, bytes).await?;
-
+    // Everything that can refuse the upload is checked before the file is
+    // stored, so a refused upload leaves neither a file nor a row behind.
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request("empty_file", "the file is empty"));
+    }
+    sniff(&bytes, media_type)?;
+    let revision: Option<u32> = revision
+        .map(|r| {
+            r.trim().parse().map_err(|_| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_revision",
+                    format!("{r:?} is not a revision number"),
+                )
+            })
+        })
+        .transpose()?;
     let existing = state.store.versions(document_id.as_str()).await?;
     if let Some(same) = existing
         .iter()
@@ -543,21 +625,14 @@ async fn upload_version(
     {
         return Ok((StatusCode::OK, Json(same.clone())).into_response()); // idempotent
     }
-    let revision: u32 = match revision {
-        Some(r) => r.trim().parse().map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_revision",
-                format!("{r:?} is not a revision number"),
-            )
-        })?,
-        // The revision other languages already published under this label, else the next one.
-        None => existing
+    // The revision other languages already published under this label, else the next one.
+    let revision = revision.unwrap_or_else(|| {
+        existing
             .iter()
             .find(|v| v.label == label)
             .map(|v| v.revision)
-            .unwrap_or_else(|| existing.iter().map(|v| v.revision + 1).max().unwrap_or(0)),
-    };
+            .unwrap_or_else(|| existing.iter().map(|v| v.revision + 1).max().unwrap_or(0))
+    });
     if existing
         .iter()
         .any(|v| v.language == language && v.revision == revision)
@@ -570,6 +645,7 @@ async fn upload_version(
             ),
         ));
     }
+    store_file(&state, sha, media_type, bytes).await?;
     let stem = document
         .symbol
         .as_ref()

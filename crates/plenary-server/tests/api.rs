@@ -83,6 +83,24 @@ impl Server {
         (status, value)
     }
 
+    /// Rows in a table of the server's real database (read-only, beside the server).
+    fn rows(&self, table: &str) -> i64 {
+        let conn = rusqlite::Connection::open_with_flags(
+            self.data.path().join("server.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Files in a folder of the file store (0 if it does not exist).
+    fn stored(&self, dir: &str) -> usize {
+        std::fs::read_dir(self.data.path().join("files").join(dir))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
     async fn head(&self) -> u64 {
         let (_, v) = self.json(self.http.get(self.at("/v1/health"))).await;
         v["cursor"].as_u64().unwrap()
@@ -136,6 +154,57 @@ fn meeting_records() -> Value {
         {"type": "document", "id": "wp3", "meeting_id": "msp12", "symbol": "CCM/MSP/2024/WP.3",
          "title": "Working paper on clearance", "kind": "working_paper", "agenda_item_id": "msp12-5"}
     ])
+}
+
+/// A multipart version upload.
+fn version_form(bytes: Vec<u8>, media_type: &str, language: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("language", language.to_owned())
+        .text("label", "Original")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("upload")
+                .mime_str(media_type)
+                .unwrap(),
+        )
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// A minimal but complete Word package (content types, relationships, body),
+/// the parts Word itself requires, around `body` (children of `w:body`).
+fn docx(body: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#.to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "word/document.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr/></w:body></w:document>"#
+            ),
+        ),
+    ];
+    for (name, text) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
 }
 
 const TEXT: &[u8] =
@@ -515,7 +584,188 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
         "token_revoked",
     );
 
-    // Nothing above was half-written.
+    // The same through the multipart upload of a version.
+    let upload = |token: &str, form: reqwest::multipart::Form| {
+        s.http
+            .post(s.at("/v1/documents/wp3/versions"))
+            .bearer_auth(token)
+            .multipart(form)
+    };
+    assert_error(
+        s.json(upload(
+            &reader,
+            version_form(TEXT.to_vec(), "text/plain", "en"),
+        ))
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.json(
+            s.http
+                .put(s.at(&format!("/v1/files/{sha}")))
+                .bearer_auth(&reader)
+                .header("Content-Type", "text/plain")
+                .body(TEXT.to_vec()),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.json(
+            s.http
+                .delete(s.at("/v1/versions/wp3-en-r0"))
+                .bearer_auth(&reader),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(vec![b'a'; 2 * 1024 * 1024], "text/plain", "en"),
+        ))
+        .await,
+        413,
+        "too_large",
+    );
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(TEXT.to_vec(), "application/pdf", "en"),
+        ))
+        .await,
+        415,
+        "type_mismatch",
+    );
+    assert_error(
+        s.json(upload(&staff, version_form(TEXT.to_vec(), DOCX, "en")))
+            .await,
+        415,
+        "type_mismatch",
+    );
+    let pdf_as_text = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(pdf_as_text, "text/plain", "en"),
+        ))
+        .await,
+        415,
+        "type_mismatch",
+    );
+    let docx_as_text = docx("<w:p><w:r><w:t>x</w:t></w:r></w:p>");
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(docx_as_text, "text/plain", "en"),
+        ))
+        .await,
+        415,
+        "type_mismatch",
+    );
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(b"D\xe9claration".to_vec(), "text/html", "en"),
+        ))
+        .await,
+        422,
+        "invalid_utf8",
+    );
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(TEXT.to_vec(), "text/plain", "en").text("revision", "first"),
+        ))
+        .await,
+        422,
+        "invalid_revision",
+    );
+    assert_error(
+        s.json(upload(
+            &staff,
+            reqwest::multipart::Form::new()
+                .text("language", "en")
+                .text("label", "Original"),
+        ))
+        .await,
+        422,
+        "missing_field",
+    );
+    assert_error(
+        s.json(upload(
+            &staff,
+            version_form(TEXT.to_vec(), "text/plain", "en").text("author", "x"),
+        ))
+        .await,
+        400,
+        "invalid_multipart",
+    );
+    assert_error(
+        s.json(upload(&staff, version_form(Vec::new(), "text/plain", "en")))
+            .await,
+        400,
+        "empty_file",
+    );
+
+    // An expired token: created to live one second, refused once that is over.
+    let out = Command::new(SERVER)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["token", "create", "--role", "staff", "--expires-in", "1s"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let expiring = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = s
+            .json(s.http.get(s.at("/v1/feed")).bearer_auth(&expiring))
+            .await;
+        if got.0 == StatusCode::UNAUTHORIZED {
+            assert_error(got, 401, "token_expired");
+            break;
+        }
+        assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+        assert!(Instant::now() < deadline, "the token never expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(&expiring)
+                .json(&meeting_records()),
+        )
+        .await,
+        401,
+        "token_expired",
+    );
+    let listing = Command::new(SERVER)
+        .arg("--data-dir")
+        .arg(s.data.path())
+        .args(["token", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(listing.stdout)
+            .unwrap()
+            .contains("expired")
+    );
+    for bad in ["0d", "30", "3x", "-1d"] {
+        let out = Command::new(SERVER)
+            .arg("--data-dir")
+            .arg(s.data.path())
+            .args(["token", "create", "--role", "staff", "--expires-in", bad])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "--expires-in {bad} must be refused");
+    }
+
+    // Nothing above was half-written: no feed entry, no file row, no text, no bytes.
     assert_eq!(s.head().await, head, "no refused request may move the feed");
     let (_, page) = s.json(s.http.get(s.at("/v1/feed?since=0"))).await;
     assert_eq!(page["records"].as_array().unwrap().len(), 3);
@@ -523,10 +773,11 @@ async fn bad_input_gets_a_clear_json_error_and_changes_nothing() {
         let (status, _) = s.json(s.http.get(s.at(&format!("/v1/files/{hash}")))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
-    let stored = std::fs::read_dir(s.data.path().join("files/objects"))
-        .unwrap()
-        .count();
-    assert_eq!(stored, 0, "no refused upload may leave a file");
+    assert_eq!(s.rows("entities"), 3);
+    assert_eq!(s.rows("files"), 0, "no refused upload may leave a file row");
+    assert_eq!(s.rows("renditions"), 0);
+    assert_eq!(s.stored("objects"), 0, "no refused upload may leave a file");
+    assert_eq!(s.stored("tmp"), 0, "nor a partly written one");
 }
 
 #[tokio::test]
@@ -756,4 +1007,278 @@ async fn the_publishing_client_speaks_the_servers_api() {
     assert_eq!(next.unwrap(), 2, "a third label is the third revision");
     let down = Publisher::new("http://127.0.0.1:9", None).unwrap();
     assert_eq!(down.identity().await.unwrap_err().code(), "unreachable");
+}
+
+/// Publishes `bytes` as a version of `document` (created on the fly in the
+/// test meeting) and returns the version and its text rendition.
+async fn publish_version(
+    s: &Server,
+    staff: &str,
+    document: &str,
+    language: &str,
+    media_type: &str,
+    bytes: Vec<u8>,
+) -> (Value, Value) {
+    let doc = json!([{"type": "document", "id": document, "meeting_id": "msp12",
+        "symbol": null, "title": document, "kind": "report", "agenda_item_id": null}]);
+    let (status, v) = s
+        .json(
+            s.http
+                .post(s.at("/v1/records"))
+                .bearer_auth(staff)
+                .json(&doc),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let sha = Sha256::of(&bytes).to_hex();
+    let (status, version) = s
+        .json(
+            s.http
+                .post(s.at(&format!("/v1/documents/{document}/versions")))
+                .bearer_auth(staff)
+                .multipart(version_form(bytes, media_type, language)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{document}: {version}");
+    assert_eq!(version["sha256"], sha.as_str());
+    let (status, text) = s
+        .json(s.http.get(s.at(&format!("/v1/files/{sha}/text"))))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{document}: {text}");
+    (version, text)
+}
+
+fn pages(rendition: &Value) -> Vec<&str> {
+    rendition["pages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no pages: {rendition}"))
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect()
+}
+
+/// Letters only, lower-cased: the aligned paragraphs drop footnote numbers
+/// and join hyphenated line ends, which the PDF's text keeps.
+fn letters(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Real PDFs from the corpus: UN documents come out page by page with their
+/// known paragraphs; Arabic comes out as Arabic; an encrypted and a damaged
+/// PDF are still published, with the text marked unavailable and why.
+#[tokio::test]
+async fn corpus_pdfs_are_published_page_by_page_or_say_why_there_is_no_text() {
+    let Some(corpus) = plenary_server::corpus::require("corpus PDF renditions") else {
+        return;
+    };
+    let s = Server::start(&[]);
+    let staff = s.token("staff");
+    s.json(
+        s.http
+            .post(s.at("/v1/records"))
+            .bearer_auth(&staff)
+            .json(&meeting_records()),
+    )
+    .await;
+    let read = |rel: &str| std::fs::read(corpus.join(rel)).unwrap();
+    let labels = |rel: &str| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&read(rel)).unwrap();
+        v["paragraphs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| letters(p["main_language"].as_str().unwrap()))
+            .collect()
+    };
+
+    for (doc, lang, file, label_file, page_count, min_found) in [
+        (
+            "ohchr1en",
+            "en",
+            "un-documents/huridocs-ohchr/ohchr_1_en.pdf",
+            "un-documents/huridocs-ohchr/labels/ohchr_1_en_ru.json",
+            16,
+            0.8,
+        ),
+        (
+            "ohchr1ru",
+            "ru",
+            "un-documents/huridocs-ohchr/ohchr_1_ru.pdf",
+            "un-documents/huridocs-ohchr/labels/ohchr_1_ru_en.json",
+            18,
+            0.5,
+        ),
+    ] {
+        let (_, text) = publish_version(&s, &staff, doc, lang, "application/pdf", read(file)).await;
+        assert_eq!(text["status"], "ok", "{file}: {text}");
+        assert_eq!(text["extractor"], "pdftotext");
+        let pages = pages(&text);
+        assert_eq!(
+            pages.len(),
+            page_count,
+            "{file}: one rendition page per PDF page"
+        );
+        let flat = letters(&pages.join("\n"));
+        let known = labels(label_file);
+        let found = known.iter().filter(|p| flat.contains(p.as_str())).count();
+        assert!(
+            found as f64 >= min_found * known.len() as f64,
+            "{file}: only {found} of {} aligned paragraphs found",
+            known.len()
+        );
+        if lang == "ru" {
+            assert!(
+                flat.contains("советпоправамчеловека"),
+                "{file}: Cyrillic text"
+            );
+        }
+    }
+
+    let (_, text) = publish_version(
+        &s,
+        &staff,
+        "habibi",
+        "ar",
+        "application/pdf",
+        read("pdf/py-pdf-sample-files/015-arabic/habibi.pdf"),
+    )
+    .await;
+    assert_eq!(text["status"], "ok", "{text}");
+    let arabic = pages(&text)
+        .concat()
+        .chars()
+        .filter(|c| ('\u{600}'..='\u{6ff}').contains(c))
+        .count();
+    assert!(arabic >= 5, "Arabic letters come out as Arabic: {text}");
+
+    // Encrypted with a user password: published, no text, and the reason says so.
+    let (version, text) = publish_version(
+        &s,
+        &staff,
+        "locked",
+        "en",
+        "application/pdf",
+        read("pdf/py-pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf"),
+    )
+    .await;
+    assert_eq!(text["status"], "unavailable", "{text}");
+    assert!(
+        text["reason"].as_str().unwrap().contains("password"),
+        "the reason names the password: {text}"
+    );
+    let resp = s
+        .http
+        .get(s.at(&format!(
+            "/v1/files/{}",
+            version["sha256"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "the file itself is served");
+
+    // Damaged (a broken cross-reference table): published either way; text
+    // if poppler can rebuild the file, else a reason.
+    let (_, text) = publish_version(
+        &s,
+        &staff,
+        "damaged",
+        "en",
+        "application/pdf",
+        read("pdf/py-pdf-sample-files/017-unreadable-meta-data/unreadablemetadata.pdf"),
+    )
+    .await;
+    match text["status"].as_str() {
+        Some("ok") => assert!(!pages(&text).is_empty()),
+        Some("unavailable") => assert!(text["reason"].as_str().unwrap().len() > 10),
+        other => panic!("unexpected rendition status {other:?}: {text}"),
+    }
+
+    // Every one of them reached the feed.
+    let (_, page) = s.json(s.http.get(s.at("/v1/feed?since=0"))).await;
+    let versions = page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "version")
+        .count();
+    assert_eq!(versions, 5);
+}
+
+#[tokio::test]
+async fn docx_versions_are_published_with_their_text_page_by_page() {
+    let s = Server::start(&[]);
+    let staff = s.token("staff");
+    s.json(
+        s.http
+            .post(s.at("/v1/records"))
+            .bearer_auth(&staff)
+            .json(&meeting_records()),
+    )
+    .await;
+    let bytes = docx(concat!(
+        r#"<w:p><w:r><w:t>Article 5</w:t></w:r></w:p>"#,
+        r#"<w:p><w:r><w:t xml:space="preserve">Each State Party shall clear </w:t></w:r>"#,
+        r#"<w:r><w:t>remnants &amp; destroy them.</w:t></w:r></w:p>"#,
+        r#"<w:p><w:r><w:br w:type="page"/></w:r></w:p>"#,
+        r#"<w:p><w:pPr><w:bidi/></w:pPr><w:r><w:rPr><w:rtl/></w:rPr><w:t>المادة ٥</w:t></w:r></w:p>"#,
+    ));
+    let sha = Sha256::of(&bytes).to_hex();
+    let (version, text) = publish_version(&s, &staff, "wp3docx", "en", DOCX, bytes.clone()).await;
+    assert_eq!(version["media_type"], DOCX);
+    assert_eq!(text["status"], "ok", "{text}");
+    assert_eq!(text["extractor"], "docx");
+    assert_eq!(
+        pages(&text),
+        [
+            "Article 5\nEach State Party shall clear remnants & destroy them.",
+            "المادة ٥"
+        ]
+    );
+    let resp = s
+        .http
+        .get(s.at(&format!("/v1/files/{sha}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], DOCX);
+    assert_eq!(resp.bytes().await.unwrap(), bytes);
+
+    // The same bytes through PUT, and a zip that is not a Word document.
+    let (status, _) = s
+        .json(
+            s.http
+                .put(s.at(&format!("/v1/files/{sha}")))
+                .bearer_auth(&staff)
+                .header("Content-Type", DOCX)
+                .body(bytes),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "already stored");
+    let not_word = {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        zip.start_file("content.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"<office:document/>").unwrap();
+        zip.finish().unwrap();
+        out.into_inner()
+    };
+    let not_word_sha = Sha256::of(&not_word).to_hex();
+    assert_error(
+        s.json(
+            s.http
+                .put(s.at(&format!("/v1/files/{not_word_sha}")))
+                .bearer_auth(&staff)
+                .header("Content-Type", DOCX)
+                .body(not_word),
+        )
+        .await,
+        415,
+        "type_mismatch",
+    );
 }
