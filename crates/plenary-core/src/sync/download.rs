@@ -13,10 +13,10 @@
 //! - a full disk deletes the partial (to give the space back) and stops the sync.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use sha2::Digest;
-use tokio::io::AsyncWriteExt;
+use std::io::Write;
 
 use super::http::Failed;
 use super::plan::Fetch;
@@ -25,27 +25,28 @@ use super::{SyncClient, SyncError, SyncOptions};
 use crate::cache::BlobStore;
 use crate::model::Sha256;
 
-/// Bytes gathered before each write to disk: few, large writes.
-const WRITE_BUFFER: usize = 256 * 1024;
-
 impl SyncClient {
-    /// One try at downloading `fetch` into the blob store; returns the bytes
-    /// received over the network in this try.
+    /// One try at downloading `fetch` into the blob store; counts the bytes
+    /// received over the network in `received`.
     pub(crate) async fn download_once(
         &self,
         blobs: &BlobStore,
         fetch: &Fetch,
         options: &SyncOptions,
         progress: &Progress,
-    ) -> Result<u64, Failed> {
+        received: &AtomicU64,
+    ) -> Result<(), Failed> {
         let sha = fetch.sha256;
         let path = blobs.partial_path(&sha);
         let (mut hasher, mut have) = hash_partial(&path, fetch.size).await?;
-        let mut file = tokio::fs::OpenOptions::new()
+        // Written synchronously, chunk by chunk, right after hashing: at every
+        // await point the partial holds exactly the bytes hashed, so a cancel
+        // (which drops this future) or a crash loses nothing it cannot redo.
+        // Writes without fsync go to the page cache and take microseconds.
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .await
             .map_err(|e| disk(e, &path))?;
         // What this try added to the progress, to take back what a failure undoes.
         let reported = AtomicI64::new(0);
@@ -54,7 +55,6 @@ impl SyncClient {
             progress.bytes(delta, name);
         };
         report(have as i64, Some(&fetch.file_name));
-        let mut received = 0u64;
         let result = async {
             if have < fetch.size || fetch.size == 0 {
                 let from = (have > 0).then_some(have);
@@ -70,7 +70,7 @@ impl SyncClient {
                             .unwrap_or("");
                         if !range.starts_with(&format!("bytes {from}-")) {
                             // Not the bytes we asked for: start afresh next try.
-                            truncate(&mut file, &path).await?;
+                            truncate(&mut file, &path)?;
                             return Err(Failed::retry(self.unreachable(format!(
                                 "asked for {sha} from byte {from}, got Content-Range {range:?}"
                             ))));
@@ -78,7 +78,7 @@ impl SyncClient {
                     }
                     (Some(_), 200) => {
                         // The server sends the whole file: start again from zero.
-                        truncate(&mut file, &path).await?;
+                        truncate(&mut file, &path)?;
                         hasher = sha2::Sha256::new();
                         report(-(have as i64), None);
                         have = 0;
@@ -90,12 +90,10 @@ impl SyncClient {
                         ))));
                     }
                 }
-                let mut buffer = Vec::with_capacity(WRITE_BUFFER);
                 loop {
                     let chunk = match tokio::time::timeout(options.read_timeout, resp.chunk()).await
                     {
                         Err(_) => {
-                            write(&mut file, &mut buffer, &path).await?;
                             return Err(Failed::retry(self.unreachable(format!(
                                 "the download of {} stalled (nothing for {} s)",
                                 fetch.file_name,
@@ -103,7 +101,6 @@ impl SyncClient {
                             ))));
                         }
                         Ok(Err(e)) => {
-                            write(&mut file, &mut buffer, &path).await?;
                             return Err(Failed::retry(
                                 self.transport(&e, &format!("downloading {}", fetch.file_name)),
                             ));
@@ -111,23 +108,19 @@ impl SyncClient {
                         Ok(Ok(None)) => break,
                         Ok(Ok(Some(chunk))) => chunk,
                     };
-                    hasher.update(&chunk);
-                    have += chunk.len() as u64;
-                    received += chunk.len() as u64;
-                    report(chunk.len() as i64, None);
-                    if have > fetch.size {
-                        truncate(&mut file, &path).await?;
+                    if have + chunk.len() as u64 > fetch.size {
+                        truncate(&mut file, &path)?;
                         return Err(Failed::retry(SyncError::Corrupt {
                             sha256: sha,
                             detail: format!("the server sent more than {} bytes", fetch.size),
                         }));
                     }
-                    buffer.extend_from_slice(&chunk);
-                    if buffer.len() >= WRITE_BUFFER {
-                        write(&mut file, &mut buffer, &path).await?;
-                    }
+                    file.write_all(&chunk).map_err(|e| disk(e, &path))?;
+                    hasher.update(&chunk);
+                    have += chunk.len() as u64;
+                    received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    report(chunk.len() as i64, None);
                 }
-                write(&mut file, &mut buffer, &path).await?;
             }
             if have < fetch.size {
                 return Err(Failed::retry(self.unreachable(format!(
@@ -135,11 +128,11 @@ impl SyncClient {
                     fetch.file_name, fetch.size
                 ))));
             }
-            file.flush().await.map_err(|e| disk(e, &path))?;
+            drop(file);
             let actual = Sha256::from_bytes(hasher.clone().finalize().into());
             let store = blobs.clone();
             match tokio::task::spawn_blocking(move || store.commit_partial(&sha, &actual)).await {
-                Ok(Ok(())) => Ok(received),
+                Ok(Ok(())) => Ok(()),
                 Ok(Err(crate::Error::HashMismatch { actual, .. })) => {
                     Err(Failed::retry(SyncError::Corrupt {
                         sha256: sha,
@@ -210,19 +203,6 @@ fn disk(e: std::io::Error, path: &Path) -> Failed {
     )))
 }
 
-async fn write(
-    file: &mut tokio::fs::File,
-    buffer: &mut Vec<u8>,
-    path: &Path,
-) -> Result<(), Failed> {
-    if !buffer.is_empty() {
-        file.write_all(buffer).await.map_err(|e| disk(e, path))?;
-        buffer.clear();
-    }
-    Ok(())
-}
-
-async fn truncate(file: &mut tokio::fs::File, path: &Path) -> Result<(), Failed> {
-    file.flush().await.map_err(|e| disk(e, path))?;
-    file.set_len(0).await.map_err(|e| disk(e, path))
+fn truncate(file: &mut std::fs::File, path: &Path) -> Result<(), Failed> {
+    file.set_len(0).map_err(|e| disk(e, path))
 }

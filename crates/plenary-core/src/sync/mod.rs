@@ -21,6 +21,7 @@ pub mod plan;
 pub mod progress;
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -179,6 +180,8 @@ pub struct SyncReport {
     pub pages: usize,
     pub records: usize,
     pub files_fetched: usize,
+    /// Bytes of files received over the network (a resumed download counts
+    /// only what it received; a retried one counts every try).
     pub bytes_fetched: u64,
     /// Files that could not be fetched or failed their hash check; the next
     /// sync tries them again.
@@ -319,13 +322,14 @@ impl SyncClient {
             wanted.len() as u64,
             wanted.iter().map(|f| f.size).sum(),
         );
+        let received = AtomicU64::new(0);
         let mut downloads = futures_util::stream::iter(wanted)
             .map(|fetch| {
-                let (blobs, progress) = (&blobs, &progress);
+                let (blobs, progress, received) = (&blobs, &progress, &received);
                 async move {
                     let result = self
                         .with_retry(&options.retry, cancel, |_| {
-                            self.download_once(blobs, &fetch, options, progress)
+                            self.download_once(blobs, &fetch, options, progress, received)
                         })
                         .await;
                     progress.document_done();
@@ -335,10 +339,7 @@ impl SyncClient {
             .buffer_unordered(options.parallel.max(1));
         while let Some((fetch, result)) = downloads.next().await {
             match result {
-                Ok(bytes) => {
-                    report.files_fetched += 1;
-                    report.bytes_fetched += bytes;
-                }
+                Ok(()) => report.files_fetched += 1,
                 // This file only: the server will not serve it, or keeps sending it damaged.
                 Err(e @ (SyncError::Refused { .. } | SyncError::Corrupt { .. })) => {
                     tracing::warn!(sha256 = %fetch.sha256, error = %e, "file not fetched");
@@ -349,6 +350,7 @@ impl SyncClient {
             }
         }
         drop(downloads);
+        report.bytes_fetched = received.load(Ordering::Relaxed);
         progress.flush();
 
         // 3. The texts of the kept files (for search). "Not yet" is asked again next sync.
