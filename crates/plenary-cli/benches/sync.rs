@@ -15,7 +15,7 @@
 //! 4. a staff upload (2 MB) until it is in a connected LiveSync client's cache
 //!    (target < 1 s).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -128,7 +128,7 @@ async fn publish(
 }
 
 /// Runs a command under GNU time; returns (wall seconds, peak RSS in MB).
-fn timed(mut cmd: Command) -> (f64, f64) {
+fn timed(cmd: Command) -> (f64, f64) {
     let mut full = Command::new("/usr/bin/time");
     full.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
@@ -148,7 +148,10 @@ fn timed(mut cmd: Command) -> (f64, f64) {
     );
     let kb: f64 = stderr
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(f64::NAN);
     (secs, kb / 1024.0)
@@ -184,7 +187,11 @@ fn du(dir: &Path) -> u64 {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let meta = e.metadata().unwrap();
-            total += if meta.is_dir() { du(&e.path()) } else { meta.len() };
+            total += if meta.is_dir() {
+                du(&e.path())
+            } else {
+                meta.len()
+            };
         }
     }
     total
@@ -230,9 +237,13 @@ async fn run() {
     let run_blocking = |cmd: Command| tokio::task::spawn_blocking(move || timed(cmd));
     let cache1 = root.path().join("cache1");
     // Only this meeting's files: the later meeting is published after.
-    let (curl_s, curl_rss) =
-        run_blocking(curl_cmd(&root.path().join("curl"), &url, &small.shas)).await.unwrap();
-    assert_eq!(du(&root.path().join("curl")) - du(&root.path().join("curl").join("curl.conf")), small.bytes);
+    let (curl_s, curl_rss) = run_blocking(curl_cmd(&root.path().join("curl"), &url, &small.shas))
+        .await
+        .unwrap();
+    assert_eq!(
+        du(&root.path().join("curl")) - du(&root.path().join("curl").join("curl.conf")),
+        small.bytes
+    );
     let (sync_s, sync_rss) = run_blocking(sync_cmd(&cache1, &url)).await.unwrap();
     let mb = small.bytes as f64 / 1e6;
     println!(
@@ -245,8 +256,9 @@ async fn run() {
     // 2. Larger files: peak RSS must not grow with file size.
     let big_files = (files / 10).max(1);
     let big = publish(&http, &url, &staff, "bench-big", big_files, size * 10, 2).await;
-    let (curl_big_s, _) =
-        run_blocking(curl_cmd(&root.path().join("curl-big"), &url, &big.shas)).await.unwrap();
+    let (curl_big_s, _) = run_blocking(curl_cmd(&root.path().join("curl-big"), &url, &big.shas))
+        .await
+        .unwrap();
     let (big_s, big_rss) = run_blocking(sync_cmd(&cache1, &url)).await.unwrap();
     let big_mb = big.bytes as f64 / 1e6;
     println!(
@@ -323,6 +335,5 @@ async fn run() {
         latencies[2] * 1e3,
         latencies[4] * 1e3
     );
-    let _ = PathBuf::new();
     server.shutdown().await.ok();
 }

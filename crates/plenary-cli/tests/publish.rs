@@ -162,7 +162,11 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
         "{freed} {space}"
     );
     let pulled = Cache::open(&pulled_dir).unwrap();
-    assert_eq!(pulled.stats().unwrap().versions, before.versions, "metadata stays");
+    assert_eq!(
+        pulled.stats().unwrap().versions,
+        before.versions,
+        "metadata stays"
+    );
 
     // Every PDF got a text rendition at publication.
     let page = store.feed(0, 5000, &Viewer::Anonymous).await.unwrap();

@@ -273,7 +273,11 @@ fn settings_space_and_free_space_keep_exactly_what_is_chosen() {
     use plenary_core::sync::{Languages, Meetings};
     let dir = tempfile::tempdir().unwrap();
     let mut cache = Cache::open(dir.path()).unwrap();
-    let (en, fr, shared) = (b"english".as_slice(), b"french!!".as_slice(), b"both".as_slice());
+    let (en, fr, shared) = (
+        b"english".as_slice(),
+        b"french!!".as_slice(),
+        b"both".as_slice(),
+    );
     cache
         .apply(&[
             Record::Meeting(meeting()),
@@ -295,7 +299,11 @@ fn settings_space_and_free_space_keep_exactly_what_is_chosen() {
     assert_eq!(cache.rendition(&Sha256::of(fr)).unwrap(), Some(text));
     assert_eq!(cache.rendition(&Sha256::of(en)).unwrap(), None);
 
-    assert_eq!(cache.keep().unwrap(), Default::default(), "everything by default");
+    assert_eq!(
+        cache.keep().unwrap(),
+        Default::default(),
+        "everything by default"
+    );
     let used = cache.space_used().unwrap();
     assert_eq!(used.total_bytes, 7 + 8 + 4 + 9);
     assert_eq!(used.by_language[&Language::En], 7 + 4);
@@ -314,14 +322,22 @@ fn settings_space_and_free_space_keep_exactly_what_is_chosen() {
         "settings persist"
     );
     let freed = cache.free_space().unwrap();
-    assert_eq!((freed.files, freed.bytes), (2, 8 + 9), "French and withdrawn");
+    assert_eq!(
+        (freed.files, freed.bytes),
+        (2, 8 + 9),
+        "French and withdrawn"
+    );
     assert!(cache.blobs().contains(&Sha256::of(en)));
     assert!(
         cache.blobs().contains(&Sha256::of(shared)),
         "a file an English version still needs stays"
     );
     assert!(!cache.blobs().contains(&Sha256::of(fr)));
-    assert_eq!(cache.rendition(&Sha256::of(fr)).unwrap(), None, "its text went with it");
+    assert_eq!(
+        cache.rendition(&Sha256::of(fr)).unwrap(),
+        None,
+        "its text went with it"
+    );
     assert_eq!(cache.all_versions().unwrap().len(), 4, "metadata stays");
 
     cache.set_keep_meetings(&Meetings::Only(vec![])).unwrap();

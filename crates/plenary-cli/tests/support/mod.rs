@@ -380,9 +380,8 @@ impl Proxy {
             .unwrap()
             .push(format!("GET {path} range={range} fault={fault:?}"));
         if let Some(Fault::Status { code, retry_after }) = fault {
-            let body = format!(
-                r#"{{"error":{{"code":"injected","message":"fault injected by the test proxy"}}}}"#
-            );
+            let body =
+                r#"{"error":{"code":"injected","message":"fault injected by the test proxy"}}"#;
             let extra = retry_after
                 .map(|s| format!("Retry-After: {s}\r\n"))
                 .unwrap_or_default();

@@ -115,7 +115,11 @@ mod tests {
     use time::macros::datetime;
 
     fn version(n: u8, language: Language, size: u64, bytes: &[u8]) -> (MeetingId, Version) {
-        let meeting = if n % 2 == 0 { "m-even" } else { "m-odd" };
+        let meeting = if n.is_multiple_of(2) {
+            "m-even"
+        } else {
+            "m-odd"
+        };
         (
             meeting.parse().unwrap(),
             Version {
