@@ -335,9 +335,15 @@ async fn a_cancelled_sync_keeps_its_partials_and_the_next_one_resumes() {
     let (client, cache, c2) = (s.client.clone(), s.cache.clone(), control.clone());
     let sync = tokio::spawn(async move { client.sync_with(&cache, &opts, &c2).await });
     let proxy = s.proxy.clone();
-    eventually("the download stalls", Duration::from_secs(20), || {
-        proxy.count("STALLED") == 1
-    })
+    let partial = s.cache.lock().unwrap().blobs().partial_path(&s.big);
+    eventually(
+        "the download stalls with 150,000 bytes written",
+        Duration::from_secs(20),
+        || {
+            proxy.count("STALLED") == 1
+                && std::fs::metadata(&partial).is_ok_and(|m| m.len() == 150_000)
+        },
+    )
     .await;
     control.cancel.cancel();
     let err = sync.await.unwrap().unwrap_err();
