@@ -153,32 +153,39 @@ impl Cache {
 
     /// Stores (or replaces) the rendition of a file, in one transaction.
     pub fn put_rendition(&mut self, sha256: &Sha256, rendition: &Rendition) -> Result<()> {
+        self.put_renditions(&[(*sha256, rendition.clone())])
+    }
+
+    /// Stores (or replaces) several renditions in one transaction (one fsync).
+    pub fn put_renditions(&mut self, renditions: &[(Sha256, Rendition)]) -> Result<()> {
         let now = time::OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
         let tx = self.conn.transaction()?;
-        let hex = sha256.to_hex();
-        tx.execute("DELETE FROM renditions WHERE sha256 = ?1", [&hex])?;
-        match rendition {
-            Rendition::Ok { extractor, pages } => {
-                tx.execute(
-                    "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
+        for (sha256, rendition) in renditions {
+            let hex = sha256.to_hex();
+            tx.execute("DELETE FROM renditions WHERE sha256 = ?1", [&hex])?;
+            match rendition {
+                Rendition::Ok { extractor, pages } => {
+                    tx.execute(
+                        "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
                      VALUES (?1, 'ok', ?2, NULL, ?3)",
-                    params![hex, extractor, now],
-                )?;
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO rendition_pages (sha256, page, text) VALUES (?1, ?2, ?3)",
-                )?;
-                for (i, text) in pages.iter().enumerate() {
-                    insert.execute(params![hex, i as i64 + 1, text])?;
+                        params![hex, extractor, now],
+                    )?;
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO rendition_pages (sha256, page, text) VALUES (?1, ?2, ?3)",
+                    )?;
+                    for (i, text) in pages.iter().enumerate() {
+                        insert.execute(params![hex, i as i64 + 1, text])?;
+                    }
                 }
-            }
-            Rendition::Unavailable { extractor, reason } => {
-                tx.execute(
-                    "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
+                Rendition::Unavailable { extractor, reason } => {
+                    tx.execute(
+                        "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
                      VALUES (?1, 'unavailable', ?2, ?3, ?4)",
-                    params![hex, extractor, reason, now],
-                )?;
+                        params![hex, extractor, reason, now],
+                    )?;
+                }
             }
         }
         tx.commit()?;

@@ -365,17 +365,23 @@ impl SyncClient {
                     (sha, result)
                 })
                 .buffer_unordered(options.parallel.max(1));
+            // Stored in batches: one transaction (one fsync) per batch, not per text.
+            let mut batch = Vec::new();
             while let Some((sha, result)) = fetches.next().await {
                 progress.document_done();
                 match result {
-                    Ok(Some(rendition)) => {
-                        blocking(cache, move |c| c.put_rendition(&sha, &rendition)).await?;
-                        report.texts_fetched += 1;
-                    }
+                    Ok(Some(rendition)) => batch.push((sha, rendition)),
                     Ok(None) => report.texts_pending += 1,
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        store_texts(cache, &mut batch, &mut report).await?;
+                        return Err(e);
+                    }
+                }
+                if batch.len() >= 100 {
+                    store_texts(cache, &mut batch, &mut report).await?;
                 }
             }
+            store_texts(cache, &mut batch, &mut report).await?;
         }
         progress.phase(SyncPhase::Done, 0, 0);
 
@@ -412,6 +418,21 @@ impl SyncClient {
             Err(e) => Err(e),
         }
     }
+}
+
+async fn store_texts(
+    cache: &Arc<Mutex<Cache>>,
+    batch: &mut Vec<(Sha256, Rendition)>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let texts = std::mem::take(batch);
+    let n = texts.len();
+    blocking(cache, move |c| c.put_renditions(&texts)).await?;
+    report.texts_fetched += n;
+    Ok(())
 }
 
 /// Runs cache work on tokio's blocking pool: SQLite and fsync must not stall
