@@ -12,6 +12,7 @@ use plenary_core::model::{DocumentId, MeetingId};
 mod burst;
 mod publish;
 mod show;
+mod sync;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,17 +51,13 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
-    /// Bring the cache up to date with a server: the feed, then the files.
-    Sync {
-        /// The server's address.
-        #[arg(long, env = "PLENARY_SERVER", default_value = "http://127.0.0.1:8787")]
-        server: String,
-        /// A token, for restricted meetings.
-        #[arg(long, env = "PLENARY_TOKEN", hide_env_values = true)]
-        token: Option<String>,
-        /// Languages whose files to keep offline, e.g. `fr,en` (default: all).
-        #[arg(long, value_delimiter = ',')]
-        languages: Vec<plenary_core::model::Language>,
+    /// Bring the cache up to date with a server: the feed, then the files
+    /// kept offline, then their texts. Interrupted downloads resume.
+    Sync(sync::SyncArgs),
+    /// Show or change what is kept offline (metadata is always synced).
+    Settings {
+        #[command(subcommand)]
+        command: Option<sync::SettingsCommand>,
     },
     /// Publish a bundle folder or one file to a server (needs a staff token).
     Publish(publish::PublishArgs),
@@ -79,6 +76,10 @@ enum CacheCommand {
     /// Check the database's integrity and re-hash every stored file;
     /// damaged files are moved aside. Exits 1 if anything was wrong.
     Verify,
+    /// How much space the downloaded files take, by language and meeting.
+    Space,
+    /// Delete the files of languages and meetings no longer kept offline.
+    Free,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,55 +167,17 @@ fn run(cli: Cli) -> Result<i32> {
             )?;
         }
         Command::Publish(args) => publish::run(out, args)?,
-        Command::Sync {
-            server,
-            token,
-            languages,
-        } => return sync(out, open(&cli)?, server, token.clone(), languages, cli.json),
+        Command::Cache {
+            command: CacheCommand::Space,
+        } => sync::space(out, &open(&cli)?, cli.json)?,
+        Command::Cache {
+            command: CacheCommand::Free,
+        } => sync::free(out, &mut open(&cli)?, cli.json)?,
+        Command::Sync(args) => return sync::sync(out, open(&cli)?, args, cli.json),
+        Command::Settings { command } => {
+            sync::settings(out, &open(&cli)?, command.as_ref(), cli.json)?
+        }
         Command::WriteBurst { count } => burst::run(out, &mut open(&cli)?, *count)?,
     }
     Ok(0)
-}
-
-fn sync(
-    out: &mut impl Write,
-    cache: Cache,
-    server: &str,
-    token: Option<String>,
-    languages: &[plenary_core::model::Language],
-    as_json: bool,
-) -> Result<i32> {
-    use plenary_core::sync::{Languages, SyncClient, SyncOptions};
-    let options = SyncOptions {
-        languages: if languages.is_empty() {
-            Languages::All
-        } else {
-            Languages::Only(languages.to_vec())
-        },
-        ..SyncOptions::default()
-    };
-    let cache = std::sync::Arc::new(std::sync::Mutex::new(cache));
-    let runtime = tokio::runtime::Runtime::new()?;
-    let client = SyncClient::new(server, token)?;
-    let started = std::time::Instant::now();
-    let report = runtime.block_on(client.sync(&cache, &options))?;
-    if as_json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
-    } else {
-        writeln!(
-            out,
-            "Synced with {server} in {:.2} s: {} records in {} pages, {} files ({:.1} MB); feed at {}.",
-            started.elapsed().as_secs_f64(),
-            report.records,
-            report.pages,
-            report.files_fetched,
-            report.bytes_fetched as f64 / 1e6,
-            report.cursor
-        )?;
-        for (sha, why) in &report.files_failed {
-            writeln!(out, "  not fetched, will retry: {sha}: {why}")?;
-        }
-    }
-    Ok(if report.files_failed.is_empty() { 0 } else { 1 })
 }

@@ -131,6 +131,43 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
         (b.documents, b.versions, b.versions_downloaded, b.blob_bytes)
     );
 
+    // Every file's text came with the sync.
+    assert_eq!(first_sync["texts_fetched"], 78, "{first_sync}");
+
+    // Keep only French: `cache free` deletes the other languages' files, not the metadata.
+    let pulled_arg = pulled_dir.to_str().unwrap().to_owned();
+    let before = pulled.stats().unwrap();
+    drop(pulled);
+    let (settings, freed, space) = tokio::task::spawn_blocking(move || {
+        let at = ["--cache-dir", pulled_arg.as_str()];
+        let settings = plenary(&[&at[..], &["settings", "languages", "fr"]].concat());
+        let freed = plenary(&[&at[..], &["--json", "cache", "free"]].concat());
+        let space = plenary(&[&at[..], &["--json", "cache", "space"]].concat());
+        (settings, freed, space)
+    })
+    .await
+    .unwrap();
+    assert!(settings.contains("languages fr."), "{settings}");
+    let freed: serde_json::Value = serde_json::from_str(&freed).unwrap();
+    let space: serde_json::Value = serde_json::from_str(&space).unwrap();
+    let by_language = space["by_language"].as_object().unwrap();
+    assert_eq!(
+        by_language.keys().collect::<Vec<_>>(),
+        ["fr"],
+        "only French files remain: {space}"
+    );
+    assert_eq!(
+        freed["bytes"].as_u64().unwrap() + space["total_bytes"].as_u64().unwrap(),
+        before.blob_bytes,
+        "{freed} {space}"
+    );
+    let pulled = Cache::open(&pulled_dir).unwrap();
+    assert_eq!(
+        pulled.stats().unwrap().versions,
+        before.versions,
+        "metadata stays"
+    );
+
     // Every PDF got a text rendition at publication.
     let page = store.feed(0, 5000, &Viewer::Anonymous).await.unwrap();
     let mut with_text = 0;

@@ -45,6 +45,20 @@ pub enum ErrorCode {
     DiskFull,
     Io,
     Database,
+    /// Sync: no connection to the server could be made.
+    Offline,
+    /// Sync: the server was reached but did not serve (5xx, stalls, cut responses).
+    ServerUnreachable,
+    /// Sync: the server did not accept the access token (401/403).
+    AccessRefused,
+    /// Sync: the server refused a request (another 4xx).
+    ServerRefused,
+    /// Sync: a downloaded file failed its checksum and was discarded.
+    DownloadCorrupt,
+    /// Sync: the server sent something that is not what the API promises.
+    Protocol,
+    /// Sync: cancelled by the user.
+    Cancelled,
 }
 
 #[derive(Debug, thiserror::Error)]

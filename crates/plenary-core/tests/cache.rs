@@ -266,3 +266,81 @@ fn data_survives_closing_and_reopening() {
     assert_eq!(integrity, "ok");
     assert_eq!(blobs.checked, 1);
 }
+
+#[test]
+fn settings_space_and_free_space_keep_exactly_what_is_chosen() {
+    use plenary_core::cache::Rendition;
+    use plenary_core::sync::{Languages, Meetings};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(dir.path()).unwrap();
+    let (en, fr, shared) = (
+        b"english".as_slice(),
+        b"french!!".as_slice(),
+        b"both".as_slice(),
+    );
+    cache
+        .apply(&[
+            Record::Meeting(meeting()),
+            Record::Document(document("10", DocumentKind::Draft, None)),
+            Record::Version(version("10", Language::En, 0, en)),
+            Record::Version(version("10", Language::Fr, 0, fr)),
+            Record::Version(version("10", Language::En, 1, shared)),
+            Record::Version(version("10", Language::Fr, 1, shared)),
+        ])
+        .unwrap();
+    for bytes in [en, fr, shared, b"withdrawn".as_slice()] {
+        cache.blobs().put(bytes).unwrap();
+    }
+    let text = Rendition::Ok {
+        extractor: "text".into(),
+        pages: vec!["page one".into(), "page two".into()],
+    };
+    cache.put_rendition(&Sha256::of(fr), &text).unwrap();
+    assert_eq!(cache.rendition(&Sha256::of(fr)).unwrap(), Some(text));
+    assert_eq!(cache.rendition(&Sha256::of(en)).unwrap(), None);
+
+    assert_eq!(
+        cache.keep().unwrap(),
+        Default::default(),
+        "everything by default"
+    );
+    let used = cache.space_used().unwrap();
+    assert_eq!(used.total_bytes, 7 + 8 + 4 + 9);
+    assert_eq!(used.by_language[&Language::En], 7 + 4);
+    assert_eq!(used.by_language[&Language::Fr], 8 + 4);
+    assert_eq!(used.by_meeting[&id::<MeetingId>("msp12")], 7 + 8 + 4);
+    assert_eq!(used.unreferenced_bytes, 9);
+
+    cache
+        .set_keep_languages(&Languages::Only(vec![Language::En]))
+        .unwrap();
+    drop(cache);
+    let mut cache = Cache::open(dir.path()).unwrap();
+    assert_eq!(
+        cache.keep().unwrap().languages,
+        Languages::Only(vec![Language::En]),
+        "settings persist"
+    );
+    let freed = cache.free_space().unwrap();
+    assert_eq!(
+        (freed.files, freed.bytes),
+        (2, 8 + 9),
+        "French and withdrawn"
+    );
+    assert!(cache.blobs().contains(&Sha256::of(en)));
+    assert!(
+        cache.blobs().contains(&Sha256::of(shared)),
+        "a file an English version still needs stays"
+    );
+    assert!(!cache.blobs().contains(&Sha256::of(fr)));
+    assert_eq!(
+        cache.rendition(&Sha256::of(fr)).unwrap(),
+        None,
+        "its text went with it"
+    );
+    assert_eq!(cache.all_versions().unwrap().len(), 4, "metadata stays");
+
+    cache.set_keep_meetings(&Meetings::Only(vec![])).unwrap();
+    cache.free_space().unwrap();
+    assert!(cache.blobs().list().unwrap().is_empty());
+}

@@ -3,7 +3,8 @@
 //!
 //! Architecture invariant: a file at its final path was fully written, fsynced
 //! and hash-checked before it was renamed there, so a crash can only ever leave
-//! debris in `tmp/`, which [`BlobStore::open`] sweeps. Reads check the hash
+//! debris in `tmp/`, which [`BlobStore::open`] sweeps, and interrupted
+//! downloads in `partial/`, which are resumed, never read as blobs. Reads check the hash
 //! again, because disks and users damage files after the fact: a damaged blob
 //! is moved to `quarantine/` and reported, never served.
 
@@ -16,7 +17,9 @@ use sha2::Digest;
 use crate::error::{Error, Result};
 use crate::model::Sha256;
 
-#[derive(Debug)]
+/// A handle on the store's folder; cloning it is cheap (sync uses a clone to
+/// write downloads without holding the cache's lock).
+#[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
 }
@@ -35,7 +38,12 @@ impl BlobStore {
     /// files left by an interrupted write.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let store = BlobStore { root: root.into() };
-        for dir in [store.objects_dir(), store.tmp_dir(), store.quarantine_dir()] {
+        for dir in [
+            store.objects_dir(),
+            store.tmp_dir(),
+            store.partial_dir(),
+            store.quarantine_dir(),
+        ] {
             fs::create_dir_all(&dir)
                 .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         }
@@ -63,6 +71,82 @@ impl BlobStore {
 
     fn quarantine_dir(&self) -> PathBuf {
         self.root.join("quarantine")
+    }
+
+    /// Interrupted downloads, kept for resuming (`<sha256>.part`). Never read
+    /// as a blob: a partial enters `objects/` only through
+    /// [`commit_partial`](Self::commit_partial), which checks its hash.
+    pub fn partial_dir(&self) -> PathBuf {
+        self.root.join("partial")
+    }
+
+    /// Where an interrupted download of this blob is kept.
+    pub fn partial_path(&self, sha256: &Sha256) -> PathBuf {
+        self.partial_dir().join(format!("{}.part", sha256.to_hex()))
+    }
+
+    /// The interrupted downloads present, with their sizes.
+    pub fn partials(&self) -> Result<Vec<(Sha256, u64)>> {
+        let dir = self.partial_dir();
+        let entries =
+            fs::read_dir(&dir).map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(sha) = name.strip_suffix(".part").and_then(|h| h.parse().ok()) {
+                out.push((sha, entry.metadata().map(|m| m.len()).unwrap_or(0)));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Deletes an interrupted download (a no-op if there is none).
+    pub fn remove_partial(&self, sha256: &Sha256) -> Result<()> {
+        match fs::remove_file(self.partial_path(sha256)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io(
+                format!("deleting the partial download of {sha256}"),
+                e,
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Moves a completed download into place, if and only if `actual` (the
+    /// hash of every byte written to the partial, computed by the caller as
+    /// the bytes went by) is the expected one. A mismatched partial is deleted.
+    pub fn commit_partial(&self, expected: &Sha256, actual: &Sha256) -> Result<()> {
+        let partial = self.partial_path(expected);
+        if actual != expected {
+            self.remove_partial(expected)?;
+            return Err(Error::HashMismatch {
+                expected: *expected,
+                actual: *actual,
+            });
+        }
+        let context = |what: &str| format!("{what} blob {expected}");
+        let dest = self.path_of(expected);
+        if dest.is_file() {
+            self.remove_partial(expected)?;
+            return Ok(());
+        }
+        File::open(&partial)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(context("syncing the download of"), e))?;
+        let shard = dest.parent().expect("blob paths have a shard directory");
+        fs::create_dir_all(shard).map_err(|e| Error::io(context("creating the folder of"), e))?;
+        fs::rename(&partial, &dest).map_err(|e| Error::io(context("moving into place"), e))?;
+        sync_dir(shard).map_err(|e| Error::io(context("syncing the folder of"), e))?;
+        Ok(())
+    }
+
+    /// Deletes a blob (to free space). Returns whether it was there.
+    pub fn remove(&self, sha256: &Sha256) -> Result<bool> {
+        match fs::remove_file(self.path_of(sha256)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io(format!("deleting blob {sha256}"), e)),
+        }
     }
 
     /// Where the blob with this hash lives (whether or not it is there).

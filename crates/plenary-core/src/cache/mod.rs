@@ -6,10 +6,12 @@
 //! <cache>/plenary.sqlite3        metadata (WAL mode, so also -wal and -shm)
 //! <cache>/blobs/objects/ab/cd..  files, named by SHA-256
 //! <cache>/blobs/tmp/             writes in progress (swept at open)
+//! <cache>/blobs/partial/         interrupted downloads (<sha256>.part), resumed by sync
 //! <cache>/blobs/quarantine/      files found damaged
 //! ```
 
 pub mod blobs;
+mod keep;
 mod queries;
 pub mod schema;
 mod write;
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use blobs::{BlobStore, VerifyReport};
+pub use keep::{FreedSpace, Rendition, SpaceUsed};
 pub use queries::{DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo};
 pub use write::ApplyReport;
 

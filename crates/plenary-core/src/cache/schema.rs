@@ -16,6 +16,7 @@ pub const APPLICATION_ID: i64 = 0x504C_4E59;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_sync_state.sql"),
+    include_str!("migrations/0003_renditions.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -180,6 +181,7 @@ mod tests {
         const PINNED: &[&str] = &[
             "041becde980c13a1a63a6b6ee8500359725b56acd0f7f6374e92d183c634952b",
             "9677b3b3798f0b1f3f6fd826b456a8b73faa7abc541957264dc1d795053a57d1",
+            "b12a959e6d2c97c53a4541083148d764ac77cebb78552bce120f52a1a5c55aae",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()

@@ -1,59 +1,176 @@
 //! Sync: fill the cache from a server. The planner ([`plan`]) decides what to
-//! fetch; this module's executor does the I/O.
+//! fetch; this module's executor does the I/O; [`live`] keeps doing it.
 //!
-//! Architecture invariant: each feed page is applied with its cursor in one
-//! transaction ([`Cache::apply_page`]), and a file enters the cache only after
-//! its hash is checked ([`Cache::put_blob`]). A sync interrupted at any point
-//! leaves a consistent cache, and the next one continues where it stopped.
+//! A sync has three phases: the **feed** (metadata, page by page), the
+//! **files** the user keeps offline ([`crate::Cache::keep`]), streamed,
+//! resumable and verified ([`download`]), and their **texts** (renditions,
+//! for search). Every request is retried with backoff ([`http`]).
+//!
+//! Architecture invariants:
+//! - each feed page is applied with its cursor in one transaction
+//!   ([`Cache::apply_page`]): a crash never skips or repeats a page;
+//! - a file enters the cache only after its hash is checked, and a partial
+//!   download never sits at a final path (`blobs/partial/` until committed);
+//! - a sync interrupted at any point (cancelled, cut off, killed) leaves a
+//!   consistent cache, and the next one continues where it stopped.
 
+pub mod download;
+pub mod http;
+pub mod live;
 pub mod plan;
+pub mod progress;
 
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
-use crate::Cache;
+use crate::cache::Rendition;
 use crate::model::{Record, Sha256};
-pub use plan::{Fetch, Languages};
+use crate::{Cache, ErrorCode};
+pub use http::RetryPolicy;
+pub use live::{Connection, LiveSync, SyncStatus};
+pub use plan::{Fetch, Keep, Languages, Meetings};
+use progress::Progress;
+pub use progress::{SyncPhase, SyncProgress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("the server at {server} cannot be reached; the cache is unchanged and still readable")]
-    Unreachable {
-        server: String,
-        #[source]
-        source: reqwest::Error,
-    },
+    /// No connection could be made: no network, DNS failure, connection refused.
+    #[error(
+        "Plenary cannot connect to the server at {server} ({detail}). Check that this computer \
+         is online; your documents stay readable offline, and Plenary will try again by itself."
+    )]
+    Offline { server: String, detail: String },
+    /// The server was reached but did not serve (5xx, stalled or cut responses).
+    #[error(
+        "the server at {server} is not answering properly ({detail}). Your documents stay \
+         readable offline; Plenary will try again by itself. If this lasts, tell the secretariat."
+    )]
+    Unreachable { server: String, detail: String },
+    /// The server answered a 4xx: it will not serve this (token, permission, missing).
     #[error("the server refused ({status}, {code}): {message}")]
     Refused {
         status: u16,
         code: String,
         message: String,
     },
+    /// A downloaded file did not match its checksum; it was discarded.
+    #[error(
+        "the server sent a damaged copy of file {sha256} ({detail}); it was discarded and will \
+         be downloaded again"
+    )]
+    Corrupt { sha256: Sha256, detail: String },
     #[error("the server sent something unexpected: {0}")]
     Protocol(String),
+    #[error("the sync was cancelled; it will resume where it stopped")]
+    Cancelled,
     #[error(transparent)]
     Cache(#[from] crate::Error),
 }
 
+impl SyncError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SyncError::Offline { .. } => ErrorCode::Offline,
+            SyncError::Unreachable { .. } => ErrorCode::ServerUnreachable,
+            SyncError::Refused { status: 401, .. } | SyncError::Refused { status: 403, .. } => {
+                ErrorCode::AccessRefused
+            }
+            SyncError::Refused { .. } => ErrorCode::ServerRefused,
+            SyncError::Corrupt { .. } => ErrorCode::DownloadCorrupt,
+            SyncError::Protocol(_) => ErrorCode::Protocol,
+            SyncError::Cancelled => ErrorCode::Cancelled,
+            SyncError::Cache(e) => e.code(),
+        }
+    }
+
+    /// What the connection looks like after this error.
+    pub fn connection(&self) -> Option<Connection> {
+        match self {
+            SyncError::Offline { .. } => Some(Connection::Offline),
+            SyncError::Unreachable { .. } | SyncError::Protocol(_) => Some(Connection::Unreachable),
+            SyncError::Refused {
+                status: 401 | 403,
+                code,
+                ..
+            } => Some(Connection::Refused(code.clone())),
+            SyncError::Refused { .. } | SyncError::Corrupt { .. } => Some(Connection::Online),
+            SyncError::Cancelled | SyncError::Cache(_) => None,
+        }
+    }
+
+    /// A sentence for the delegate: what happened and what to do.
+    pub fn for_people(&self) -> String {
+        match self {
+            SyncError::Refused {
+                status: 401 | 403,
+                message,
+                ..
+            } => format!(
+                "The server did not accept this computer's access token: {message}. Ask the \
+                 secretariat for a token and enter it in the settings."
+            ),
+            other => {
+                let text = other.to_string();
+                let mut chars = text.chars();
+                match chars.next() {
+                    Some(first) => first.to_uppercase().chain(chars).collect(),
+                    None => text,
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
-    pub languages: Languages,
+    /// What to keep offline; `None` uses the cache's settings ([`Cache::keep`]).
+    pub keep: Option<Keep>,
     pub page_size: usize,
     /// How many files to download at once.
     pub parallel: usize,
+    pub retry: RetryPolicy,
+    /// A response that sends nothing for this long is treated as stalled.
+    pub read_timeout: Duration,
+    /// Whether to fetch the text renditions of kept files.
+    pub texts: bool,
+    /// [`LiveSync`]: how often to poll while live events are unavailable.
+    pub poll_interval: Duration,
+    /// [`LiveSync`]: longest wait between reconnection attempts.
+    pub max_reconnect_delay: Duration,
+    /// [`LiveSync`]: an event stream silent this long is dead (the server
+    /// sends a heartbeat every 15 s), e.g. after the laptop slept.
+    pub events_idle_timeout: Duration,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
-            languages: Languages::All,
+            keep: None,
             page_size: 1000,
             parallel: 6,
+            retry: RetryPolicy::default(),
+            read_timeout: Duration::from_secs(30),
+            texts: true,
+            poll_interval: Duration::from_secs(60),
+            max_reconnect_delay: Duration::from_secs(60),
+            events_idle_timeout: Duration::from_secs(45),
         }
     }
+}
+
+/// How a running sync is observed and stopped.
+#[derive(Debug, Clone, Default)]
+pub struct SyncControl {
+    /// Cancels the sync; partial downloads stay for the next one to resume.
+    pub cancel: CancellationToken,
+    pub progress: Option<watch::Sender<SyncProgress>>,
 }
 
 /// What one sync did.
@@ -63,10 +180,15 @@ pub struct SyncReport {
     pub pages: usize,
     pub records: usize,
     pub files_fetched: usize,
+    /// Bytes of files received over the network (a resumed download counts
+    /// only what it received; a retried one counts every try).
     pub bytes_fetched: u64,
     /// Files that could not be fetched or failed their hash check; the next
     /// sync tries them again.
     pub files_failed: Vec<(Sha256, String)>,
+    pub texts_fetched: usize,
+    /// Texts the server has not extracted yet (asked again next sync).
+    pub texts_pending: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +209,7 @@ impl SyncClient {
     pub fn new(server: &str, token: Option<String>) -> Result<Self, SyncError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
             .build()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok(SyncClient {
@@ -101,41 +223,40 @@ impl SyncClient {
         &self.server
     }
 
-    async fn get(&self, path: &str) -> Result<reqwest::Response, SyncError> {
-        let mut req = self.http.get(format!("{}{path}", self.server));
-        if let Some(token) = &self.token {
-            req = req.bearer_auth(token);
-        }
-        let resp = req.send().await.map_err(|source| SyncError::Unreachable {
-            server: self.server.clone(),
-            source,
-        })?;
-        if resp.status().is_success() {
-            return Ok(resp);
-        }
-        let status = resp.status().as_u16();
-        let body: serde_json::Value = resp.json().await.unwrap_or_default();
-        Err(SyncError::Refused {
-            status,
-            code: body["error"]["code"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_owned(),
-            message: body["error"]["message"]
-                .as_str()
-                .unwrap_or("no explanation given")
-                .to_owned(),
-        })
+    #[allow(dead_code)]
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
-    /// Pulls the feed into the cache, then fetches the files it needs.
+    #[allow(dead_code)]
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Pulls the feed into the cache, then fetches the files it needs and their texts.
     pub async fn sync(
         &self,
         cache: &Arc<Mutex<Cache>>,
         options: &SyncOptions,
     ) -> Result<SyncReport, SyncError> {
+        self.sync_with(cache, options, &SyncControl::default())
+            .await
+    }
+
+    /// [`sync`](Self::sync), reporting progress and stoppable.
+    pub async fn sync_with(
+        &self,
+        cache: &Arc<Mutex<Cache>>,
+        options: &SyncOptions,
+        control: &SyncControl,
+    ) -> Result<SyncReport, SyncError> {
+        let progress = Progress::new(control.progress.clone());
+        let cancel = &control.cancel;
         let mut report = SyncReport::default();
         let server = self.server.clone();
+
+        // 1. The feed, page by page, each page with its cursor in one transaction.
+        progress.phase(SyncPhase::Feed, 0, 0);
         let mut cursor = blocking(cache, {
             let server = server.clone();
             move |c| c.sync_cursor(&server)
@@ -144,11 +265,20 @@ impl SyncClient {
         let mut restarted = false;
         loop {
             let path = format!("/v1/feed?since={cursor}&limit={}", options.page_size);
-            let page: Page = match self.get(&path).await {
-                Ok(resp) => resp
-                    .json()
-                    .await
-                    .map_err(|e| SyncError::Protocol(format!("feed page: {e}")))?,
+            let fetched = self
+                .with_retry(&options.retry, cancel, |_| async {
+                    let resp = self.get_once(&path, None, options.read_timeout).await?;
+                    let bytes = tokio::time::timeout(options.read_timeout, resp.bytes())
+                        .await
+                        .map_err(|_| http::Failed::retry(self.unreachable("a feed page stalled")))?
+                        .map_err(|e| http::Failed::retry(self.transport(&e, "a feed page")))?;
+                    serde_json::from_slice::<Page>(&bytes).map_err(|e| {
+                        http::Failed::retry(SyncError::Protocol(format!("feed page: {e}")))
+                    })
+                })
+                .await;
+            let page = match fetched {
+                Ok(page) => page,
                 // The server was reset or restored from a backup: read it again from the start.
                 Err(SyncError::Refused { code, .. })
                     if code == "cursor_from_the_future" && !restarted =>
@@ -167,6 +297,7 @@ impl SyncClient {
             blocking(cache, move |c| c.apply_page(&server, &page.records, next)).await?;
             report.pages += 1;
             report.records += n;
+            progress.document_done();
             cursor = next;
             if !page.more {
                 break;
@@ -174,31 +305,86 @@ impl SyncClient {
         }
         report.cursor = cursor;
 
-        let languages = options.languages.clone();
-        let wanted = blocking(cache, move |c| {
-            let versions = c.all_versions()?;
-            Ok(plan::files_to_fetch(&versions, &languages, |s| {
-                c.blobs().contains(s)
-            }))
+        // 2. The files kept offline, smallest first, a few at a time.
+        let keep = options.keep.clone();
+        let (wanted, versions, keep, blobs) = blocking(cache, move |c| {
+            let keep = match keep {
+                Some(k) => k,
+                None => c.keep()?,
+            };
+            let versions = c.versions_with_meeting()?;
+            let wanted = plan::files_to_fetch(&versions, &keep, |s| c.blobs().contains(s));
+            Ok((wanted, versions, keep, c.blobs().clone()))
         })
         .await?;
-        let results: Vec<(Fetch, Result<u64, String>)> = futures_util::stream::iter(wanted)
-            .map(|fetch| async move {
-                let result = self.fetch(cache, &fetch).await;
-                (fetch, result)
-            })
-            .buffer_unordered(options.parallel.max(1))
-            .collect()
-            .await;
-        for (fetch, result) in results {
-            match result {
-                Ok(bytes) => {
-                    report.files_fetched += 1;
-                    report.bytes_fetched += bytes;
+        progress.phase(
+            SyncPhase::Files,
+            wanted.len() as u64,
+            wanted.iter().map(|f| f.size).sum(),
+        );
+        let received = AtomicU64::new(0);
+        let mut downloads = futures_util::stream::iter(wanted)
+            .map(|fetch| {
+                let (blobs, progress, received) = (&blobs, &progress, &received);
+                async move {
+                    let result = self
+                        .with_retry(&options.retry, cancel, |_| {
+                            self.download_once(blobs, &fetch, options, progress, received)
+                        })
+                        .await;
+                    progress.document_done();
+                    (fetch, result)
                 }
-                Err(why) => report.files_failed.push((fetch.sha256, why)),
+            })
+            .buffer_unordered(options.parallel.max(1));
+        while let Some((fetch, result)) = downloads.next().await {
+            match result {
+                Ok(()) => report.files_fetched += 1,
+                // This file only: the server will not serve it, or keeps sending it damaged.
+                Err(e @ (SyncError::Refused { .. } | SyncError::Corrupt { .. })) => {
+                    tracing::warn!(sha256 = %fetch.sha256, error = %e, "file not fetched");
+                    report.files_failed.push((fetch.sha256, e.to_string()));
+                }
+                // The server, the network or the disk: stop; partials stay for the next sync.
+                Err(e) => return Err(e),
             }
         }
+        drop(downloads);
+        report.bytes_fetched = received.load(Ordering::Relaxed);
+        progress.flush();
+
+        // 3. The texts of the kept files (for search). "Not yet" is asked again next sync.
+        if options.texts {
+            let present = |s: &Sha256| blobs.contains(s);
+            let have: BTreeSet<Sha256> = blocking(cache, |c| c.rendition_shas()).await?;
+            let texts = plan::renditions_to_fetch(&versions, &keep, present, |s| have.contains(s));
+            progress.phase(SyncPhase::Texts, texts.len() as u64, 0);
+            let mut fetches = futures_util::stream::iter(texts)
+                .map(|sha| async move {
+                    let result = self.fetch_text(sha, options, cancel).await;
+                    (sha, result)
+                })
+                .buffer_unordered(options.parallel.max(1));
+            // Stored in batches: one transaction (one fsync) per batch, not per text.
+            let mut batch = Vec::new();
+            while let Some((sha, result)) = fetches.next().await {
+                progress.document_done();
+                match result {
+                    Ok(Some(rendition)) => batch.push((sha, rendition)),
+                    Ok(None) => report.texts_pending += 1,
+                    Err(e) => {
+                        store_texts(cache, &mut batch, &mut report).await?;
+                        return Err(e);
+                    }
+                }
+                if batch.len() >= 100 {
+                    store_texts(cache, &mut batch, &mut report).await?;
+                }
+            }
+            store_texts(cache, &mut batch, &mut report).await?;
+        }
+        progress.phase(SyncPhase::Done, 0, 0);
+
         if report.files_failed.is_empty() {
             let server = server.clone();
             blocking(cache, move |c| c.mark_synced(&server)).await?;
@@ -206,20 +392,47 @@ impl SyncClient {
         Ok(report)
     }
 
-    /// Downloads one file and stores it if, and only if, its hash is right.
-    async fn fetch(&self, cache: &Arc<Mutex<Cache>>, fetch: &Fetch) -> Result<u64, String> {
-        let resp = self
-            .get(&format!("/v1/files/{}", fetch.sha256))
-            .await
-            .map_err(|e| e.to_string())?;
-        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
-        let n = bytes.len() as u64;
-        let sha = fetch.sha256;
-        blocking(cache, move |c| c.put_blob(&sha, &bytes))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(n)
+    /// The text rendition of a file; `None` when the server has none (yet).
+    async fn fetch_text(
+        &self,
+        sha: Sha256,
+        options: &SyncOptions,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Rendition>, SyncError> {
+        let path = format!("/v1/files/{sha}/text");
+        let result = self
+            .with_retry(&options.retry, cancel, |_| async {
+                let resp = self.get_once(&path, None, options.read_timeout).await?;
+                let bytes = tokio::time::timeout(options.read_timeout, resp.bytes())
+                    .await
+                    .map_err(|_| http::Failed::retry(self.unreachable("a text stalled")))?
+                    .map_err(|e| http::Failed::retry(self.transport(&e, "a text")))?;
+                serde_json::from_slice::<Rendition>(&bytes).map_err(|e| {
+                    http::Failed::retry(SyncError::Protocol(format!("the text of {sha}: {e}")))
+                })
+            })
+            .await;
+        match result {
+            Ok(r) => Ok(Some(r)),
+            Err(SyncError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
+}
+
+async fn store_texts(
+    cache: &Arc<Mutex<Cache>>,
+    batch: &mut Vec<(Sha256, Rendition)>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let texts = std::mem::take(batch);
+    let n = texts.len();
+    blocking(cache, move |c| c.put_renditions(&texts)).await?;
+    report.texts_fetched += n;
+    Ok(())
 }
 
 /// Runs cache work on tokio's blocking pool: SQLite and fsync must not stall

@@ -1,0 +1,343 @@
+//! Sync benchmarks, numbers compared in the same run (never pass/fail):
+//!
+//! ```sh
+//! cargo bench -p plenary-cli --bench sync            # 1,000 files, ~500 MB
+//! SYNC_BENCH_FILES=200 SYNC_BENCH_MB=100 cargo bench -p plenary-cli --bench sync
+//! ```
+//!
+//! Needs `curl` and GNU `time` (`/usr/bin/time`; apt packages `curl` and `time`).
+//! Publishes random files through the real server's HTTP API on loopback, then:
+//! 1. first sync with the real `plenary sync` binary vs `curl --parallel
+//!    --parallel-max 6` fetching the same URLs from the same server (target ≥ 0.9
+//!    of curl's throughput), with the sync's peak RSS (target < 100 MB);
+//! 2. the same with ten times larger files (peak RSS must not grow);
+//! 3. a no-op sync (one request, target < 50 ms);
+//! 4. a staff upload (2 MB) until it is in a connected LiveSync client's cache
+//!    (target < 1 s).
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use plenary_core::Cache;
+use plenary_core::model::*;
+use plenary_core::sync::{LiveSync, SyncClient, SyncOptions};
+use plenary_server::store::Role;
+use plenary_server::{AppState, Config};
+use rand::{RngCore, SeedableRng};
+use time::macros::date;
+
+const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Published {
+    shas: Vec<Sha256>,
+    bytes: u64,
+}
+
+/// Publishes `count` random "PDF" files of `size` bytes in meeting `m`, over HTTP.
+async fn publish(
+    http: &reqwest::Client,
+    url: &str,
+    staff: &str,
+    m: &str,
+    count: usize,
+    size: usize,
+    seed: u64,
+) -> Published {
+    use futures_util::StreamExt;
+    let mid: MeetingId = m.parse().unwrap();
+    let mut records = vec![Record::Meeting(Meeting {
+        id: mid.clone(),
+        title: format!("Benchmark meeting {m}"),
+        body: "Benchmark".into(),
+        venue: "Loopback".into(),
+        city: "Geneva".into(),
+        starts_on: date!(2024 - 09 - 10),
+        ends_on: date!(2024 - 09 - 13),
+        symbol_prefix: None,
+    })];
+    let docs = count.div_ceil(6);
+    for d in 0..docs {
+        records.push(Record::Document(Document {
+            id: format!("{m}-d{d}").parse().unwrap(),
+            meeting_id: mid.clone(),
+            symbol: None,
+            title: format!("Document {d}"),
+            kind: DocumentKind::WorkingPaper,
+            agenda_item_id: None,
+        }));
+    }
+    let uploads = futures_util::stream::iter(0..count)
+        .map(|i| async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed * 1_000_003 + i as u64);
+            let mut bytes = vec![0u8; size];
+            rng.fill_bytes(&mut bytes);
+            bytes[..5].copy_from_slice(b"%PDF-");
+            let sha = Sha256::of(&bytes);
+            let resp = http
+                .put(format!("{url}/v1/files/{sha}"))
+                .bearer_auth(staff)
+                .header("content-type", "application/pdf")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "upload: {}", resp.status());
+            (i, sha)
+        })
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
+    let mut shas = vec![Sha256::of(b""); count];
+    for (i, sha) in uploads {
+        shas[i] = sha;
+        let language = Language::ALL[i % 6];
+        records.push(Record::Version(Version {
+            id: format!("{m}-d{}-{language}", i / 6).parse().unwrap(),
+            document_id: format!("{m}-d{}", i / 6).parse().unwrap(),
+            language,
+            revision: 0,
+            label: "Original".into(),
+            published_at: time::OffsetDateTime::now_utc(),
+            sha256: sha,
+            size: size as u64,
+            media_type: MediaType::Pdf,
+            file_name: format!("{m}-{i}.pdf"),
+        }));
+    }
+    let resp = http
+        .post(format!("{url}/v1/records"))
+        .bearer_auth(staff)
+        .json(&records)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "records: {}", resp.status());
+    Published {
+        shas,
+        bytes: (count * size) as u64,
+    }
+}
+
+/// Runs a command under GNU time; returns (wall seconds, peak RSS in MB).
+fn timed(cmd: Command) -> (f64, f64) {
+    let mut full = Command::new("/usr/bin/time");
+    full.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            full.env(k, v);
+        }
+    }
+    let started = Instant::now();
+    let out = full.output().expect("/usr/bin/time (apt install time)");
+    let secs = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{:?} failed:\n{}\n{stderr}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let kb: f64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    (secs, kb / 1024.0)
+}
+
+fn sync_cmd(cache: &Path, url: &str) -> Command {
+    let mut cmd = Command::new(PLENARY);
+    cmd.arg("--cache-dir")
+        .arg(cache)
+        .args(["--json", "sync", "--server", url]);
+    cmd
+}
+
+fn curl_cmd(dir: &Path, url: &str, shas: &[Sha256]) -> Command {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = dir.join("curl.conf");
+    let mut text = String::new();
+    for sha in shas {
+        text.push_str(&format!(
+            "url = \"{url}/v1/files/{sha}\"\noutput = \"{}\"\n",
+            dir.join(sha.to_hex()).display()
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    let mut cmd = Command::new("curl");
+    cmd.args(["--parallel", "--parallel-max", "6", "-s", "-f", "-K"])
+        .arg(config);
+    cmd
+}
+
+fn du(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let meta = e.metadata().unwrap();
+            total += if meta.is_dir() {
+                du(&e.path())
+            } else {
+                meta.len()
+            };
+        }
+    }
+    total
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists; there is nothing to test here
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let files = env_num("SYNC_BENCH_FILES", 1000);
+    let total_mb = env_num("SYNC_BENCH_MB", 500);
+    let size = total_mb * 1_000_000 / files;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("server");
+    std::fs::create_dir_all(&data).unwrap();
+    // The server in this process (its own threads), the clients in child processes.
+    let state = AppState::open(Config::new(&data)).await.unwrap();
+    let (_, staff) = state
+        .store
+        .create_token(Role::Staff, "bench", None)
+        .await
+        .unwrap();
+    let server = plenary_server::serve(state.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+
+    println!("sync-bench: publishing {files} files of {size} bytes over HTTP to {url} ...");
+    let t = Instant::now();
+    let small = publish(&http, &url, &staff, "bench-small", files, size, 1).await;
+    println!("  published in {:.1} s", t.elapsed().as_secs_f64());
+
+    // 1. First sync vs curl, same URLs, same server.
+    let run_blocking = |cmd: Command| tokio::task::spawn_blocking(move || timed(cmd));
+    let cache1 = root.path().join("cache1");
+    // Only this meeting's files: the later meeting is published after.
+    let (curl_s, curl_rss) = run_blocking(curl_cmd(&root.path().join("curl"), &url, &small.shas))
+        .await
+        .unwrap();
+    let curl_conf = std::fs::metadata(root.path().join("curl/curl.conf"))
+        .unwrap()
+        .len();
+    assert_eq!(
+        du(&root.path().join("curl")) - curl_conf,
+        small.bytes,
+        "curl fetched every file"
+    );
+    let (sync_s, sync_rss) = run_blocking(sync_cmd(&cache1, &url)).await.unwrap();
+    let mb = small.bytes as f64 / 1e6;
+    println!(
+        "first sync, {files} files, {mb:.0} MB: plenary sync {sync_s:.2} s ({:.0} MB/s, peak RSS {sync_rss:.1} MB) vs curl --parallel-max 6 {curl_s:.2} s ({:.0} MB/s, peak RSS {curl_rss:.1} MB): throughput ratio {:.2} (target >= 0.9)",
+        mb / sync_s,
+        mb / curl_s,
+        curl_s / sync_s
+    );
+
+    // 2. Larger files: peak RSS must not grow with file size.
+    let big_files = (files / 10).max(1);
+    let big = publish(&http, &url, &staff, "bench-big", big_files, size * 10, 2).await;
+    let (curl_big_s, _) = run_blocking(curl_cmd(&root.path().join("curl-big"), &url, &big.shas))
+        .await
+        .unwrap();
+    let (big_s, big_rss) = run_blocking(sync_cmd(&cache1, &url)).await.unwrap();
+    let big_mb = big.bytes as f64 / 1e6;
+    println!(
+        "incremental sync, {big_files} files of {:.1} MB ({big_mb:.0} MB): plenary sync {big_s:.2} s, peak RSS {big_rss:.1} MB (vs {sync_rss:.1} MB with files 10x smaller); curl {curl_big_s:.2} s; ratio {:.2}",
+        size as f64 * 10.0 / 1e6,
+        curl_big_s / big_s
+    );
+
+    // 3. A no-op sync: one feed request, nothing to fetch.
+    let cache = Arc::new(Mutex::new(Cache::open(&cache1).unwrap()));
+    let client = SyncClient::new(&url, None).unwrap();
+    let options = SyncOptions::default();
+    let mut best = f64::MAX;
+    for _ in 0..10 {
+        let t = Instant::now();
+        let report = client.sync(&cache, &options).await.unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+        assert_eq!((report.pages, report.files_fetched), (1, 0), "{report:?}");
+    }
+    let (noop_process_s, _) = run_blocking(sync_cmd(&cache1, &url)).await.unwrap();
+    println!(
+        "no-op sync: {:.1} ms in process (best of 10; target < 50 ms), {:.1} ms as a `plenary sync` process",
+        best * 1e3,
+        noop_process_s * 1e3
+    );
+
+    // 4. Staff upload -> in a connected LiveSync client's cache.
+    let live = LiveSync::start(client.clone(), cache.clone(), options.clone());
+    let mut status = live.status();
+    let head = state.store.head().await.unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        status.wait_for(|s| s.cursor == head && !s.syncing),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut latencies = Vec::new();
+    for n in 0..5u8 {
+        let mut bytes = vec![0u8; 2_000_000];
+        rand::rngs::StdRng::seed_from_u64(99 + n as u64).fill_bytes(&mut bytes);
+        bytes[..5].copy_from_slice(b"%PDF-");
+        let sha = Sha256::of(&bytes);
+        let form = reqwest::multipart::Form::new()
+            .text("language", "fr")
+            .text("label", format!("Rev.{}", n + 1))
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name("rev.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        let t = Instant::now();
+        let resp = http
+            .post(format!("{url}/v1/documents/bench-small-d0/versions"))
+            .bearer_auth(&staff)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "upload: {}", resp.status());
+        let path = cache.lock().unwrap().blobs().path_of(&sha);
+        while !path.is_file() {
+            assert!(t.elapsed() < Duration::from_secs(30), "never arrived");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        latencies.push(t.elapsed().as_secs_f64());
+    }
+    live.stop().await;
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "staff upload (2 MB) to a LiveSync client's cache: median {:.0} ms, worst {:.0} ms of 5 (target < 1 s)",
+        latencies[2] * 1e3,
+        latencies[4] * 1e3
+    );
+    server.shutdown().await.ok();
+}

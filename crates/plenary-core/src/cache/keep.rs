@@ -1,0 +1,263 @@
+//! What the user keeps offline (settings), the text renditions of kept
+//! files, and the space they take.
+//!
+//! Architecture invariant: freeing space deletes only downloaded files (and
+//! the renditions derived from them). It never touches the user's own data
+//! (notes, annotations): those tables are not named here, and never will be.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+
+use super::Cache;
+use crate::error::{Error, Result};
+use crate::model::{Language, MeetingId, Sha256, Version};
+use crate::sync::plan::{Keep, Languages, Meetings};
+
+const KEEP_MEETINGS: &str = "keep.meetings";
+const KEEP_LANGUAGES: &str = "keep.languages";
+
+/// The text of a file, page by page, as the server extracted it at
+/// publication (the same JSON as `GET /v1/files/{sha256}/text`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Rendition {
+    Ok {
+        extractor: String,
+        pages: Vec<String>,
+    },
+    /// The file is published, but its text could not be extracted.
+    Unavailable { extractor: String, reason: String },
+}
+
+/// How much the downloaded files take.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SpaceUsed {
+    /// Every stored file, once.
+    pub total_bytes: u64,
+    /// Per language of the versions a file serves (a file serving two
+    /// languages counts in both).
+    pub by_language: BTreeMap<Language, u64>,
+    /// Per meeting, likewise.
+    pub by_meeting: BTreeMap<MeetingId, u64>,
+    /// Files no version refers to any more (withdrawn), freed by `free_space`.
+    pub unreferenced_bytes: u64,
+    /// Downloads interrupted and waiting to be resumed.
+    pub partial_bytes: u64,
+}
+
+/// What [`Cache::free_space`] deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FreedSpace {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Cache {
+    fn setting<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
+        let text: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        match text {
+            None => Ok(None),
+            Some(t) => serde_json::from_str(&t).map(Some).map_err(|e| {
+                Error::InvalidInput(crate::InvalidInput::new(
+                    "setting",
+                    format!("{key} holds {t:?}, which this version cannot read: {e}"),
+                ))
+            }),
+        }
+    }
+
+    fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value)
+            .map_err(|e| crate::InvalidInput::new("setting", e.to_string()))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, text])?;
+        Ok(())
+    }
+
+    /// Which meetings and languages the user keeps files of (everything by default).
+    pub fn keep(&self) -> Result<Keep> {
+        Ok(Keep {
+            meetings: self.setting(KEEP_MEETINGS)?.unwrap_or_default(),
+            languages: self.setting(KEEP_LANGUAGES)?.unwrap_or_default(),
+        })
+    }
+
+    pub fn set_keep_meetings(&self, meetings: &Meetings) -> Result<()> {
+        self.set_setting(KEEP_MEETINGS, meetings)
+    }
+
+    pub fn set_keep_languages(&self, languages: &Languages) -> Result<()> {
+        self.set_setting(KEEP_LANGUAGES, languages)
+    }
+
+    /// Every version with the meeting it belongs to (for the sync planner).
+    pub fn versions_with_meeting(&self) -> Result<Vec<(MeetingId, Version)>> {
+        let meetings: BTreeMap<String, String> = self
+            .conn
+            .prepare_cached("SELECT id, meeting_id FROM documents")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for v in self.all_versions()? {
+            if let Some(m) = meetings.get(v.document_id.as_str()) {
+                out.push((m.parse()?, v));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The text rendition of a file, if it was fetched.
+    pub fn rendition(&self, sha256: &Sha256) -> Result<Option<Rendition>> {
+        let row: Option<(String, String, Option<String>)> = self
+            .conn
+            .prepare_cached("SELECT status, extractor, reason FROM renditions WHERE sha256 = ?1")?
+            .query_row([sha256.to_hex()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((status, extractor, reason)) = row else {
+            return Ok(None);
+        };
+        if status == "unavailable" {
+            return Ok(Some(Rendition::Unavailable {
+                extractor,
+                reason: reason.unwrap_or_default(),
+            }));
+        }
+        let pages = self
+            .conn
+            .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 ORDER BY page")?
+            .query_map([sha256.to_hex()], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(Some(Rendition::Ok { extractor, pages }))
+    }
+
+    /// The files that have a rendition.
+    pub fn rendition_shas(&self) -> Result<BTreeSet<Sha256>> {
+        let mut out = BTreeSet::new();
+        let mut stmt = self.conn.prepare_cached("SELECT sha256 FROM renditions")?;
+        for sha in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            out.insert(sha?.parse()?);
+        }
+        Ok(out)
+    }
+
+    /// Stores (or replaces) the rendition of a file, in one transaction.
+    pub fn put_rendition(&mut self, sha256: &Sha256, rendition: &Rendition) -> Result<()> {
+        self.put_renditions(&[(*sha256, rendition.clone())])
+    }
+
+    /// Stores (or replaces) several renditions in one transaction (one fsync).
+    pub fn put_renditions(&mut self, renditions: &[(Sha256, Rendition)]) -> Result<()> {
+        let now = time::OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        for (sha256, rendition) in renditions {
+            let hex = sha256.to_hex();
+            tx.execute("DELETE FROM renditions WHERE sha256 = ?1", [&hex])?;
+            match rendition {
+                Rendition::Ok { extractor, pages } => {
+                    tx.execute(
+                        "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
+                     VALUES (?1, 'ok', ?2, NULL, ?3)",
+                        params![hex, extractor, now],
+                    )?;
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO rendition_pages (sha256, page, text) VALUES (?1, ?2, ?3)",
+                    )?;
+                    for (i, text) in pages.iter().enumerate() {
+                        insert.execute(params![hex, i as i64 + 1, text])?;
+                    }
+                }
+                Rendition::Unavailable { extractor, reason } => {
+                    tx.execute(
+                        "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
+                     VALUES (?1, 'unavailable', ?2, ?3, ?4)",
+                        params![hex, extractor, reason, now],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How much space the downloaded files take, overall and by language and meeting.
+    pub fn space_used(&self) -> Result<SpaceUsed> {
+        let versions = self.versions_with_meeting()?;
+        let mut used = SpaceUsed::default();
+        let mut referenced = BTreeSet::new();
+        let mut seen_language = BTreeSet::new();
+        let mut seen_meeting = BTreeSet::new();
+        let present = self.blob_sizes()?;
+        for (meeting, v) in &versions {
+            referenced.insert(v.sha256);
+            let Some(&size) = present.get(&v.sha256) else {
+                continue;
+            };
+            if seen_language.insert((v.language, v.sha256)) {
+                *used.by_language.entry(v.language).or_default() += size;
+            }
+            if seen_meeting.insert((meeting.clone(), v.sha256)) {
+                *used.by_meeting.entry(meeting.clone()).or_default() += size;
+            }
+        }
+        for (sha, size) in &present {
+            used.total_bytes += size;
+            if !referenced.contains(sha) {
+                used.unreferenced_bytes += size;
+            }
+        }
+        used.partial_bytes = self.blobs.partials()?.iter().map(|(_, n)| n).sum();
+        Ok(used)
+    }
+
+    fn blob_sizes(&self) -> Result<BTreeMap<Sha256, u64>> {
+        let mut out = BTreeMap::new();
+        for sha in self.blobs.list()? {
+            if let Ok(meta) = std::fs::metadata(self.blobs.path_of(&sha)) {
+                out.insert(sha, meta.len());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes the files (and their renditions and interrupted downloads)
+    /// that no kept version needs: languages and meetings no longer kept,
+    /// versions withdrawn. Metadata stays; the user's notes are never touched.
+    pub fn free_space(&mut self) -> Result<FreedSpace> {
+        let keep = self.keep()?;
+        let needed: BTreeSet<Sha256> = self
+            .versions_with_meeting()?
+            .into_iter()
+            .filter(|(m, v)| keep.includes(m, v.language))
+            .map(|(_, v)| v.sha256)
+            .collect();
+        let mut freed = FreedSpace::default();
+        for (sha, size) in self.blob_sizes()? {
+            if !needed.contains(&sha) && self.blobs.remove(&sha)? {
+                freed.files += 1;
+                freed.bytes += size;
+                self.conn
+                    .execute("DELETE FROM renditions WHERE sha256 = ?1", [sha.to_hex()])?;
+            }
+        }
+        for (sha, size) in self.blobs.partials()? {
+            if !needed.contains(&sha) {
+                self.blobs.remove_partial(&sha)?;
+                freed.bytes += size;
+            }
+        }
+        Ok(freed)
+    }
+}
