@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use plenary_core::cache::{DocumentDetail, MeetingOverview, MeetingSummary};
+use plenary_core::cache::{DocumentDetail, MeetingOverview, MeetingSummary, Rendition};
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
 use plenary_core::{Cache, ErrorCode};
@@ -88,6 +88,15 @@ impl AppState {
         Ok(bytes)
     }
 
+    /// The version's text as the server extracted it, page by page; `None`
+    /// until the sync has fetched it.
+    pub fn version_text(&self, id: &str) -> CommandResult<Option<Rendition>> {
+        let id = VersionId::new(id)?;
+        let cache = self.cache()?;
+        let version = cache.version(&id)?;
+        Ok(cache.rendition(&version.sha256)?)
+    }
+
     pub fn app_info(&self) -> AppInfo {
         AppInfo {
             version: env!("CARGO_PKG_VERSION"),
@@ -131,6 +140,14 @@ pub async fn document(state: State<'_, AppState>, id: String) -> CommandResult<D
 #[tauri::command]
 pub async fn version_file(state: State<'_, AppState>, id: String) -> CommandResult<Response> {
     state.version_file(&id).map(Response::new)
+}
+
+#[tauri::command]
+pub async fn version_text(
+    state: State<'_, AppState>,
+    id: String,
+) -> CommandResult<Option<Rendition>> {
+    state.version_text(&id)
 }
 
 #[tauri::command]
@@ -292,6 +309,10 @@ mod tests {
         );
         assert_eq!(
             state.version_file("nope").unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            state.version_text("nope").unwrap_err().code,
             ErrorCode::NotFound
         );
     }

@@ -1,20 +1,22 @@
-//! The app's side of sync: runs plenary-core's sync against the configured
-//! server in the background and tells the UI how it is going through the
-//! `sync-status` event (and the `sync_status` command for the first paint).
+//! The app's side of sync: runs plenary-core's [`LiveSync`] against the
+//! configured server on Tauri's tokio runtime and tells the UI how it is going
+//! through the `sync-status` event (and the `sync_status` command for the
+//! first paint).
 //!
-//! No sync logic lives here: this is an adapter that owns a task and forwards
-//! status. The cache stays readable during a sync (each feed page is one short
-//! transaction), so the UI never waits for the network.
+//! No sync logic lives here: this adapter forwards the core's status, adds
+//! what only the UI needs (the server address, the token's role, a generation
+//! number that screens reload on) and passes "sync now" through. The cache
+//! stays readable during a sync (each feed page is one short transaction), so
+//! the UI never waits for the network.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use plenary_core::Cache;
 use plenary_core::publish::Publisher;
-use plenary_core::sync::{SyncClient, SyncError, SyncOptions};
+use plenary_core::sync::{LiveSync, SyncClient, SyncOptions, SyncProgress};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use time::OffsetDateTime;
-use tokio::sync::Notify;
 
 /// The event the UI listens to; its payload is a [`SyncStatus`].
 pub const STATUS_EVENT: &str = "sync-status";
@@ -37,36 +39,38 @@ pub enum Connection {
     Unknown,
     /// The last exchange with the server succeeded.
     Online,
-    /// The server could not be reached (no network, server down).
+    /// No connection could be made (no network, server not running).
+    Offline,
+    /// The server was reached but failed (errors, stalls, cut responses).
     Unreachable,
-    /// The server answered but refused (token, access) or answered nonsense.
+    /// The server refused the token or access.
     Refused,
 }
 
 /// What the UI shows about sync. Serialised to the `sync-status` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SyncStatus {
     pub server: Option<String>,
     pub connection: Connection,
     pub syncing: bool,
+    pub progress: Option<SyncProgress>,
     /// RFC 3339.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_success: Option<OffsetDateTime>,
     /// A sentence for the delegate, with what to do.
     pub last_error: Option<String>,
-    /// Bumped each time a sync changed what the cache holds, so screens
-    /// know to reload.
+    /// Bumped each time a sync ended, so screens reload what they show.
     pub generation: u64,
     /// The token's role on the server once known (`anonymous` without a
     /// token); the UI shows staff tools to `staff` and `admin`.
     pub role: Option<String>,
 }
 
-/// The background sync task and its shared status.
+/// The live sync and its status as the UI sees it.
 #[derive(Debug)]
 pub struct SyncService {
     status: Mutex<SyncStatus>,
-    wake: Notify,
+    live: OnceLock<LiveSync>,
 }
 
 impl SyncService {
@@ -80,12 +84,13 @@ impl SyncService {
                     Connection::NotConfigured
                 },
                 syncing: false,
+                progress: None,
                 last_success: None,
                 last_error: None,
                 generation: 0,
                 role: None,
             }),
-            wake: Notify::new(),
+            live: OnceLock::new(),
         })
     }
 
@@ -96,9 +101,11 @@ impl SyncService {
             .clone()
     }
 
-    /// Asks the task to sync now (coalesced with a sync already asked for).
+    /// Asks for a sync now (or right after the running one).
     pub fn sync_now(&self) {
-        self.wake.notify_one();
+        if let Some(live) = self.live.get() {
+            live.sync_now();
+        }
     }
 
     fn update(&self, app: &AppHandle, f: impl FnOnce(&mut SyncStatus)) {
@@ -111,7 +118,7 @@ impl SyncService {
         let _ = app.emit(STATUS_EVENT, status);
     }
 
-    /// Syncs at once, then each time [`sync_now`](Self::sync_now) is called.
+    /// Starts the live sync and forwards its status until the app ends.
     pub async fn run(
         self: Arc<Self>,
         app: AppHandle,
@@ -128,50 +135,47 @@ impl SyncService {
                 return;
             }
         };
-        let publisher = Publisher::new(&server.url, server.token.clone()).ok();
-        let options = SyncOptions::default();
-        loop {
-            // Who we are on the server, asked until it answers once.
-            if self.status().role.is_none()
-                && let Some(publisher) = &publisher
-                && let Ok(identity) = publisher.identity().await
-            {
-                self.update(&app, |s| s.role = Some(identity.role));
-            }
-            self.update(&app, |s| s.syncing = true);
-            let result = client.sync(&cache, &options).await;
-            match &result {
-                Ok(report) => tracing::info!(?report, "sync done"),
-                Err(e) => tracing::warn!(error = %e, "sync failed"),
-            }
-            self.update(&app, |s| {
-                s.syncing = false;
-                match result {
-                    Ok(report) => {
-                        s.connection = Connection::Online;
-                        if report.records > 0 || report.files_fetched > 0 {
-                            s.generation += 1;
-                        }
-                        if report.files_failed.is_empty() {
-                            s.last_success = Some(OffsetDateTime::now_utc());
-                            s.last_error = None;
-                        } else {
-                            s.last_error = Some(format!(
-                                "{} file(s) could not be downloaded; Plenary will try again at the next sync",
-                                report.files_failed.len()
-                            ));
-                        }
-                    }
-                    Err(e) => {
-                        s.connection = match e {
-                            SyncError::Unreachable { .. } => Connection::Unreachable,
-                            _ => Connection::Refused,
-                        };
-                        s.last_error = Some(e.to_string());
-                    }
+        // Who we are on the server (for staff tools), off the sync's path.
+        if let Ok(publisher) = Publisher::new(&server.url, server.token.clone()) {
+            let this = self.clone();
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Ok(identity) = publisher.identity().await {
+                    this.update(&app, |s| s.role = Some(identity.role));
                 }
             });
-            self.wake.notified().await;
+        }
+        let live = self
+            .live
+            .get_or_init(|| LiveSync::start(client, cache, SyncOptions::default()));
+        let mut status = live.status();
+        let mut seen = (None, None);
+        loop {
+            let core = status.borrow_and_update().clone();
+            // New data: the cursor moved or a sync finished (files arrive
+            // without moving the cursor). Watch channels coalesce, so a
+            // quick sync may never be seen "running": compare results.
+            let now = (Some(core.cursor), core.last_success);
+            let changed = now != seen;
+            seen = now;
+            self.update(&app, |s| {
+                if changed || (s.syncing && !core.syncing) {
+                    s.generation += 1;
+                }
+                s.connection = match core.connection {
+                    plenary_core::sync::Connection::Online => Connection::Online,
+                    plenary_core::sync::Connection::Offline => Connection::Offline,
+                    plenary_core::sync::Connection::Unreachable => Connection::Unreachable,
+                    plenary_core::sync::Connection::Refused(_) => Connection::Refused,
+                };
+                s.syncing = core.syncing;
+                s.progress = core.progress;
+                s.last_success = core.last_success;
+                s.last_error = core.last_error;
+            });
+            if status.changed().await.is_err() {
+                return;
+            }
         }
     }
 }

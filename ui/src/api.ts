@@ -11,7 +11,11 @@ export type DocumentKind =
   | "statement"
   | "information"
   | "press";
-export type MediaType = "application/pdf" | "text/html" | "text/plain";
+export type MediaType =
+  | "application/pdf"
+  | "text/html"
+  | "text/plain"
+  | "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 export interface Meeting {
   id: string;
@@ -101,13 +105,26 @@ export interface AppInfo {
 /** Mirrors src-tauri/src/sync.rs `SyncStatus`. */
 export interface SyncStatus {
   server: string | null;
-  connection: "not_configured" | "unknown" | "online" | "unreachable" | "refused";
+  connection: "not_configured" | "unknown" | "online" | "offline" | "unreachable" | "refused";
   syncing: boolean;
+  progress: SyncProgress | null;
   last_success: string | null; // RFC 3339
   last_error: string | null;
   generation: number;
   /** The token's role on the server, once known: reader, annotator, staff, admin; "anonymous" without a token. */
   role: string | null;
+}
+
+/** Mirrors plenary-core's sync::SyncProgress. */
+export interface SyncProgress {
+  phase: "feed" | "files" | "texts" | "done";
+  documents_done: number;
+  documents_total: number;
+  bytes_done: number;
+  bytes_total: number;
+  current_file: string | null;
+  rate_bytes_per_sec: number;
+  eta_secs: number | null;
 }
 
 /** What staff give to publish one file as a version. */
@@ -125,6 +142,11 @@ export interface PublishedVersion {
   revision: number;
   label: string;
 }
+
+/** Mirrors plenary-core's cache::Rendition. */
+export type Rendition =
+  | { status: "ok"; extractor: string; pages: string[] }
+  | { status: "unavailable"; extractor: string; reason: string };
 
 /** What a failed command rejects with. */
 export interface CommandError {
@@ -148,6 +170,8 @@ export const api = {
   document: (id: string) => invoke<DocumentDetail>("document", { id }),
   /** The file's bytes (sent raw over IPC, not as JSON). */
   versionFile: (id: string) => invoke<ArrayBuffer>("version_file", { id }),
+  /** The server's text of a version, page by page; null until synced. */
+  versionText: (id: string) => invoke<Rendition | null>("version_text", { id }),
   appInfo: () => invoke<AppInfo>("app_info"),
   mark: (name: string) => invoke<void>("mark", { name }),
   syncStatus: () => invoke<SyncStatus>("sync_status"),

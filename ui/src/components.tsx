@@ -115,13 +115,33 @@ function describe(s: SyncStatus): { label: string; detail: string; tone: "ok" | 
       tone: "muted",
     };
   }
-  if (s.syncing) return { label: "Syncing…", detail: `Fetching what is new from ${s.server}. ${last}`, tone: "busy" };
+  if (s.syncing) {
+    const p = s.progress;
+    const what =
+      p && p.phase === "files" && p.documents_total > 0
+        ? ` ${p.documents_done} of ${p.documents_total} files`
+        : p && p.phase === "texts" && p.documents_total > 0
+          ? ` texts ${p.documents_done} of ${p.documents_total}`
+          : "";
+    const eta = p && p.eta_secs !== null && p.eta_secs > 2 ? `, about ${p.eta_secs} s left` : "";
+    return {
+      label: `Syncing…${what}`,
+      detail: `Fetching what is new from ${s.server}${eta}. ${last}`,
+      tone: "busy",
+    };
+  }
   switch (s.connection) {
     case "online":
       return {
         label: s.last_success ? `Up to date · ${when(s.last_success)}` : "Online",
         detail: s.last_error ?? `Connected to ${s.server}. ${last}`,
         tone: s.last_error ? "warn" : "ok",
+      };
+    case "offline":
+      return {
+        label: "Offline",
+        detail: `No connection to ${s.server}. ${last} Documents on this computer stay readable; Plenary syncs again when the connection is back.`,
+        tone: "warn",
       };
     case "unreachable":
       return {

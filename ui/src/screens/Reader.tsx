@@ -154,7 +154,47 @@ function useMeetingTitle(meetingId: string): string | undefined {
   return title;
 }
 
+const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 function VersionBody({ version }: { version: VersionInfo }) {
+  if (version.media_type === DOCX) return <WordBody version={version} />;
+  return <FileBody version={version} />;
+}
+
+/**
+ * A Word document is read through the text the server extracted from it
+ * (the web view cannot lay out .docx), page by page.
+ */
+function WordBody({ version }: { version: VersionInfo }) {
+  const generation = useCacheGeneration();
+  const text = useAsync(() => api.versionText(version.id), [version.id, generation], { keepStale: true });
+  const shown = () => markAfterPaint("document-visible");
+  if (text.state === "loading") return <Loading label="Opening…" />;
+  if (text.state === "error") {
+    return (
+      <main class="content">
+        <ErrorBox error={text.error} />
+      </main>
+    );
+  }
+  const r = text.value;
+  if (!r || r.status !== "ok") {
+    return (
+      <main class="content">
+        <div class="notice" role="status" data-testid="not-downloaded">
+          <strong>
+            {r ? "The text of this Word document could not be read." : "This Word document's text has not arrived yet."}
+          </strong>
+          <p>{r && r.status === "unavailable" ? r.reason : "It will be readable once Plenary has synced it."}</p>
+        </div>
+      </main>
+    );
+  }
+  const data = new TextEncoder().encode(r.pages.join("\n\n")).buffer as ArrayBuffer;
+  return <TextView data={data} mediaType="text/plain" lang={version.language} onShown={shown} />;
+}
+
+function FileBody({ version }: { version: VersionInfo }) {
   const file = useAsync(
     () => (version.downloaded ? api.versionFile(version.id) : Promise.resolve(null)),
     // A sync that downloads the file flips `downloaded`: load it then.

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_sync_state.sql"),
     include_str!("migrations/0003_renditions.sql"),
+    include_str!("migrations/0004_docx_versions.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -119,6 +120,63 @@ mod tests {
     }
 
     #[test]
+    fn migration_4_keeps_versions_and_accepts_word_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        let sha = "a".repeat(64);
+        {
+            let three = Schema {
+                application_id: APPLICATION_ID,
+                migrations: &MIGRATIONS[..3],
+            };
+            let conn = crate::sqlite::open(&path, &three).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO meetings VALUES ('m','T','B','V','C','2024-09-10','2024-09-13',NULL);
+                 INSERT INTO documents (id, meeting_id, title, kind) VALUES ('d','m','Doc','draft');
+                 INSERT INTO versions VALUES ('v0','d','en',0,'Original','2024-09-10T10:00:00Z','{sha}',3,'application/pdf','d.pdf');"
+            ))
+            .unwrap();
+            let docx = conn.execute(
+                &format!("INSERT INTO versions VALUES ('v1','d','en',1,'Rev.1','2024-09-11T10:00:00Z','{sha}',3,'application/vnd.openxmlformats-officedocument.wordprocessingml.document','d.docx')"),
+                [],
+            );
+            assert!(
+                docx.is_err(),
+                "before migration 4 the cache refused Word files"
+            );
+        }
+        let conn = open(&path).unwrap();
+        let kept: (String, String) = conn
+            .query_row("SELECT id, media_type FROM versions", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            kept,
+            ("v0".into(), "application/pdf".into()),
+            "rows survive the rebuild"
+        );
+        conn.execute(
+            &format!("INSERT INTO versions VALUES ('v1','d','en',1,'Rev.1','2024-09-11T10:00:00Z','{sha}',3,'application/vnd.openxmlformats-officedocument.wordprocessingml.document','d.docx')"),
+            [],
+        )
+        .expect("a Word version is accepted after migration 4");
+        let index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'versions_by_sha256'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1, "the index is rebuilt with the table");
+        conn.execute("DELETE FROM documents", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM versions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "the cascade from documents still holds");
+    }
+
+    #[test]
     fn a_failing_migration_rolls_back_all_pending_ones() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.sqlite3");
@@ -182,6 +240,7 @@ mod tests {
             "041becde980c13a1a63a6b6ee8500359725b56acd0f7f6374e92d183c634952b",
             "9677b3b3798f0b1f3f6fd826b456a8b73faa7abc541957264dc1d795053a57d1",
             "b12a959e6d2c97c53a4541083148d764ac77cebb78552bce120f52a1a5c55aae",
+            "d410ef53363b0cc93024769f2568f678a066981b9f1a8b40707d4fec747de47a",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()
