@@ -7,7 +7,11 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use plenary_core::cache::{DocumentDetail, MeetingOverview, MeetingSummary, Rendition};
+use plenary_core::cache::{
+    DocumentDetail, FreedSpace, MeetingOverview, MeetingSummary, Preferences, Rendition,
+    ServerSettings, SpaceUsed,
+};
+use plenary_core::sync::Languages;
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
 use plenary_core::{Cache, ErrorCode};
@@ -16,7 +20,7 @@ use tauri::State;
 use tauri::ipc::Response;
 
 use crate::marks::{self, Marks};
-use crate::sync::{ServerConfig, SyncService, SyncStatus};
+use crate::sync::{ServerConfig, ServerSource, SyncService, SyncStatus};
 
 /// Managed state: the cache opened at startup (or why it could not be).
 #[derive(Debug)]
@@ -25,7 +29,6 @@ pub struct AppState {
     pub cache_dir: PathBuf,
     pub marks: Marks,
     pub sync: Arc<SyncService>,
-    pub server: Option<ServerConfig>,
 }
 
 /// What a failed command returns to the UI (as the rejected promise's value).
@@ -97,14 +100,93 @@ impl AppState {
         Ok(cache.rendition(&version.sha256)?)
     }
 
+    /// Everything the Settings screen shows.
+    pub fn settings(&self) -> CommandResult<SettingsView> {
+        let cache = self.cache()?;
+        let server = self.sync.server();
+        Ok(SettingsView {
+            preferences: cache.preferences()?,
+            server_url: server.as_ref().map(|s| s.url.clone()),
+            // The token itself never goes back to the page.
+            has_token: server.as_ref().is_some_and(|s| s.token.is_some()),
+            server_source: self.sync.source(),
+            keep_languages: cache.keep()?.languages,
+            space: cache.space_used()?,
+            cache_path: self.cache_dir.display().to_string(),
+        })
+    }
+
+    pub fn set_preferences(&self, preferences: &Preferences) -> CommandResult<Preferences> {
+        let cache = self.cache()?;
+        cache.set_preferences(preferences)?;
+        Ok(cache.preferences()?)
+    }
+
+    pub fn set_keep_languages(&self, languages: &Languages) -> CommandResult<()> {
+        if let Languages::Only(list) = languages
+            && list.is_empty()
+        {
+            return Err(plenary_core::InvalidInput::new(
+                "languages",
+                "keep at least one language offline, or choose all languages",
+            )
+            .into());
+        }
+        Ok(self.cache()?.set_keep_languages(languages)?)
+    }
+
+    /// Saves the server and token given in Settings and says what to sync
+    /// from now. `token: None` keeps the saved token; `Some("")` removes it.
+    pub fn save_server(
+        &self,
+        url: Option<String>,
+        token: Option<String>,
+    ) -> CommandResult<Option<ServerConfig>> {
+        if self.sync.source() == ServerSource::CommandLine {
+            return Err(plenary_core::InvalidInput::new(
+                "server",
+                "Plenary was started with --server (or PLENARY_SERVER), which takes precedence; \
+                 start it without to choose the server here",
+            )
+            .into());
+        }
+        let cache = self.cache()?;
+        let token = match token {
+            None => cache.server_settings()?.token,
+            Some(t) => Some(t),
+        };
+        let saved = cache.set_server_settings(ServerSettings { url, token })?;
+        Ok(saved.url.map(|url| ServerConfig {
+            url,
+            token: saved.token,
+        }))
+    }
+
     pub fn app_info(&self) -> AppInfo {
         AppInfo {
             version: env!("CARGO_PKG_VERSION"),
             cache_path: self.cache_dir.display().to_string(),
             schema_version: plenary_core::cache::schema::latest_version(),
             cache_error: self.cache.as_ref().err().cloned(),
+            preferences: self
+                .cache()
+                .ok()
+                .and_then(|c| c.preferences().ok())
+                .unwrap_or_default(),
         }
     }
+}
+
+/// What the Settings screen shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsView {
+    pub preferences: Preferences,
+    pub server_url: Option<String>,
+    pub has_token: bool,
+    pub server_source: ServerSource,
+    pub keep_languages: Languages,
+    pub space: SpaceUsed,
+    pub cache_path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,6 +197,9 @@ pub struct AppInfo {
     pub schema_version: i64,
     /// Why the cache could not be opened, if it could not.
     pub cache_error: Option<CommandError>,
+    /// The user's preferences (defaults when the cache cannot be read), so
+    /// the first screen is already in the right language.
+    pub preferences: Preferences,
 }
 
 #[tauri::command]
@@ -166,6 +251,57 @@ pub async fn mark(state: State<'_, AppState>, name: String) -> CommandResult<()>
     }
     state.marks.emit(&name);
     Ok(())
+}
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> CommandResult<SettingsView> {
+    state.settings()
+}
+
+#[tauri::command]
+pub async fn set_preferences(
+    state: State<'_, AppState>,
+    preferences: Preferences,
+) -> CommandResult<Preferences> {
+    state.set_preferences(&preferences)
+}
+
+/// Changes which languages are kept offline; the sync fetches what is now
+/// wanted (files no longer wanted stay until "Free space").
+#[tauri::command]
+pub async fn set_keep_languages(
+    state: State<'_, AppState>,
+    languages: Languages,
+) -> CommandResult<()> {
+    state.set_keep_languages(&languages)?;
+    state.sync.sync_now();
+    Ok(())
+}
+
+/// Deletes the files no kept language or meeting needs.
+#[tauri::command]
+pub async fn free_space(state: State<'_, AppState>) -> CommandResult<FreedSpace> {
+    Ok(state.cache()?.free_space()?)
+}
+
+/// Deletes every downloaded file (notes and metadata stay).
+#[tauri::command]
+pub async fn clear_files(state: State<'_, AppState>) -> CommandResult<FreedSpace> {
+    Ok(state.cache()?.clear_files()?)
+}
+
+/// Saves the server (and token) from Settings and syncs from it at once.
+#[tauri::command]
+pub async fn set_server(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    url: Option<String>,
+    token: Option<String>,
+) -> CommandResult<SyncStatus> {
+    let server = state.save_server(url, token)?;
+    let cache = state.cache.as_ref().map_err(Clone::clone)?.clone();
+    state.sync.configure(&app, server, cache).await;
+    Ok(state.sync.status())
 }
 
 /// The sync status now; afterwards the UI follows the `sync-status` event.
@@ -241,10 +377,10 @@ pub async fn publish_version(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> CommandResult<Published> {
-    let Some(server) = &state.server else {
+    let Some(server) = state.sync.server() else {
         return Err(plenary_core::InvalidInput::new(
             "server",
-            "no server is set up; start Plenary with --server URL to publish",
+            "no server is set up; choose one in Settings to publish",
         )
         .into());
     };
@@ -281,14 +417,78 @@ mod tests {
             cache: Ok(Arc::new(Mutex::new(cache))),
             cache_dir: dir.path().to_owned(),
             marks: Marks::start(),
-            sync: SyncService::new(None),
-            server: None,
+            sync: SyncService::new(None, ServerSource::Settings),
         };
         (dir, state)
     }
 
     fn json(e: &CommandError) -> serde_json::Value {
         serde_json::to_value(e).unwrap()
+    }
+
+    #[test]
+    fn settings_save_the_server_keep_the_token_unless_replaced_and_never_show_it() {
+        let (_dir, state) = state_with_cache();
+        let view = state.settings().unwrap();
+        assert_eq!(view.server_url, None);
+        assert!(!view.has_token);
+        assert_eq!(view.server_source, ServerSource::Settings);
+
+        let server = state
+            .save_server(Some("http://127.0.0.1:8787/".into()), Some("secret-token".into()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(server.url, "http://127.0.0.1:8787");
+        assert_eq!(server.token.as_deref(), Some("secret-token"));
+        // Changing only the address keeps the token.
+        let server = state
+            .save_server(Some("http://127.0.0.1:9999".into()), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(server.token.as_deref(), Some("secret-token"));
+        let json = serde_json::to_string(&state.settings().unwrap()).unwrap();
+        assert!(
+            !json.contains("secret-token"),
+            "the token must never be sent back to the page: {json}"
+        );
+        // An empty token removes it; no address means no server.
+        assert_eq!(state.save_server(None, Some(String::new())).unwrap(), None);
+        let err = state.save_server(Some("not a url".into()), None).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn a_server_given_on_the_command_line_cannot_be_changed_in_settings() {
+        let (dir, _) = state_with_cache();
+        let state = AppState {
+            cache: Ok(Arc::new(Mutex::new(Cache::open(dir.path()).unwrap()))),
+            cache_dir: dir.path().to_owned(),
+            marks: Marks::start(),
+            sync: SyncService::new(
+                Some(&ServerConfig {
+                    url: "http://127.0.0.1:1".into(),
+                    token: None,
+                }),
+                ServerSource::CommandLine,
+            ),
+        };
+        let err = state.save_server(Some("http://127.0.0.1:2".into()), None).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert_eq!(state.settings().unwrap().server_source, ServerSource::CommandLine);
+    }
+
+    #[test]
+    fn keeping_no_language_at_all_is_refused() {
+        let (_dir, state) = state_with_cache();
+        let err = state.set_keep_languages(&Languages::Only(vec![])).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        state
+            .set_keep_languages(&Languages::Only(vec![plenary_core::model::Language::Fr]))
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(state.settings().unwrap().keep_languages).unwrap(),
+            serde_json::json!({"only": ["fr"]})
+        );
     }
 
     #[test]
@@ -345,8 +545,7 @@ mod tests {
             cache: Err(CommandError::from(&err)),
             cache_dir: dir.path().to_owned(),
             marks: Marks::start(),
-            sync: SyncService::new(None),
-            server: None,
+            sync: SyncService::new(None, ServerSource::Settings),
         };
         let listed = state.list_meetings().unwrap_err();
         assert_eq!(listed.code, err.code());

@@ -18,7 +18,7 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 use commands::{AppState, CommandError};
 use marks::Marks;
-use sync::{ServerConfig, SyncService};
+use sync::{ServerConfig, ServerSource, SyncService};
 
 /// Plenary: meeting documents for delegates, offline.
 #[derive(Debug, Parser)]
@@ -69,16 +69,19 @@ fn main() -> anyhow::Result<()> {
     if let Err(e) = &cache {
         eprintln!("plenary-app: cannot open the cache: {}", e.message);
     }
-    let server = args
-        .server
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|url| ServerConfig {
-            url: url.to_owned(),
-            token: args.token.clone(),
-        });
-    let sync = SyncService::new(server.as_ref());
+    // The command line (or environment) wins over the server saved in
+    // Settings; without either the app reads its cache only.
+    let (server, source) = match args.server.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => (
+            Some(ServerConfig {
+                url: url.to_owned(),
+                token: args.token.clone(),
+            }),
+            ServerSource::CommandLine,
+        ),
+        _ => (saved_server(&cache), ServerSource::Settings),
+    };
+    let sync = SyncService::new(server.as_ref(), source);
     // Sync needs the cache; a cache that failed to open is shown, not synced.
     let sync_job = match (&server, &cache) {
         (Some(server), Ok(cache)) => Some((server.clone(), cache.clone())),
@@ -89,7 +92,6 @@ fn main() -> anyhow::Result<()> {
         cache_dir,
         marks,
         sync: sync.clone(),
-        server: server.clone(),
     };
 
     let init_script = initial_route_script(args.route.as_deref())?;
@@ -106,6 +108,12 @@ fn main() -> anyhow::Result<()> {
             commands::sync_status,
             commands::sync_now,
             commands::publish_version,
+            commands::settings,
+            commands::set_preferences,
+            commands::set_keep_languages,
+            commands::free_space,
+            commands::clear_files,
+            commands::set_server,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the
@@ -121,12 +129,28 @@ fn main() -> anyhow::Result<()> {
                 .disable_drag_drop_handler()
                 .build()?;
             if let Some((server, cache)) = sync_job {
-                tauri::async_runtime::spawn(sync.run(app.handle().clone(), server, cache));
+                let app = app.handle().clone();
+                tauri::async_runtime::spawn(async move { sync.start(&app, server, cache).await });
             }
             Ok(())
         })
         .run(tauri::generate_context!())
         .context("running the Tauri application")
+}
+
+/// The server saved in Settings, if the cache holds one.
+fn saved_server(cache: &Result<Arc<Mutex<plenary_core::Cache>>, CommandError>) -> Option<ServerConfig> {
+    let cache = cache.as_ref().ok()?;
+    let saved = cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .server_settings()
+        .inspect_err(|e| tracing::warn!("cannot read the saved server: {e}"))
+        .ok()?;
+    Some(ServerConfig {
+        url: saved.url?,
+        token: saved.token,
+    })
 }
 
 /// A script run before the page's own: tells the UI which route to open when

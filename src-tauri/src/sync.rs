@@ -9,11 +9,11 @@
 //! stays readable during a sync (each feed page is one short transaction), so
 //! the UI never waits for the network.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use plenary_core::Cache;
 use plenary_core::publish::Publisher;
-use plenary_core::sync::{LiveSync, SyncClient, SyncOptions, SyncProgress};
+use plenary_core::sync::{LiveSync, SyncClient, SyncOptions, SyncProgress, SyncStatus as CoreStatus};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use time::OffsetDateTime;
@@ -66,31 +66,61 @@ pub struct SyncStatus {
     pub role: Option<String>,
 }
 
-/// The live sync and its status as the UI sees it.
+/// Where the server configuration came from: the command line wins over
+/// what the user saved in Settings (and then cannot be changed there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerSource {
+    CommandLine,
+    Settings,
+}
+
+/// The live sync and its status as the UI sees it. The server can be changed
+/// while the app runs ([`SyncService::configure`]): the running live sync is
+/// stopped (its partial downloads stay for the next one) and a new one
+/// started.
 #[derive(Debug)]
 pub struct SyncService {
     status: Mutex<SyncStatus>,
-    live: OnceLock<LiveSync>,
+    running: Mutex<Option<Running>>,
+    server: Mutex<Option<ServerConfig>>,
+    source: ServerSource,
+    /// One reconfiguration at a time (two quick "Save"s must not leave two
+    /// live syncs running).
+    configuring: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct Running {
+    live: LiveSync,
+    tasks: Vec<tauri::async_runtime::JoinHandle<()>>,
+}
+
+fn initial_status(server: Option<&ServerConfig>, generation: u64) -> SyncStatus {
+    SyncStatus {
+        server: server.map(|s| s.url.clone()),
+        connection: if server.is_some() {
+            Connection::Unknown
+        } else {
+            Connection::NotConfigured
+        },
+        syncing: false,
+        progress: None,
+        last_success: None,
+        last_error: None,
+        generation,
+        role: None,
+    }
 }
 
 impl SyncService {
-    pub fn new(server: Option<&ServerConfig>) -> Arc<Self> {
+    pub fn new(server: Option<&ServerConfig>, source: ServerSource) -> Arc<Self> {
         Arc::new(SyncService {
-            status: Mutex::new(SyncStatus {
-                server: server.map(|s| s.url.clone()),
-                connection: if server.is_some() {
-                    Connection::Unknown
-                } else {
-                    Connection::NotConfigured
-                },
-                syncing: false,
-                progress: None,
-                last_success: None,
-                last_error: None,
-                generation: 0,
-                role: None,
-            }),
-            live: OnceLock::new(),
+            status: Mutex::new(initial_status(server, 0)),
+            running: Mutex::new(None),
+            server: Mutex::new(server.cloned()),
+            source,
+            configuring: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -101,10 +131,22 @@ impl SyncService {
             .clone()
     }
 
+    /// The server the app syncs from (and publishes to), if any.
+    pub fn server(&self) -> Option<ServerConfig> {
+        self.server
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn source(&self) -> ServerSource {
+        self.source
+    }
+
     /// Asks for a sync now (or right after the running one).
     pub fn sync_now(&self) {
-        if let Some(live) = self.live.get() {
-            live.sync_now();
+        if let Some(running) = &*self.running.lock().unwrap_or_else(PoisonError::into_inner) {
+            running.live.sync_now();
         }
     }
 
@@ -118,37 +160,70 @@ impl SyncService {
         let _ = app.emit(STATUS_EVENT, status);
     }
 
-    /// Starts the live sync and forwards its status until the app ends.
-    pub async fn run(
-        self: Arc<Self>,
-        app: AppHandle,
-        server: ServerConfig,
+    /// Switches to another server (or to none): stops the running live sync,
+    /// waits for it to end, then starts syncing from `server`.
+    pub async fn configure(
+        self: &Arc<Self>,
+        app: &AppHandle,
+        server: Option<ServerConfig>,
         cache: Arc<Mutex<Cache>>,
     ) {
+        let _one_at_a_time = self.configuring.lock().await;
+        let old = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(old) = old {
+            for task in &old.tasks {
+                task.abort();
+            }
+            old.live.stop().await;
+        }
+        *self.server.lock().unwrap_or_else(PoisonError::into_inner) = server.clone();
+        self.update(app, |s| {
+            // Screens reload: another server may bring other meetings.
+            *s = initial_status(server.as_ref(), s.generation + 1);
+        });
+        if let Some(server) = server {
+            self.start(app, server, cache).await;
+        }
+    }
+
+    /// Starts the live sync and a task forwarding its status to the UI.
+    /// Async only because the live sync spawns on the running tokio runtime.
+    pub async fn start(self: &Arc<Self>, app: &AppHandle, server: ServerConfig, cache: Arc<Mutex<Cache>>) {
         let client = match SyncClient::new(&server.url, server.token.clone()) {
             Ok(client) => client,
             Err(e) => {
-                self.update(&app, |s| {
+                self.update(app, |s| {
                     s.connection = Connection::Refused;
                     s.last_error = Some(e.to_string());
                 });
                 return;
             }
         };
+        let mut tasks = Vec::new();
         // Who we are on the server (for staff tools), off the sync's path.
         if let Ok(publisher) = Publisher::new(&server.url, server.token.clone()) {
             let this = self.clone();
             let app = app.clone();
-            tauri::async_runtime::spawn(async move {
+            tasks.push(tauri::async_runtime::spawn(async move {
                 if let Ok(identity) = publisher.identity().await {
                     this.update(&app, |s| s.role = Some(identity.role));
                 }
-            });
+            }));
         }
-        let live = self
-            .live
-            .get_or_init(|| LiveSync::start(client, cache, SyncOptions::default()));
-        let mut status = live.status();
+        let live = LiveSync::start(client, cache, SyncOptions::default());
+        let status = live.status();
+        tasks.push(tauri::async_runtime::spawn(
+            self.clone().forward(app.clone(), status),
+        ));
+        *self.running.lock().unwrap_or_else(PoisonError::into_inner) = Some(Running { live, tasks });
+    }
+
+    /// Forwards the core's status to the UI until the live sync ends.
+    async fn forward(self: Arc<Self>, app: AppHandle, mut status: tokio::sync::watch::Receiver<CoreStatus>) {
         let mut seen = (None, None);
         loop {
             let core = status.borrow_and_update().clone();
@@ -186,17 +261,20 @@ mod tests {
 
     #[test]
     fn status_serialises_for_the_ui() {
-        let service = SyncService::new(Some(&ServerConfig {
-            url: "http://127.0.0.1:9".into(),
-            token: None,
-        }));
+        let service = SyncService::new(
+            Some(&ServerConfig {
+                url: "http://127.0.0.1:9".into(),
+                token: None,
+            }),
+            ServerSource::CommandLine,
+        );
         let json = serde_json::to_value(service.status()).unwrap();
         assert_eq!(json["connection"], "unknown");
         assert_eq!(json["server"], "http://127.0.0.1:9");
         assert_eq!(json["last_success"], serde_json::Value::Null);
         assert_eq!(json["generation"], 0);
 
-        let offline = SyncService::new(None);
+        let offline = SyncService::new(None, ServerSource::Settings);
         assert_eq!(offline.status().connection, Connection::NotConfigured);
     }
 }

@@ -100,6 +100,41 @@ export interface AppInfo {
   cache_path: string;
   schema_version: number;
   cache_error: CommandError | null;
+  preferences: Preferences;
+}
+
+/** Mirrors plenary-core's cache::Preferences. */
+export interface Preferences {
+  ui_language: "en" | "fr" | null;
+  document_languages: Lang[];
+}
+
+/** Mirrors plenary-core's sync::Languages. */
+export type KeepLanguages = "all" | { only: Lang[] };
+
+/** Mirrors plenary-core's cache::SpaceUsed. */
+export interface SpaceUsed {
+  total_bytes: number;
+  by_language: Partial<Record<Lang, number>>;
+  by_meeting: Record<string, number>;
+  unreferenced_bytes: number;
+  partial_bytes: number;
+}
+
+export interface FreedSpace {
+  files: number;
+  bytes: number;
+}
+
+/** Mirrors src-tauri's SettingsView. */
+export interface SettingsView {
+  preferences: Preferences;
+  server_url: string | null;
+  has_token: boolean;
+  server_source: "command_line" | "settings";
+  keep_languages: KeepLanguages;
+  space: SpaceUsed;
+  cache_path: string;
 }
 
 /** Mirrors src-tauri/src/sync.rs `SyncStatus`. */
@@ -148,6 +183,49 @@ export type Rendition =
   | { status: "ok"; extractor: string; pages: string[] }
   | { status: "unavailable"; extractor: string; reason: string };
 
+/** Mirrors plenary-core's search::SearchQuery. */
+export interface SearchQuery {
+  text: string;
+  meeting: string | null;
+  languages: Lang[];
+  kinds: DocumentKind[];
+  agenda_item: string | null;
+  from: string | null; // YYYY-MM-DD
+  to: string | null;
+  all_revisions: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface SnippetPart {
+  text: string;
+  hit: boolean;
+}
+
+/** Mirrors plenary-core's search::SearchHit. */
+export interface SearchHit {
+  version_id: string;
+  document_id: string;
+  meeting_id: string;
+  symbol: string | null;
+  title: string;
+  kind: DocumentKind;
+  language: Lang;
+  revision: number;
+  label: string;
+  published_at: string;
+  page: number;
+  also_pages: number[];
+  snippet: SnippetPart[];
+  terms: string[];
+}
+
+export interface SearchResults {
+  hits: SearchHit[];
+  total: number;
+  fallback: boolean;
+}
+
 /** What a failed command rejects with. */
 export interface CommandError {
   code: string;
@@ -173,6 +251,15 @@ export const api = {
   /** The server's text of a version, page by page; null until synced. */
   versionText: (id: string) => invoke<Rendition | null>("version_text", { id }),
   appInfo: () => invoke<AppInfo>("app_info"),
+  search: (query: SearchQuery) => invoke<SearchResults>("search", { query }),
+  settings: () => invoke<SettingsView>("settings"),
+  setPreferences: (preferences: Preferences) => invoke<Preferences>("set_preferences", { preferences }),
+  setKeepLanguages: (languages: KeepLanguages) => invoke<void>("set_keep_languages", { languages }),
+  freeSpace: () => invoke<FreedSpace>("free_space"),
+  clearFiles: () => invoke<FreedSpace>("clear_files"),
+  /** `token`: undefined keeps the saved token, "" removes it. */
+  setServer: (url: string | null, token: string | undefined) =>
+    invoke<SyncStatus>("set_server", { url, token: token ?? null }),
   mark: (name: string) => invoke<void>("mark", { name }),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   syncNow: () => invoke<void>("sync_now"),

@@ -2,22 +2,15 @@ import type { ComponentChildren } from "preact";
 import { api, type CommandError, type Lang, type SyncStatus } from "./api";
 import { useSyncStatus } from "./lib/sync";
 import { LANG_ORDER, NATIVE_NAME, SHORT } from "./lib/langs";
-
-const HINTS: Record<string, string> = {
-  cache_too_new: "This cache was written by a newer Plenary.",
-  cache_locked: "Another Plenary window is using the cache.",
-  not_a_cache: "The cache folder holds something that is not a Plenary cache.",
-  not_found: "Not found on this computer.",
-  blob_missing: "Not downloaded yet.",
-  blob_corrupt: "A stored file was damaged.",
-  disk_full: "The disk is full.",
-};
+import { formatWhen } from "./lib/format";
+import { t } from "./lib/i18n";
+import { SearchBox } from "./search/SearchBox";
 
 /** A failure the user should read (data-testid app-error). */
 export function ErrorBox({ error, title }: { error: CommandError; title?: string }) {
   return (
     <div class="error-box" role="alert" data-testid="app-error" data-error-code={error.code}>
-      <strong class="error-title">{title ?? HINTS[error.code] ?? "Something went wrong."}</strong>
+      <strong class="error-title">{title ?? t().errors[error.code] ?? t().common.somethingWrong}</strong>
       <p class="error-message">{sentence(error.message)}</p>
     </div>
   );
@@ -31,7 +24,7 @@ function sentence(s: string): string {
 export function LangBadges({ langs }: { langs: Lang[] }) {
   const sorted = LANG_ORDER.filter((l) => langs.includes(l));
   return (
-    <span class="lang-badges" aria-label={`Languages: ${sorted.map((l) => NATIVE_NAME[l]).join(", ")}`}>
+    <span class="lang-badges" aria-label={t().common.languages(sorted.map((l) => NATIVE_NAME[l]).join(", "))}>
       {sorted.map((l) => (
         <span key={l} class="lang-badge" title={NATIVE_NAME[l]} aria-hidden="true">
           {SHORT[l]}
@@ -48,7 +41,7 @@ export interface Crumb {
 
 export function Breadcrumbs({ items }: { items: Crumb[] }) {
   return (
-    <nav class="breadcrumbs" aria-label="Breadcrumb">
+    <nav class="breadcrumbs" aria-label={t().common.breadcrumb}>
       <ol>
         {items.map((c, i) => (
           <li key={i}>
@@ -64,10 +57,10 @@ export function Breadcrumbs({ items }: { items: Crumb[] }) {
   );
 }
 
-export function Loading({ label = "Loading…" }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
   return (
     <div class="loading" role="status" aria-live="polite">
-      {label}
+      {label ?? t().common.loading}
     </div>
   );
 }
@@ -75,7 +68,7 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 export function TopBar({ children }: { children?: ComponentChildren }) {
   return (
     <header class="topbar">
-      <a class="brand" href="#/" aria-label="Plenary: all meetings">
+      <a class="brand" href="#/" aria-label={t().topbar.home}>
         <svg class="brand-mark" viewBox="0 0 512 512" aria-hidden="true">
           <g fill="none" stroke="currentColor" stroke-width="44">
             <path d="M 76 330 A 180 180 0 0 1 436 330" stroke-opacity="0.5" />
@@ -86,73 +79,54 @@ export function TopBar({ children }: { children?: ComponentChildren }) {
         <span>Plenary</span>
       </a>
       {children}
+      <SearchBox />
       <SyncIndicator />
+      <a class="topbar-settings" href="#/settings" data-testid="open-settings" title={t().common.settings}>
+        <svg viewBox="0 0 24 24" aria-hidden="true" width="18" height="18">
+          <path
+            fill="currentColor"
+            d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.6 7.6 0 0 0-1.7-1L15 3.2h-4l-.4 2.7a7.6 7.6 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7.6 7.6 0 0 0 1.7 1l.4 2.7h4l.4-2.7a7.6 7.6 0 0 0 1.7-1l2.5 1 2-3.5zM12 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z"
+          />
+        </svg>
+        <span class="visually-hidden">{t().common.settings}</span>
+      </a>
     </header>
   );
 }
 
-const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
-const dayClock = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-});
-
-/** "14:05" today, "12 Sep, 14:05" on another day. */
-function when(rfc3339: string): string {
-  const d = new Date(rfc3339);
-  if (Number.isNaN(d.getTime())) return rfc3339;
-  return d.toDateString() === new Date().toDateString() ? clock.format(d) : dayClock.format(d);
-}
-
 function describe(s: SyncStatus): { label: string; detail: string; tone: "ok" | "busy" | "warn" | "muted" } {
-  const last = s.last_success ? `Last synced ${when(s.last_success)}.` : "Not synced yet.";
+  const m = t().sync;
+  const last = s.last_success ? m.lastSynced(formatWhen(s.last_success)) : m.notSynced;
+  const server = s.server ?? "";
   if (s.connection === "not_configured") {
-    return {
-      label: "Offline copy",
-      detail: "No server is set up: Plenary shows the documents stored on this computer.",
-      tone: "muted",
-    };
+    return { label: m.offlineCopy, detail: m.offlineCopyDetail, tone: "muted" };
   }
   if (s.syncing) {
     const p = s.progress;
     const what =
       p && p.phase === "files" && p.documents_total > 0
-        ? ` ${p.documents_done} of ${p.documents_total} files`
+        ? m.files(p.documents_done, p.documents_total)
         : p && p.phase === "texts" && p.documents_total > 0
-          ? ` texts ${p.documents_done} of ${p.documents_total}`
+          ? m.texts(p.documents_done, p.documents_total)
           : "";
-    const eta = p && p.eta_secs !== null && p.eta_secs > 2 ? `, about ${p.eta_secs} s left` : "";
-    return {
-      label: `Syncing…${what}`,
-      detail: `Fetching what is new from ${s.server}${eta}. ${last}`,
-      tone: "busy",
-    };
+    const eta = p && p.eta_secs !== null && p.eta_secs > 2 ? m.secondsLeft(p.eta_secs) : "";
+    return { label: `${m.syncing}${what}`, detail: m.fetching(server, eta, last), tone: "busy" };
   }
   switch (s.connection) {
     case "online":
       return {
-        label: s.last_success ? `Up to date · ${when(s.last_success)}` : "Online",
-        detail: s.last_error ?? `Connected to ${s.server}. ${last}`,
+        label: s.last_success ? m.upToDate(formatWhen(s.last_success)) : m.online,
+        detail: s.last_error ?? m.connected(server, last),
         tone: s.last_error ? "warn" : "ok",
       };
     case "offline":
-      return {
-        label: "Offline",
-        detail: `No connection to ${s.server}. ${last} Documents on this computer stay readable; Plenary syncs again when the connection is back.`,
-        tone: "warn",
-      };
+      return { label: m.offline, detail: m.offlineDetail(server, last), tone: "warn" };
     case "unreachable":
-      return {
-        label: "Server unreachable",
-        detail: `${s.last_error ?? ""} ${last} Documents on this computer stay readable.`.trim(),
-        tone: "warn",
-      };
+      return { label: m.unreachable, detail: m.unreachableDetail(s.last_error ?? "", last), tone: "warn" };
     case "refused":
-      return { label: "Sync refused", detail: `${s.last_error ?? ""} ${last}`.trim(), tone: "warn" };
+      return { label: m.refused, detail: `${s.last_error ?? ""} ${last}`.trim(), tone: "warn" };
     default:
-      return { label: "Connecting…", detail: `Contacting ${s.server}.`, tone: "busy" };
+      return { label: m.connecting, detail: m.contacting(server), tone: "busy" };
   }
 }
 
@@ -184,7 +158,7 @@ export function SyncIndicator() {
             api.syncNow().catch(() => {});
           }}
         >
-          Sync now
+          {t().sync.syncNow}
         </button>
       )}
     </div>

@@ -344,3 +344,50 @@ fn settings_space_and_free_space_keep_exactly_what_is_chosen() {
     cache.free_space().unwrap();
     assert!(cache.blobs().list().unwrap().is_empty());
 }
+
+#[test]
+fn clearing_files_removes_every_download_and_keeps_metadata_and_settings() {
+    use plenary_core::cache::{Preferences, Rendition, ServerSettings, UiLanguage};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cache = Cache::open(dir.path()).unwrap();
+    let (en, fr) = (b"english".as_slice(), b"french!!".as_slice());
+    cache
+        .apply(&[
+            Record::Meeting(meeting()),
+            Record::Document(document("10", DocumentKind::Draft, None)),
+            Record::Version(version("10", Language::En, 0, en)),
+            Record::Version(version("10", Language::Fr, 0, fr)),
+        ])
+        .unwrap();
+    for bytes in [en, fr] {
+        cache.blobs().put(bytes).unwrap();
+    }
+    let text = Rendition::Ok {
+        extractor: "text".into(),
+        pages: vec!["une page".into()],
+    };
+    cache.put_rendition(&Sha256::of(fr), &text).unwrap();
+    let prefs = Preferences {
+        ui_language: Some(UiLanguage::Fr),
+        document_languages: vec![Language::Fr],
+    };
+    cache.set_preferences(&prefs).unwrap();
+    let server = cache
+        .set_server_settings(ServerSettings {
+            url: Some("http://127.0.0.1:8787".into()),
+            token: None,
+        })
+        .unwrap();
+
+    let freed = cache.clear_files().unwrap();
+    assert_eq!((freed.files, freed.bytes), (2, 7 + 8));
+    assert!(
+        cache.blobs().list().unwrap().is_empty(),
+        "no downloaded file may remain after clearing"
+    );
+    assert_eq!(cache.rendition(&Sha256::of(fr)).unwrap(), None);
+    assert_eq!(cache.all_versions().unwrap().len(), 2, "metadata stays");
+    assert_eq!(cache.preferences().unwrap(), prefs, "preferences stay");
+    assert_eq!(cache.server_settings().unwrap(), server, "the server stays");
+    assert_eq!(cache.space_used().unwrap().total_bytes, 0);
+}

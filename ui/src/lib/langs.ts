@@ -1,4 +1,5 @@
 import type { Lang } from "../api";
+import { preferredDocumentLangs } from "./prefs";
 
 /** The UN order: Arabic, Chinese, English, French, Russian, Spanish. */
 export const LANG_ORDER: Lang[] = ["ar", "zh", "en", "fr", "ru", "es"];
@@ -39,8 +40,12 @@ export function preferredLangs(): Lang[] {
   return out;
 }
 
-/** Default language for a document: first preferred that exists, else English, else the first. */
+/**
+ * Default language for a document: the first of the user's chosen languages
+ * (Settings) that exists, else of the system's, else English, else the first.
+ */
 export function pickLang(available: Lang[]): Lang | undefined {
+  for (const l of preferredDocumentLangs()) if (available.includes(l)) return l;
   for (const l of preferredLangs()) if (available.includes(l)) return l;
   if (available.includes("en")) return "en";
   return available[0];

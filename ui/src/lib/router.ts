@@ -1,4 +1,5 @@
-// Hash routing: #/ (meetings), #/meetings/<id>, #/documents/<id>?lang=fr&rev=2.
+// Hash routing: #/ (meetings), #/meetings/<id>, #/documents/<id>?lang=fr&rev=2&page=3&hl=word,
+// #/search?q=..., #/settings.
 // Hash routes need no server and survive the tauri:// protocol unchanged.
 import { useEffect, useState } from "preact/hooks";
 
@@ -6,6 +7,8 @@ export type Route =
   | { name: "meetings" }
   | { name: "meeting"; id: string; params: URLSearchParams }
   | { name: "document"; id: string; params: URLSearchParams }
+  | { name: "settings" }
+  | { name: "search"; params: URLSearchParams }
   | { name: "unknown"; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -16,6 +19,8 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === "meetings")) {
     return { name: "meetings" };
   }
+  if (parts.length === 1 && parts[0] === "settings") return { name: "settings" };
+  if (parts.length === 1 && parts[0] === "search") return { name: "search", params };
   if (parts.length === 2 && parts[0] === "meetings") return { name: "meeting", id: parts[1], params };
   if (parts.length === 2 && parts[0] === "documents") return { name: "document", id: parts[1], params };
   return { name: "unknown", path };
@@ -35,6 +40,10 @@ export function meetingHref(id: string, params?: Record<string, string | undefin
 
 export function documentHref(id: string, params?: Record<string, string | undefined>): string {
   return `#/documents/${encodeURIComponent(id)}${query(params)}`;
+}
+
+export function searchHref(params?: Record<string, string | undefined>): string {
+  return `#/search${query(params)}`;
 }
 
 function query(params?: Record<string, string | undefined>): string {

@@ -1,23 +1,41 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Lang } from "../api";
+import { t } from "../lib/i18n";
 import { dirOf } from "../lib/langs";
-import type { PdfViewer } from "./pdfViewer";
+import type { FindMatch, PdfViewer } from "./pdfViewer";
 
 export function PdfView({
   data,
   lang,
   onFirstPage,
+  initialPage,
+  highlights = [],
 }: {
   data: ArrayBuffer;
   lang: Lang;
   onFirstPage: () => void;
+  /** Open at this page (a search hit). */
+  initialPage?: number;
+  /** Words to mark on every page (the search's terms). */
+  highlights?: string[];
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const pages = useRef<HTMLDivElement>(null);
+  const findInput = useRef<HTMLInputElement>(null);
   const viewer = useRef<PdfViewer | undefined>(undefined);
   const [status, setStatus] = useState<"loading" | "ready" | { error: string }>("loading");
   const [zoom, setZoom] = useState({ scale: 1, fit: true });
   const [pageCount, setPageCount] = useState(0);
+  const [page, setPage] = useState(1);
+  const [pageField, setPageField] = useState("1");
+  const [find, setFind] = useState<{ query: string; matches: FindMatch[]; at: number; busy: boolean }>({
+    query: "",
+    matches: [],
+    at: -1,
+    busy: false,
+  });
+  const findRun = useRef(0);
+  const m = t().pdf;
 
   useEffect(() => {
     let cancelled = false;
@@ -29,13 +47,18 @@ export function PdfView({
           onFirstPage,
           onScaleChange: (scale, fit) => setZoom({ scale, fit }),
           onError: (error) => setStatus({ error }),
+          onPageChange: (p) => {
+            setPage(p);
+            setPageField(String(p));
+          },
         });
         viewer.current = v;
         return v.open(data).then((n) => {
-          if (!cancelled) {
-            setPageCount(n);
-            setStatus("ready");
-          }
+          if (cancelled) return;
+          setPageCount(n);
+          setStatus("ready");
+          if (highlights.length) v!.setHighlights(highlights);
+          if (initialPage && initialPage > 1) v!.scrollToPage(initialPage);
         });
       })
       .catch((e) => !cancelled && setStatus({ error: e instanceof Error ? e.message : String(e) }));
@@ -46,33 +69,142 @@ export function PdfView({
     };
   }, [data]);
 
+  // Ctrl+F (Cmd+F) opens find in this document.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "f" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        findInput.current?.focus();
+        findInput.current?.select();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const runFind = async (query: string) => {
+    const v = viewer.current;
+    if (!v) return;
+    const run = ++findRun.current;
+    if (!query.trim()) {
+      setFind({ query, matches: [], at: -1, busy: false });
+      v.setHighlights(highlights);
+      return;
+    }
+    setFind({ query, matches: [], at: -1, busy: true });
+    v.setHighlights([query]);
+    const matches = await v.find(query, (partial) => {
+      if (run === findRun.current) setFind({ query, matches: partial, at: -1, busy: true });
+    });
+    if (run !== findRun.current) return;
+    // Start at the first match at or after the page in view.
+    const first = Math.max(
+      0,
+      matches.findIndex((x) => x.page >= page),
+    );
+    setFind({ query, matches, at: matches.length ? first : -1, busy: false });
+    if (matches.length) v.showMatch(matches[first]);
+  };
+
+  const step = (by: number) => {
+    const v = viewer.current;
+    if (!v || find.matches.length === 0) return;
+    const at = (find.at + by + find.matches.length) % find.matches.length;
+    setFind({ ...find, at });
+    v.showMatch(find.matches[at]);
+  };
+
+  const jump = (e: Event) => {
+    e.preventDefault();
+    const n = Number(pageField);
+    if (Number.isFinite(n) && n >= 1) viewer.current?.scrollToPage(Math.min(pageCount, Math.floor(n)));
+    else setPageField(String(page));
+  };
+
   return (
     <div class="pdf-view">
-      <div class="pdf-toolbar" role="toolbar" aria-label="Zoom">
-        <button type="button" onClick={() => viewer.current?.zoomOut()} aria-label="Zoom out" title="Zoom out">
+      <div class="pdf-toolbar" role="toolbar" aria-label={m.toolbar}>
+        <button type="button" onClick={() => viewer.current?.zoomOut()} aria-label={m.zoomOut} title={m.zoomOut}>
           −
         </button>
         <span class="zoom-level" aria-live="polite">
           {Math.round(zoom.scale * 100)}%
         </span>
-        <button type="button" onClick={() => viewer.current?.zoomIn()} aria-label="Zoom in" title="Zoom in">
+        <button type="button" onClick={() => viewer.current?.zoomIn()} aria-label={m.zoomIn} title={m.zoomIn}>
           +
         </button>
         <button
           type="button"
           aria-pressed={zoom.fit}
           onClick={() => viewer.current?.applyFitWidth()}
-          title="Fit the page width to the window"
+          title={m.fitWidthTitle}
         >
-          Fit width
+          {m.fitWidth}
         </button>
-        {pageCount > 0 && <span class="muted small">{pageCount === 1 ? "1 page" : `${pageCount} pages`}</span>}
+        {pageCount > 0 && (
+          <form class="page-jump" onSubmit={jump}>
+            <label>
+              <span class="visually-hidden">{m.goToPage}</span>
+              <span aria-hidden="true">{m.page} </span>
+              <input
+                type="text"
+                inputMode="numeric"
+                class="page-input"
+                data-testid="page-input"
+                aria-label={m.goToPage}
+                value={pageField}
+                onInput={(e) => setPageField((e.target as HTMLInputElement).value)}
+                onBlur={() => setPageField(String(page))}
+              />
+            </label>
+            <span class="muted small" data-testid="page-count" data-page={page}>
+              / {pageCount}
+            </span>
+          </form>
+        )}
+        <form
+          class="find-bar"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (find.query === findInput.current?.value && find.matches.length) step(1);
+            else void runFind(findInput.current?.value ?? "");
+          }}
+        >
+          <input
+            ref={findInput}
+            type="search"
+            data-testid="find-input"
+            aria-label={m.find}
+            placeholder={m.findPlaceholder}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && e.shiftKey) {
+                e.preventDefault();
+                step(-1);
+              } else if (e.key === "Escape") {
+                (e.target as HTMLInputElement).value = "";
+                void runFind("");
+              }
+            }}
+          />
+          <button type="button" onClick={() => step(-1)} aria-label={m.findPrevious} title={m.findPrevious}>
+            ↑
+          </button>
+          <button type="button" onClick={() => step(1)} aria-label={m.findNext} title={m.findNext}>
+            ↓
+          </button>
+          {find.query && (
+            <span class="muted small" data-testid="find-count" data-count={find.matches.length} aria-live="polite">
+              {find.busy && find.matches.length === 0 ? "…" : m.matches(find.at + 1, find.matches.length)}
+            </span>
+          )}
+        </form>
       </div>
-      <div class="pdf-scroll" ref={scroller} tabIndex={0} aria-label="Document pages">
-        {status === "loading" && <div class="loading">Opening the PDF…</div>}
+      <div class="pdf-scroll" ref={scroller} tabIndex={0} aria-label={m.documentPages}>
+        {status === "loading" && <div class="loading">{m.opening}</div>}
         {typeof status === "object" && (
           <div class="error-box" role="alert" data-testid="app-error" data-error-code="pdf">
-            <strong class="error-title">This PDF could not be shown.</strong>
+            <strong class="error-title">{m.cannotShow}</strong>
             <p class="error-message">{status.error}</p>
           </div>
         )}

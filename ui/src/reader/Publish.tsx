@@ -15,6 +15,8 @@ import {
 import { ErrorBox } from "../components";
 import { LANG_ORDER, NATIVE_NAME } from "../lib/langs";
 import { documentHref } from "../lib/router";
+import { formatBytes } from "../lib/format";
+import { t } from "../lib/i18n";
 import { useSyncStatus } from "../lib/sync";
 
 const TYPES: Record<string, string> = {
@@ -29,12 +31,6 @@ const TYPES: Record<string, string> = {
 export function mediaTypeOf(name: string): string | null {
   const ext = name.toLowerCase().split(".").pop() ?? "";
   return TYPES[ext] ?? null;
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** Whether this user may publish (a staff or admin token on a reachable server). */
@@ -105,16 +101,14 @@ export function PublishDropZone({
     >
       <div class="publish-bar">
         <button type="button" class="button-secondary" data-testid="publish-open" onClick={() => open(null)}>
-          Publish a version…
+          {t().publish.open}
         </button>
-        <span class="muted">or drop a file on the document</span>
+        <span class="muted">{t().publish.orDrop}</span>
       </div>
       {children}
       {dragging && (
         <div class="publish-overlay" aria-hidden="true">
-          <div>
-            Drop to publish a new version of <strong>{doc.symbol ?? doc.title}</strong>
-          </div>
+          <div>{t().publish.dropHere(<strong>{doc.symbol ?? doc.title}</strong>)}</div>
         </div>
       )}
       {dialogOpen && (
@@ -170,14 +164,15 @@ function PublishDialog({
 
   const mediaType = file ? mediaTypeOf(file.name) : null;
   const chosenLabel = mode === "revision" ? label.trim() : existing;
+  const m = t().publish;
   const problem = !file
-    ? "Choose a file."
+    ? m.chooseFile
     : !mediaType
-      ? "Only PDF, Word (.docx), HTML and plain-text files can be published."
+      ? m.wrongType
       : !chosenLabel
         ? mode === "revision"
-          ? "Give the revision a label."
-          : "Every revision already exists in this language."
+          ? m.giveLabel
+          : m.allExist
         : null;
 
   // Follow the new version until the sync brings it into the cache.
@@ -213,16 +208,16 @@ function PublishDialog({
       }}
     >
       <form method="dialog" onSubmit={submit}>
-        <h2 id="publish-title">Publish a version of {doc.symbol ?? doc.title}</h2>
+        <h2 id="publish-title">{m.title(doc.symbol ?? doc.title)}</h2>
         {state.step === "ask" || state.step === "failed" ? (
           <>
             <div class="field">
-              <span class="field-label">File</span>
+              <span class="field-label">{m.file}</span>
               {file ? (
                 <span class="chosen-file" data-testid="publish-file-name">
-                  {file.name} <span class="muted">({size(file.size)})</span>{" "}
+                  {file.name} <span class="muted">({formatBytes(file.size)})</span>{" "}
                   <button type="button" class="link-button" onClick={() => setFile(null)}>
-                    Change
+                    {t().common.change}
                   </button>
                 </span>
               ) : (
@@ -235,7 +230,7 @@ function PublishDialog({
               )}
             </div>
             <label class="field">
-              <span class="field-label">Language</span>
+              <span class="field-label">{m.language}</span>
               <select
                 data-testid="publish-language"
                 value={language}
@@ -249,7 +244,7 @@ function PublishDialog({
               </select>
             </label>
             <fieldset class="field">
-              <legend class="field-label">This file is</legend>
+              <legend class="field-label">{m.thisFileIs}</legend>
               <label class="choice">
                 <input
                   type="radio"
@@ -258,7 +253,7 @@ function PublishDialog({
                   onChange={() => setMode("revision")}
                   data-testid="publish-mode-revision"
                 />
-                a new revision, labelled{" "}
+                {m.newRevision}{" "}
                 <input
                   type="text"
                   class="label-input"
@@ -279,10 +274,10 @@ function PublishDialog({
                   data-testid="publish-mode-translation"
                 />
                 {translatable.length === 0 ? (
-                  <span>another language of an existing revision (every revision already exists in {languageName})</span>
+                  <span>{m.noTranslation(languageName)}</span>
                 ) : (
                   <>
-                    the {languageName} version of{" "}
+                    {m.translationOf(languageName)}{" "}
                     <select
                       value={existing}
                       onFocus={() => setMode("translation")}
@@ -300,41 +295,37 @@ function PublishDialog({
             </fieldset>
             {file && mediaType && chosenLabel && (
               <p class="publish-summary" data-testid="publish-summary">
-                Publish <strong>{file.name}</strong> as the <strong>{languageName}</strong> version of{" "}
-                <strong>{doc.symbol ?? doc.title}</strong>, <strong>{chosenLabel}</strong>? Every delegate
-                connected to the server receives it.
+                {m.summary(file.name, languageName, doc.symbol ?? doc.title, chosenLabel)}
               </p>
             )}
             {problem && <p class="muted">{problem}</p>}
-            {state.step === "failed" && <ErrorBox title="The server did not publish it." error={state.error} />}
+            {state.step === "failed" && <ErrorBox title={m.failed} error={state.error} />}
             <div class="dialog-buttons">
               <button type="button" class="button-secondary" onClick={() => dialog.current?.close()}>
-                Cancel
+                {t().common.cancel}
               </button>
               <button type="submit" class="button-primary" data-testid="publish-confirm" disabled={!!problem}>
-                Publish
+                {m.publish}
               </button>
             </div>
           </>
         ) : state.step === "sending" ? (
           <p role="status" data-testid="publish-sending">
-            Uploading {file?.name}…
+            {m.uploading(file?.name ?? "")}
           </p>
         ) : (
           <>
             <p role="status" data-testid="publish-result" data-arrived={String(arrived)}>
-              {state.created ? "Published" : "This file was already published"}:{" "}
+              {state.created ? m.published : m.alreadyPublished}:{" "}
               <strong>
                 {NATIVE_NAME[state.version.language]}, {state.version.label}
               </strong>
               .{" "}
-              {arrived
-                ? "It has arrived in the feed and is on this computer."
-                : "Waiting for it to arrive through the feed…"}
+              {arrived ? m.arrived : m.waiting}
             </p>
             <div class="dialog-buttons">
               <button type="button" class="button-secondary" onClick={() => dialog.current?.close()}>
-                Close
+                {t().common.close}
               </button>
               {arrived && (
                 <a
@@ -343,7 +334,7 @@ function PublishDialog({
                   href={documentHref(doc.id, { lang: state.version.language, rev: String(state.version.revision) })}
                   onClick={() => dialog.current?.close()}
                 >
-                  Open it
+                  {m.openIt}
                 </a>
               )}
             </div>

@@ -1,6 +1,21 @@
+import { t } from "../lib/i18n";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Lang, MediaType } from "../api";
 import { dirOf } from "../lib/langs";
+import { findMatches, foldQuery, markMatches, textNodes } from "./highlight";
+
+/** Marks the words in the shown text and scrolls to the first. */
+function highlight(el: HTMLElement, words: string[]): void {
+  const needles = words.map(foldQuery).filter(Boolean);
+  if (!needles.length) return;
+  const nodes = textNodes(el);
+  const matches = findMatches(
+    nodes.map((n) => n.data),
+    needles,
+  );
+  const marks = markMatches(nodes, matches, 0);
+  marks[0]?.[0]?.scrollIntoView({ block: "center" });
+}
 
 /**
  * An HTML or plain-text version. HTML comes from outside and is untrusted:
@@ -13,11 +28,14 @@ export function TextView({
   mediaType,
   lang,
   onShown,
+  highlights = [],
 }: {
   data: ArrayBuffer;
   mediaType: MediaType;
   lang: Lang;
   onShown: () => void;
+  /** Words to mark (the search's terms); the view scrolls to the first. */
+  highlights?: string[];
 }) {
   const host = useRef<HTMLElement>(null);
   const [error, setError] = useState<string>();
@@ -31,6 +49,7 @@ export function TextView({
       pre.className = "plain-text";
       pre.textContent = text;
       el.replaceChildren(pre);
+      highlight(el, highlights);
       onShown();
       return;
     }
@@ -38,6 +57,7 @@ export function TextView({
       .then(({ sanitizeHtml }) => {
         if (cancelled) return;
         el.replaceChildren(sanitizeHtml(text));
+        highlight(el, highlights);
         onShown();
       })
       .catch((e) => setError(String(e)));
@@ -61,7 +81,7 @@ export function TextView({
     <div class="text-scroll">
       {error && (
         <div class="error-box" role="alert" data-testid="app-error">
-          <strong class="error-title">This document could not be shown.</strong>
+          <strong class="error-title">{t().reader.cannotShow}</strong>
           <p class="error-message">{error}</p>
         </div>
       )}

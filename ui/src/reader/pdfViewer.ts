@@ -14,6 +14,7 @@ import {
   type RenderTask,
 } from "pdfjs-dist";
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
+import { clearMarks, findMatches, foldQuery, markMatches } from "./highlight";
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 
@@ -47,6 +48,14 @@ export interface PdfViewerOptions {
   onFirstPage?: () => void;
   onScaleChange?: (scale: number, fitWidth: boolean) => void;
   onError?: (message: string) => void;
+  /** The page at the top of the view changed (1-based). */
+  onPageChange?: (page: number) => void;
+}
+
+/** One occurrence of a find query: its page and its rank on that page. */
+export interface FindMatch {
+  page: number;
+  index: number;
 }
 
 export class PdfViewer {
@@ -60,6 +69,13 @@ export class PdfViewer {
   private destroyed = false;
   private resizeObserver: ResizeObserver;
   private lastWidth = 0;
+  /** Folded words marked on every rendered page (search hits, find). */
+  private needles: string[] = [];
+  private currentMatch: FindMatch | null = null;
+  /** Each page's text items, read on demand for find. */
+  private pageTexts = new Map<number, string[]>();
+  private topPage = 1;
+  private onScroll = () => this.updateTopPage();
 
   constructor(
     private readonly scroller: HTMLElement,
@@ -115,6 +131,7 @@ export class PdfViewer {
     else this.applyFitWidth();
     for (const slot of this.slots) this.observer.observe(slot.div);
     this.resizeObserver.observe(this.scroller);
+    this.scroller.addEventListener("scroll", this.onScroll, { passive: true });
     return doc.numPages;
   }
 
@@ -137,8 +154,104 @@ export class PdfViewer {
     return available / (this.slots[0]?.width ?? 612);
   }
 
+  get pageCount(): number {
+    return this.slots.length;
+  }
+
+  /** Scrolls so that page `n` (1-based, clamped) is at the top. */
+  scrollToPage(n: number): void {
+    const slot = this.slots[Math.min(this.slots.length, Math.max(1, Math.round(n))) - 1];
+    if (!slot) return;
+    this.scroller.scrollTop = slot.div.offsetTop - 8;
+    this.updateTopPage();
+  }
+
+  /** Marks these words (as typed; folded here) on every page. */
+  setHighlights(words: string[], current: FindMatch | null = null): void {
+    this.needles = words.map(foldQuery).filter(Boolean);
+    this.currentMatch = current;
+    for (const slot of this.slots) if (slot.div.dataset.rendered) this.applyMarks(slot);
+  }
+
+  /** Every occurrence of `query` in the document, page by page, in order. */
+  async find(query: string, onProgress?: (matches: FindMatch[]) => void): Promise<FindMatch[]> {
+    const needle = foldQuery(query);
+    const out: FindMatch[] = [];
+    if (!needle || !this.doc) return out;
+    for (let n = 1; n <= this.slots.length && !this.destroyed; n++) {
+      const items = await this.textOf(n);
+      const count = findMatches(items, [needle]).length;
+      for (let i = 0; i < count; i++) out.push({ page: n, index: i });
+      if (n % 20 === 0) onProgress?.([...out]);
+    }
+    return out;
+  }
+
+  /** Shows one match of the current highlights: scrolls to it and marks it. */
+  showMatch(match: FindMatch): void {
+    this.currentMatch = match;
+    const slot = this.slots[match.page - 1];
+    if (!slot) return;
+    if (slot.div.dataset.rendered) {
+      this.applyMarks(slot);
+      const mark = slot.div.querySelector<HTMLElement>("mark.hl.current");
+      if (mark) {
+        const top = slot.div.offsetTop + mark.offsetTop;
+        const visibleTop = this.scroller.scrollTop;
+        if (top < visibleTop + 40 || top > visibleTop + this.scroller.clientHeight - 80) {
+          this.scroller.scrollTop = top - this.scroller.clientHeight / 3;
+        }
+        this.updateTopPage();
+        return;
+      }
+    }
+    this.scrollToPage(match.page);
+  }
+
+  private async textOf(n: number): Promise<string[]> {
+    const known = this.pageTexts.get(n);
+    if (known) return known;
+    const page = await this.doc!.getPage(n);
+    const content = await page.getTextContent();
+    const items = content.items.map((i) => ("str" in i ? i.str : ""));
+    this.pageTexts.set(n, items);
+    return items;
+  }
+
+  private applyMarks(slot: PageSlot): void {
+    const layer = slot.live?.textLayer;
+    if (!layer) return;
+    const divs = layer.textDivs;
+    const items = layer.textContentItemsStr;
+    for (const div of divs) clearMarks(div);
+    if (!this.needles.length) return;
+    const nodes = divs.map((d) => d.firstChild).map((n) => (n instanceof Text ? n : document.createTextNode("")));
+    const matches = findMatches(items, this.needles);
+    const current = this.currentMatch && this.currentMatch.page === slot.number ? this.currentMatch.index : -1;
+    markMatches(nodes, matches, current);
+  }
+
+  private updateTopPage(): void {
+    // Binary search: the first page whose bottom is below a third of the view.
+    const line = this.scroller.scrollTop + this.scroller.clientHeight / 3;
+    let lo = 0;
+    let hi = this.slots.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const d = this.slots[mid].div;
+      if (d.offsetTop + d.offsetHeight < line) lo = mid + 1;
+      else hi = mid;
+    }
+    const page = lo + 1;
+    if (page !== this.topPage) {
+      this.topPage = page;
+      this.options.onPageChange?.(page);
+    }
+  }
+
   destroy(): void {
     this.destroyed = true;
+    this.scroller.removeEventListener("scroll", this.onScroll);
     this.observer.disconnect();
     this.resizeObserver.disconnect();
     for (const slot of this.slots) this.release(slot);
@@ -245,6 +358,7 @@ export class PdfViewer {
       await Promise.all([live.renderTask.promise, live.textLayer.render()]);
       if (slot.live !== live) return;
       slot.div.dataset.rendered = "true";
+      this.applyMarks(slot);
       if (slot.number === 1 && !this.firstPageReported) {
         this.firstPageReported = true;
         this.options.onFirstPage?.();

@@ -1,7 +1,8 @@
 import { useEffect } from "preact/hooks";
 import { api, markAfterPaint, type MeetingSummary } from "../api";
 import { ErrorBox, LangBadges, Loading, TopBar } from "../components";
-import { formatDayRange, plural } from "../lib/format";
+import { formatDayRange } from "../lib/format";
+import { t } from "../lib/i18n";
 import { meetingHref } from "../lib/router";
 import { rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
@@ -16,14 +17,14 @@ export function MeetingList() {
   }, [meetings.state]);
 
   useEffect(() => {
-    document.title = "Plenary — Meetings";
+    document.title = `Plenary — ${t().meetings.title}`;
   }, []);
 
   return (
     <div class="screen">
       <TopBar />
       <main class="content content-narrow">
-        <h1 class="page-title">Meetings</h1>
+        <h1 class="page-title">{t().meetings.title}</h1>
         {meetings.state === "loading" && <Loading />}
         {meetings.state === "error" && <ErrorBox error={meetings.error} />}
         {meetings.state === "ok" &&
@@ -50,8 +51,7 @@ function Cards({ meetings }: { meetings: MeetingSummary[] }) {
               </span>
               <span class="meeting-foot">
                 <span class="counts">
-                  {plural(m.document_count, "document", "documents")} ·{" "}
-                  {plural(m.statement_count, "statement", "statements")}
+                  {t().meetings.documents(m.document_count)} · {t().meetings.statements(m.statement_count)}
                 </span>
                 <LangBadges langs={m.languages} />
               </span>
@@ -67,35 +67,31 @@ function EmptyState() {
   const info = useAsync(() => api.appInfo(), []);
   const sync = useSyncStatus();
   const configured = sync !== null && sync.connection !== "not_configured";
+  const m = t().meetings;
   return (
     <div class="empty-state" data-testid="empty-state">
-      <h2>No meetings on this computer yet</h2>
+      <h2>{m.emptyTitle}</h2>
       {configured ? (
         <p>
-          Plenary keeps the meetings published on <code>{sync.server}</code> on this computer so that you
-          can read them offline.{" "}
-          {sync.syncing
-            ? "It is fetching them now."
-            : sync.last_error
-              ? `It could not fetch them: ${sync.last_error}`
-              : "None is published yet."}
+          {m.emptyConfigured(<code>{sync.server}</code>)}
+          {sync.syncing ? m.emptyFetching : sync.last_error ? m.emptyFailed(sync.last_error) : m.emptyNone}
         </p>
       ) : (
-        <p>
-          Plenary shows the meetings stored in its cache, so that you can read them offline. This cache is
-          empty and no server is set up: start Plenary with <code>--server URL</code> (the address your
-          secretariat gives you).
-        </p>
+        <>
+          <p>{m.emptyNoServer}</p>
+          <p>
+            <a class="button-primary" href="#/settings">
+              {m.openSettings}
+            </a>
+          </p>
+        </>
       )}
       {info.state === "ok" && (
         <p class="muted">
-          Cache folder: <code>{info.value.cache_path}</code>
+          {m.cacheFolder} <code>{info.value.cache_path}</code>
         </p>
       )}
-      <p class="muted">
-        To try Plenary with a demonstration meeting, run <code>scripts/run</code> from its source folder, or{" "}
-        <code>plenary demo seed</code> and restart.
-      </p>
+      <p class="muted">{m.tryDemo(<code>scripts/run</code>, <code>plenary demo seed</code>)}</p>
     </div>
   );
 }

@@ -8,7 +8,8 @@ import {
   type Statement,
 } from "../api";
 import { Breadcrumbs, ErrorBox, LangBadges, Loading, TopBar } from "../components";
-import { KIND_ORDER, KIND_PLURAL, formatDay, formatDayRange, formatTimestamp } from "../lib/format";
+import { KIND_ORDER, formatDay, formatDayRange, formatTimestamp, kindPlural } from "../lib/format";
+import { t } from "../lib/i18n";
 import { documentHref, meetingHref, navigate } from "../lib/router";
 import { rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
@@ -39,7 +40,7 @@ export function MeetingPage({ id, params }: { id: string; params: URLSearchParam
       )}
       {overview.state === "error" && (
         <main class="content">
-          <Breadcrumbs items={[{ label: "Meetings", href: "#/" }, { label: id }]} />
+          <Breadcrumbs items={[{ label: t().common.meetings, href: "#/" }, { label: id }]} />
           <ErrorBox error={overview.error} />
         </main>
       )}
@@ -72,11 +73,12 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
   const docs = selectedItem ? documents.filter((d) => d.agenda_item_id === selectedItem.id) : documents;
   const stmts = selectedItem ? statements.filter((s) => s.agenda_item_id === selectedItem.id) : statements;
   const agendaById = useMemo(() => new Map(agenda.map((a) => [a.id, a])), [agenda]);
+  const m = t().meeting;
 
   return (
     <div class="meeting-layout">
-      <aside class="sidebar" aria-label="Agenda">
-        <h2 class="sidebar-title">Agenda</h2>
+      <aside class="sidebar" aria-label={m.agenda}>
+        <h2 class="sidebar-title">{m.agenda}</h2>
         <ul class="agenda">
           <li>
             <button
@@ -85,7 +87,7 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
               aria-pressed={!selectedItem}
               onClick={() => go({ item: null })}
             >
-              All items
+              {m.allItems}
             </button>
           </li>
           {agenda.map((a) => (
@@ -103,12 +105,12 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
               </button>
             </li>
           ))}
-          {agenda.length === 0 && <li class="muted small">No agenda published.</li>}
+          {agenda.length === 0 && <li class="muted small">{m.noAgenda}</li>}
         </ul>
       </aside>
 
       <main class="content meeting-main">
-        <Breadcrumbs items={[{ label: "Meetings", href: "#/" }, { label: meeting.title }]} />
+        <Breadcrumbs items={[{ label: t().common.meetings, href: "#/" }, { label: meeting.title }]} />
         <header class="meeting-header">
           <p class="meeting-body">{meeting.body}</p>
           <h1 class="page-title" data-testid="meeting-title" tabIndex={-1}>
@@ -127,7 +129,7 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
         </header>
 
         <div class="tabs-row">
-          <div class="tabs" role="tablist" aria-label="Meeting content">
+          <div class="tabs" role="tablist" aria-label={m.content}>
             <button
               type="button"
               role="tab"
@@ -138,7 +140,7 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
               data-tab="documents"
               onClick={() => go({ tab: "documents" })}
             >
-              Documents <span class="count">{docs.length}</span>
+              {m.documents} <span class="count">{docs.length}</span>
             </button>
             <button
               type="button"
@@ -150,21 +152,21 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
               data-tab="statements"
               onClick={() => go({ tab: "statements" })}
             >
-              Statements <span class="count">{stmts.length}</span>
+              {m.statements} <span class="count">{stmts.length}</span>
             </button>
           </div>
           {tab === "documents" && (
-            <div class="segmented" role="group" aria-label="Group documents by">
-              <span class="segmented-label">Group by</span>
+            <div class="segmented" role="group" aria-label={m.groupDocumentsBy}>
+              <span class="segmented-label">{m.groupBy}</span>
               <button type="button" aria-pressed={grouping === "kind"} onClick={() => go({ group: "kind" })}>
-                Kind
+                {m.kind}
               </button>
               <button
                 type="button"
                 aria-pressed={grouping === "agenda"}
                 onClick={() => go({ group: "agenda" })}
               >
-                Agenda item
+                {m.agendaItem}
               </button>
             </div>
           )}
@@ -172,9 +174,9 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
 
         {selectedItem && (
           <p class="filter-note">
-            Showing agenda item <strong>{selectedItem.number}</strong>: {selectedItem.title}{" "}
+            {m.showing(<strong>{selectedItem.number}</strong>, selectedItem.title)}
             <button type="button" class="link-button" onClick={() => go({ item: null })}>
-              Show all
+              {m.showAll}
             </button>
           </p>
         )}
@@ -201,12 +203,12 @@ function DocumentGroups({
   agenda: AgendaItem[];
   grouping: Grouping;
 }) {
-  if (docs.length === 0) return <p class="muted">No documents.</p>;
+  if (docs.length === 0) return <p class="muted">{t().meeting.noDocuments}</p>;
   const groups: { key: string; title: string; number?: string; docs: DocumentSummary[] }[] = [];
   if (grouping === "kind") {
     for (const kind of KIND_ORDER) {
       const inKind = docs.filter((d) => d.kind === kind);
-      if (inKind.length) groups.push({ key: kind, title: KIND_PLURAL[kind], docs: inKind });
+      if (inKind.length) groups.push({ key: kind, title: kindPlural(kind), docs: inKind });
     }
   } else {
     for (const a of agenda) {
@@ -215,7 +217,7 @@ function DocumentGroups({
     }
     const known = new Set(agenda.map((a) => a.id));
     const rest = docs.filter((d) => !d.agenda_item_id || !known.has(d.agenda_item_id));
-    if (rest.length) groups.push({ key: "none", title: "Not under an agenda item", docs: rest });
+    if (rest.length) groups.push({ key: "none", title: t().meeting.notUnderItem, docs: rest });
   }
   return (
     <div class="doc-groups">
@@ -259,17 +261,18 @@ function Statements({
   statements: Statement[];
   agendaById: Map<string, AgendaItem>;
 }) {
-  if (statements.length === 0) return <p class="muted">No statements.</p>;
+  const m = t().meeting;
+  if (statements.length === 0) return <p class="muted">{m.noStatements}</p>;
   return (
     <table class="statements">
       <thead>
         <tr>
-          <th scope="col">Date</th>
-          <th scope="col">Delegation</th>
-          <th scope="col">Speaker</th>
-          <th scope="col">Agenda item</th>
+          <th scope="col">{m.date}</th>
+          <th scope="col">{m.delegation}</th>
+          <th scope="col">{m.speaker}</th>
+          <th scope="col">{m.agendaItem}</th>
           <th scope="col">
-            <span class="visually-hidden">Text</span>
+            <span class="visually-hidden">{m.text}</span>
           </th>
         </tr>
       </thead>
@@ -281,7 +284,7 @@ function Statements({
               <td class="nowrap">{formatDay(s.delivered_on)}</td>
               <td>
                 <span class="delegation">{s.delegation}</span>
-                {s.on_behalf_of && <span class="on-behalf">on behalf of {s.on_behalf_of}</span>}
+                {s.on_behalf_of && <span class="on-behalf">{m.onBehalfOf(s.on_behalf_of)}</span>}
               </td>
               <td>{s.speaker ?? <span class="muted">—</span>}</td>
               <td>
@@ -295,9 +298,9 @@ function Statements({
               </td>
               <td class="nowrap">
                 {s.document_id ? (
-                  <a href={documentHref(s.document_id)}>Read text</a>
+                  <a href={documentHref(s.document_id)}>{m.readText}</a>
                 ) : (
-                  <span class="muted small">No text</span>
+                  <span class="muted small">{m.noText}</span>
                 )}
               </td>
             </tr>

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, markAfterPaint, type DocumentDetail, type Lang, type VersionInfo } from "../api";
 import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
-import { KIND_SINGULAR, formatTimestamp } from "../lib/format";
+import { formatTimestamp, kindSingular } from "../lib/format";
+import { t } from "../lib/i18n";
 import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
 import { documentHref, meetingHref, navigate } from "../lib/router";
 import { meetingTitle, rememberMeeting } from "../lib/store";
@@ -24,7 +25,7 @@ export function Reader({ id, params }: { id: string; params: URLSearchParams }) 
       )}
       {detail.state === "error" && (
         <main class="content">
-          <Breadcrumbs items={[{ label: "Meetings", href: "#/" }, { label: id }]} />
+          <Breadcrumbs items={[{ label: t().common.meetings, href: "#/" }, { label: id }]} />
           <ErrorBox error={detail.error} />
         </main>
       )}
@@ -47,6 +48,12 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
   const version =
     (params.has("rev") && revisions.find((v) => v.revision === requestedRev)) || revisions[0];
 
+  // Opened from a search result: its page and the words to mark.
+  const hit: Hit = {
+    page: Number(params.get("page")) || undefined,
+    terms: (params.get("hl") ?? "").split("\n").filter(Boolean),
+  };
+
   const title = useMeetingTitle(doc.meeting_id);
   useEffect(() => {
     document.title = `Plenary — ${doc.symbol ?? doc.title}`;
@@ -68,8 +75,8 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
       <div class="reader-head">
         <Breadcrumbs
           items={[
-            { label: "Meetings", href: "#/" },
-            { label: title ?? "Meeting", href: meetingHref(doc.meeting_id) },
+            { label: t().common.meetings, href: "#/" },
+            { label: title ?? t().common.meeting, href: meetingHref(doc.meeting_id) },
             { label: doc.symbol ?? doc.title },
           ]}
         />
@@ -78,15 +85,15 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
         </h1>
         <p class="doc-meta">
           {doc.symbol && <span class="symbol">{doc.symbol}</span>}
-          <span class="kind-chip">{KIND_SINGULAR[doc.kind]}</span>
+          <span class="kind-chip">{kindSingular(doc.kind)}</span>
           {doc.agenda_item && (
             <span>
-              Agenda item <span class="agenda-number">{doc.agenda_item.number}</span> {doc.agenda_item.title}
+              {t().reader.agendaItem} <span class="agenda-number">{doc.agenda_item.number}</span> {doc.agenda_item.title}
             </span>
           )}
         </p>
         <div class="reader-controls">
-          <div class="lang-tabs" role="tablist" aria-label="Language">
+          <div class="lang-tabs" role="tablist" aria-label={t().reader.language}>
             {languages.map((l) => (
               <button
                 key={l}
@@ -106,7 +113,7 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
           </div>
           {version && (
             <label class="revision">
-              <span>Revision</span>
+              <span>{t().reader.revision}</span>
               <select
                 data-testid="revision-picker"
                 value={String(version.revision)}
@@ -114,7 +121,7 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
               >
                 {revisions.map((v) => (
                   <option key={v.id} value={String(v.revision)}>
-                    {v.label || (v.revision === 0 ? "Original" : `Rev.${v.revision}`)} —{" "}
+                    {v.label || (v.revision === 0 ? t().reader.original : `Rev.${v.revision}`)} —{" "}
                     {formatTimestamp(v.published_at)}
                   </option>
                 ))}
@@ -125,10 +132,10 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
       </div>
       <PublishDropZone doc={doc} lang={lang}>
         {version ? (
-          <VersionBody key={version.id} version={version} />
+          <VersionBody key={version.id} version={version} hit={hit} />
         ) : (
           <main class="content">
-            <p class="muted">This document has no published versions yet.</p>
+            <p class="muted">{t().reader.noVersions}</p>
           </main>
         )}
       </PublishDropZone>
@@ -156,20 +163,25 @@ function useMeetingTitle(meetingId: string): string | undefined {
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
-function VersionBody({ version }: { version: VersionInfo }) {
-  if (version.media_type === DOCX) return <WordBody version={version} />;
-  return <FileBody version={version} />;
+interface Hit {
+  page?: number;
+  terms: string[];
+}
+
+function VersionBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
+  if (version.media_type === DOCX) return <WordBody version={version} hit={hit} />;
+  return <FileBody version={version} hit={hit} />;
 }
 
 /**
  * A Word document is read through the text the server extracted from it
  * (the web view cannot lay out .docx), page by page.
  */
-function WordBody({ version }: { version: VersionInfo }) {
+function WordBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
   const generation = useCacheGeneration();
   const text = useAsync(() => api.versionText(version.id), [version.id, generation], { keepStale: true });
   const shown = () => markAfterPaint("document-visible");
-  if (text.state === "loading") return <Loading label="Opening…" />;
+  if (text.state === "loading") return <Loading label={t().common.opening} />;
   if (text.state === "error") {
     return (
       <main class="content">
@@ -183,18 +195,20 @@ function WordBody({ version }: { version: VersionInfo }) {
       <main class="content">
         <div class="notice" role="status" data-testid="not-downloaded">
           <strong>
-            {r ? "The text of this Word document could not be read." : "This Word document's text has not arrived yet."}
+            {r ? t().reader.wordUnreadable : t().reader.wordNotYet}
           </strong>
-          <p>{r && r.status === "unavailable" ? r.reason : "It will be readable once Plenary has synced it."}</p>
+          <p>{r && r.status === "unavailable" ? r.reason : t().reader.wordLater}</p>
         </div>
       </main>
     );
   }
   const data = new TextEncoder().encode(r.pages.join("\n\n")).buffer as ArrayBuffer;
-  return <TextView data={data} mediaType="text/plain" lang={version.language} onShown={shown} />;
+  return (
+    <TextView data={data} mediaType="text/plain" lang={version.language} onShown={shown} highlights={hit.terms} />
+  );
 }
 
-function FileBody({ version }: { version: VersionInfo }) {
+function FileBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
   const file = useAsync(
     () => (version.downloaded ? api.versionFile(version.id) : Promise.resolve(null)),
     // A sync that downloads the file flips `downloaded`: load it then.
@@ -210,16 +224,19 @@ function FileBody({ version }: { version: VersionInfo }) {
     return (
       <main class="content">
         <div class="notice" role="status" data-testid="not-downloaded">
-          <strong>This version has not been downloaded to this computer yet.</strong>
+          <strong>{t().reader.notDownloaded}</strong>
           <p>
-            {NATIVE_NAME[version.language]}, {version.label} ({formatTimestamp(version.published_at)}). It
-            will be readable offline once Plenary has downloaded it.
+            {t().reader.notDownloadedDetail(
+              NATIVE_NAME[version.language],
+              version.label,
+              formatTimestamp(version.published_at),
+            )}
           </p>
         </div>
       </main>
     );
   }
-  if (file.state === "loading") return <Loading label="Opening…" />;
+  if (file.state === "loading") return <Loading label={t().common.opening} />;
   if (file.state === "error") {
     return (
       <main class="content">
@@ -229,7 +246,23 @@ function FileBody({ version }: { version: VersionInfo }) {
   }
   const data = file.value!;
   if (version.media_type === "application/pdf") {
-    return <PdfView data={data} lang={version.language} onFirstPage={shown} />;
+    return (
+      <PdfView
+        data={data}
+        lang={version.language}
+        onFirstPage={shown}
+        initialPage={hit.page}
+        highlights={hit.terms}
+      />
+    );
   }
-  return <TextView data={data} mediaType={version.media_type} lang={version.language} onShown={shown} />;
+  return (
+    <TextView
+      data={data}
+      mediaType={version.media_type}
+      lang={version.language}
+      onShown={shown}
+      highlights={hit.terms}
+    />
+  );
 }

@@ -56,7 +56,7 @@ pub struct FreedSpace {
 }
 
 impl Cache {
-    fn setting<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
+    pub(crate) fn setting<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
         let text: Option<String> = self
             .conn
             .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
@@ -73,7 +73,7 @@ impl Cache {
         }
     }
 
-    fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+    pub(crate) fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let text = serde_json::to_string(value)
             .map_err(|e| crate::InvalidInput::new("setting", e.to_string()))?;
         self.conn
@@ -243,6 +243,18 @@ impl Cache {
             .filter(|(m, v)| keep.includes(m, v.language))
             .map(|(_, v)| v.sha256)
             .collect();
+        self.remove_files_except(&needed)
+    }
+
+    /// Deletes every downloaded file, its rendition and every interrupted
+    /// download: "remove the documents from this computer". Metadata, the
+    /// settings and the user's own notes stay; the next sync downloads again
+    /// what the user keeps offline.
+    pub fn clear_files(&mut self) -> Result<FreedSpace> {
+        self.remove_files_except(&BTreeSet::new())
+    }
+
+    fn remove_files_except(&mut self, needed: &BTreeSet<Sha256>) -> Result<FreedSpace> {
         let mut freed = FreedSpace::default();
         for (sha, size) in self.blob_sizes()? {
             if !needed.contains(&sha) && self.blobs.remove(&sha)? {

@@ -12,6 +12,7 @@
 
 pub mod blobs;
 mod keep;
+mod prefs;
 mod queries;
 pub mod schema;
 mod write;
@@ -22,6 +23,7 @@ use rusqlite::Connection;
 
 pub use blobs::{BlobStore, VerifyReport};
 pub use keep::{FreedSpace, Rendition, SpaceUsed};
+pub use prefs::{Preferences, ServerSettings, UiLanguage};
 pub use queries::{DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo};
 pub use write::ApplyReport;
 
