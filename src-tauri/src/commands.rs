@@ -304,6 +304,27 @@ pub async fn set_server(
     Ok(state.sync.status())
 }
 
+/// The user opened a meeting (sets what counts as news from now on).
+#[tauri::command]
+pub async fn mark_meeting_seen(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    let id = MeetingId::new(&id)?;
+    Ok(state.cache()?.mark_meeting_seen(&id)?)
+}
+
+/// The user opened a document: its "new"/"updated" mark clears.
+#[tauri::command]
+pub async fn mark_document_read(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    let id = DocumentId::new(&id)?;
+    Ok(state.cache()?.mark_document_read(&id)?)
+}
+
+/// "Mark all as read" for a meeting; returns how many documents.
+#[tauri::command]
+pub async fn mark_meeting_read(state: State<'_, AppState>, id: String) -> CommandResult<u64> {
+    let id = MeetingId::new(&id)?;
+    Ok(state.cache()?.mark_meeting_read(&id)?)
+}
+
 /// The sync status now; afterwards the UI follows the `sync-status` event.
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncStatus> {

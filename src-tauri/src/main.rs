@@ -114,6 +114,9 @@ fn main() -> anyhow::Result<()> {
             commands::free_space,
             commands::clear_files,
             commands::set_server,
+            commands::mark_meeting_seen,
+            commands::mark_document_read,
+            commands::mark_meeting_read,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the

@@ -32,6 +32,8 @@ export interface MeetingSummary extends Meeting {
   document_count: number;
   statement_count: number;
   languages: Lang[];
+  /** Documents new or updated for the user. */
+  news: { new: number; updated: number };
 }
 
 export interface AgendaItem {
@@ -56,6 +58,10 @@ export interface DocumentSummary extends DocumentBase {
   latest_revision: number;
   latest_label: string;
   latest_published_at: string | null; // RFC 3339
+  /** Since the user last looked (plenary-core cache::Freshness). */
+  freshness: "new" | "updated" | null;
+  /** Local arrival number of the latest version (orders "what's new"). */
+  arrived: number;
 }
 
 export interface Statement {
@@ -251,6 +257,9 @@ export const api = {
   /** The server's text of a version, page by page; null until synced. */
   versionText: (id: string) => invoke<Rendition | null>("version_text", { id }),
   appInfo: () => invoke<AppInfo>("app_info"),
+  markMeetingSeen: (id: string) => invoke<void>("mark_meeting_seen", { id }),
+  markDocumentRead: (id: string) => invoke<void>("mark_document_read", { id }),
+  markMeetingRead: (id: string) => invoke<number>("mark_meeting_read", { id }),
   search: (query: SearchQuery) => invoke<SearchResults>("search", { query }),
   settings: () => invoke<SettingsView>("settings"),
   setPreferences: (preferences: Preferences) => invoke<Preferences>("set_preferences", { preferences }),

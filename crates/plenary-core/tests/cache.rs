@@ -391,3 +391,83 @@ fn clearing_files_removes_every_download_and_keeps_metadata_and_settings() {
     assert_eq!(cache.server_settings().unwrap(), server, "the server stays");
     assert_eq!(cache.space_used().unwrap().total_bytes, 0);
 }
+
+#[test]
+fn new_and_updated_marks_follow_what_arrived_since_the_user_looked() {
+    use plenary_core::cache::{Freshness, NewsCount};
+    let (_dir, mut cache) = open();
+    let meeting_id: MeetingId = id("msp12");
+    let marks = |cache: &Cache| -> Vec<(String, Option<Freshness>)> {
+        cache
+            .meeting_overview(&id("msp12"))
+            .unwrap()
+            .documents
+            .into_iter()
+            .map(|d| (d.document.id.to_string(), d.freshness))
+            .collect()
+    };
+    cache
+        .apply(&[
+            Record::Meeting(meeting()),
+            Record::Document(document("1", DocumentKind::Report, None)),
+            Record::Version(version("1", Language::En, 0, b"one")),
+        ])
+        .unwrap();
+    assert_eq!(
+        marks(&cache),
+        vec![("1".into(), None)],
+        "nothing is news before the user first opens the meeting"
+    );
+    cache.mark_meeting_seen(&meeting_id).unwrap();
+
+    // A new document, and a new revision of the one that was there.
+    cache
+        .apply(&[
+            Record::Document(document("2", DocumentKind::Draft, None)),
+            Record::Version(version("2", Language::En, 0, b"two")),
+        ])
+        .unwrap();
+    cache
+        .apply(&[Record::Version(version("1", Language::En, 1, b"one, revised"))])
+        .unwrap();
+    assert_eq!(
+        marks(&cache),
+        vec![
+            ("1".into(), Some(Freshness::Updated)),
+            ("2".into(), Some(Freshness::New))
+        ]
+    );
+    assert_eq!(
+        cache.meetings().unwrap()[0].news,
+        NewsCount { new: 1, updated: 1 }
+    );
+
+    // Reading clears a mark; the same records synced again are not news.
+    cache.mark_document_read(&id("2")).unwrap();
+    cache
+        .apply(&[Record::Version(version("2", Language::En, 0, b"two"))])
+        .unwrap();
+    assert_eq!(
+        marks(&cache),
+        vec![
+            ("1".into(), Some(Freshness::Updated)),
+            ("2".into(), None)
+        ],
+        "a version re-applied with the same file must not come back as news"
+    );
+    // A version whose file changed is news again.
+    cache
+        .apply(&[Record::Version(version("2", Language::En, 0, b"two, corrected"))])
+        .unwrap();
+    assert_eq!(marks(&cache)[1].1, Some(Freshness::Updated));
+
+    // Clearing files keeps the reading state; "mark all read" clears all.
+    cache.clear_files().unwrap();
+    assert_eq!(marks(&cache)[1].1, Some(Freshness::Updated));
+    assert_eq!(cache.mark_meeting_read(&meeting_id).unwrap(), 2);
+    assert_eq!(marks(&cache), vec![("1".into(), None), ("2".into(), None)]);
+    assert_eq!(cache.meetings().unwrap()[0].news, NewsCount::default());
+
+    let err = cache.mark_document_read(&id("nope")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}

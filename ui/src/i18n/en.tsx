@@ -66,6 +66,8 @@ export const en = {
     title: "Meetings",
     documents: (c: number) => n(c, "document", "documents"),
     statements: (c: number) => n(c, "statement", "statements"),
+    news: (fresh: number, updated: number) =>
+      [fresh ? `${fresh} new` : "", updated ? `${updated} updated` : ""].filter(Boolean).join(" · "),
     emptyTitle: "No meetings on this computer yet",
     emptyConfigured: (server: ComponentChildren) => (
       <>Plenary keeps the meetings published on {server} on this computer so that you can read them offline. </>
@@ -111,6 +113,9 @@ export const en = {
     readText: "Read text",
     noText: "No text",
     whatsNew: "What's new",
+    whatsNewHelp: "Documents that arrived or changed since you last opened them.",
+    markAllRead: "Mark all as read",
+    fresh: { new: "New", updated: "Updated" } as Record<"new" | "updated", string>,
   },
   kinds: {
     plural: {

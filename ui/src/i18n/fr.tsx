@@ -69,6 +69,10 @@ export const fr: Messages = {
     title: "Réunions",
     documents: (c: number) => n(c, "document", "documents"),
     statements: (c: number) => n(c, "déclaration", "déclarations"),
+    news: (fresh: number, updated: number) =>
+      [fresh ? n(fresh, "nouveau", "nouveaux") : "", updated ? n(updated, "mis à jour", "mis à jour") : ""]
+        .filter(Boolean)
+        .join(" · "),
     emptyTitle: "Aucune réunion sur cet ordinateur pour l’instant",
     emptyConfigured: (server: ComponentChildren) => (
       <>
@@ -118,6 +122,9 @@ export const fr: Messages = {
     readText: "Lire le texte",
     noText: "Pas de texte",
     whatsNew: "Nouveautés",
+    whatsNewHelp: "Les documents arrivés ou modifiés depuis votre dernière lecture.",
+    markAllRead: "Tout marquer comme lu",
+    fresh: { new: "Nouveau", updated: "Mis à jour" },
   },
   kinds: {
     plural: {

@@ -53,6 +53,11 @@ function Cards({ meetings }: { meetings: MeetingSummary[] }) {
                 <span class="counts">
                   {t().meetings.documents(m.document_count)} · {t().meetings.statements(m.statement_count)}
                 </span>
+                {m.news.new + m.news.updated > 0 && (
+                  <span class="news-badge" data-testid="meeting-news">
+                    {t().meetings.news(m.news.new, m.news.updated)}
+                  </span>
+                )}
                 <LangBadges langs={m.languages} />
               </span>
             </a>

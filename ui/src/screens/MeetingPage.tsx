@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import {
   api,
   markAfterPaint,
@@ -20,7 +20,13 @@ type Grouping = "kind" | "agenda";
 
 export function MeetingPage({ id, params }: { id: string; params: URLSearchParams }) {
   const generation = useCacheGeneration();
-  const overview = useAsync(() => api.meetingOverview(id), [id, generation], { keepStale: true });
+  const [bump, setBump] = useState(0);
+  const overview = useAsync(() => api.meetingOverview(id), [id, generation, bump], { keepStale: true });
+
+  // Opening the meeting sets what counts as news from now on (first visit).
+  useEffect(() => {
+    api.markMeetingSeen(id).catch(() => {});
+  }, [id]);
 
   useEffect(() => {
     if (overview.state === "ok") {
@@ -44,12 +50,22 @@ export function MeetingPage({ id, params }: { id: string; params: URLSearchParam
           <ErrorBox error={overview.error} />
         </main>
       )}
-      {overview.state === "ok" && <Meeting overview={overview.value} params={params} />}
+      {overview.state === "ok" && (
+        <Meeting overview={overview.value} params={params} reload={() => setBump((b) => b + 1)} />
+      )}
     </div>
   );
 }
 
-function Meeting({ overview, params }: { overview: MeetingOverview; params: URLSearchParams }) {
+function Meeting({
+  overview,
+  params,
+  reload,
+}: {
+  overview: MeetingOverview;
+  params: URLSearchParams;
+  reload: () => void;
+}) {
   const { meeting, agenda, documents, statements } = overview;
   const tab: Tab = params.get("tab") === "statements" ? "statements" : "documents";
   const grouping: Grouping = params.get("group") === "agenda" ? "agenda" : "kind";
@@ -127,6 +143,8 @@ function Meeting({ overview, params }: { overview: MeetingOverview; params: URLS
             )}
           </p>
         </header>
+
+        <WhatsNew meetingId={meeting.id} documents={documents} reload={reload} />
 
         <div class="tabs-row">
           <div class="tabs" role="tablist" aria-label={m.content}>
@@ -238,12 +256,67 @@ function DocumentGroups({
   );
 }
 
+function FreshMark({ doc }: { doc: DocumentSummary }) {
+  if (!doc.freshness) return null;
+  return (
+    <span class={`fresh-mark fresh-${doc.freshness}`} data-testid="fresh-mark" data-freshness={doc.freshness}>
+      {t().meeting.fresh[doc.freshness]}
+    </span>
+  );
+}
+
+/** Documents that arrived or changed since the user last opened them, newest first. */
+function WhatsNew({
+  meetingId,
+  documents,
+  reload,
+}: {
+  meetingId: string;
+  documents: DocumentSummary[];
+  reload: () => void;
+}) {
+  const fresh = documents.filter((d) => d.freshness).sort((a, b) => b.arrived - a.arrived);
+  if (fresh.length === 0) return null;
+  const m = t().meeting;
+  return (
+    <section class="whats-new" data-testid="whats-new" aria-labelledby="whats-new-title">
+      <div class="whats-new-head">
+        <h2 id="whats-new-title">
+          {m.whatsNew} <span class="count">{fresh.length}</span>
+        </h2>
+        <button
+          type="button"
+          class="link-button"
+          data-testid="mark-all-read"
+          onClick={() => {
+            api
+              .markMeetingRead(meetingId)
+              .then(reload)
+              .catch(() => {});
+          }}
+        >
+          {m.markAllRead}
+        </button>
+      </div>
+      <p class="muted small">{m.whatsNewHelp}</p>
+      <ul class="doc-list">
+        {fresh.slice(0, 8).map((d) => (
+          <DocumentRow key={d.id} doc={d} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function DocumentRow({ doc }: { doc: DocumentSummary }) {
   return (
     <li>
       <a class="doc-row" href={documentHref(doc.id)} data-testid="document-row" data-document-id={doc.id}>
         <span class="symbol">{doc.symbol ?? "—"}</span>
-        <span class="doc-row-title">{doc.title}</span>
+        <span class="doc-row-title">
+          <FreshMark doc={doc} />
+          {doc.title}
+        </span>
         <span class="doc-row-rev">
           {doc.latest_label && <span class="rev-label">{doc.latest_label}</span>}
           <span class="muted">{formatTimestamp(doc.latest_published_at)}</span>

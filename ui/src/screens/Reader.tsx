@@ -58,6 +58,11 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
   useEffect(() => {
     document.title = `Plenary — ${doc.symbol ?? doc.title}`;
   }, [doc]);
+  // Opening a document clears its "new"/"updated" mark (again when a
+  // version arrives while it is open: the user is looking at it).
+  useEffect(() => {
+    api.markDocumentRead(doc.id).catch(() => {});
+  }, [doc]);
 
   const select = (next: { lang?: Lang; rev?: number }) => {
     const l = next.lang ?? lang;

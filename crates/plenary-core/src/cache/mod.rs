@@ -11,6 +11,7 @@
 //! ```
 
 pub mod blobs;
+mod fresh;
 mod keep;
 mod prefs;
 mod queries;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use blobs::{BlobStore, VerifyReport};
+pub use fresh::{Freshness, NewsCount};
 pub use keep::{FreedSpace, Rendition, SpaceUsed};
 pub use prefs::{Preferences, ServerSettings, UiLanguage};
 pub use queries::{DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo};

@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use super::Cache;
+use super::fresh::{ARRIVAL_COLUMNS, Freshness, NewsCount, arrivals};
 use crate::error::{Error, Result};
 use crate::model::{
     AgendaItem, AgendaItemId, Document, DocumentId, Language, Meeting, MeetingId, Statement,
@@ -25,6 +26,8 @@ pub struct MeetingSummary {
     pub statement_count: u64,
     /// Languages in which at least one document exists.
     pub languages: Vec<Language>,
+    /// Documents new or updated for the user.
+    pub news: NewsCount,
 }
 
 /// Everything a meeting page shows.
@@ -49,6 +52,10 @@ pub struct DocumentSummary {
     pub latest_label: String,
     #[serde(with = "time::serde::rfc3339::option")]
     pub latest_published_at: Option<OffsetDateTime>,
+    /// "new" or "updated" for the user (see `fresh.rs`); `None`: nothing new.
+    pub freshness: Option<Freshness>,
+    /// The local arrival number of its latest version (orders "what's new").
+    pub arrived: i64,
 }
 
 /// A document with every version, as the reader's language and revision pickers need.
@@ -181,9 +188,12 @@ impl Cache {
                   JOIN documents d ON d.id = v.document_id WHERE d.meeting_id = m.id)
              FROM meetings m ORDER BY starts_on DESC, title"
         ))?;
+        let news = self.news_by_meeting()?;
         let rows = stmt.query_map([], |row| {
+            let meeting = meeting_row(row)?;
             Ok(MeetingSummary {
-                meeting: meeting_row(row)?,
+                news: news.get(&meeting.id).copied().unwrap_or_default(),
+                meeting,
                 document_count: row.get::<_, i64>(8)? as u64,
                 statement_count: row.get::<_, i64>(9)? as u64,
                 languages: languages(row.get::<_, Option<String>>(10)?),
@@ -216,7 +226,7 @@ impl Cache {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {DOCUMENT_COLUMNS},
                (SELECT group_concat(DISTINCT v.language) FROM versions v WHERE v.document_id = d.id),
-               latest.revision, latest.label, latest.published_at
+               latest.revision, latest.label, latest.published_at, {ARRIVAL_COLUMNS}
              FROM documents d
              LEFT JOIN agenda_items a ON a.id = d.agenda_item_id
              LEFT JOIN versions latest ON latest.id = (
@@ -236,6 +246,8 @@ impl Cache {
                         Some(_) => Some(timestamp(row, 9)?),
                         None => None,
                     },
+                    freshness: arrivals(row, 10)?.freshness(),
+                    arrived: arrivals(row, 10)?.last.unwrap_or(0),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

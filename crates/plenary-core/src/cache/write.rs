@@ -102,13 +102,18 @@ impl Cache {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.pragma_update(None, "defer_foreign_keys", true)?;
+        // This batch's arrival number (see migration 6): one more than any
+        // version holds. Computed inside the write transaction, so unique.
+        let arrival: i64 = tx
+            .prepare_cached("SELECT coalesce(max(arrived), 0) + 1 FROM versions")?
+            .query_row([], |r| r.get(0))?;
         let mut report = ApplyReport::default();
         for record in records {
             match record {
                 Record::Meeting(m) => upsert_meeting(&tx, m)?,
                 Record::AgendaItem(a) => upsert_agenda_item(&tx, a)?,
                 Record::Document(d) => upsert_document(&tx, d)?,
-                Record::Version(v) => upsert_version(&tx, v)?,
+                Record::Version(v) => upsert_version(&tx, v, arrival)?,
                 Record::Statement(s) => upsert_statement(&tx, s)?,
                 Record::Tombstone(t) => {
                     report.deleted += delete(&tx, t)?;
@@ -189,7 +194,7 @@ fn upsert_document(tx: &Transaction<'_>, d: &Document) -> Result<()> {
     Ok(())
 }
 
-fn upsert_version(tx: &Transaction<'_>, v: &Version) -> Result<()> {
+fn upsert_version(tx: &Transaction<'_>, v: &Version, arrival: i64) -> Result<()> {
     let published_at = v
         .published_at
         .to_offset(time::UtcOffset::UTC)
@@ -197,9 +202,13 @@ fn upsert_version(tx: &Transaction<'_>, v: &Version) -> Result<()> {
         .map_err(|e| crate::InvalidInput::new("published_at", e.to_string()))?;
     tx.prepare_cached(
         "INSERT INTO versions (id, document_id, language, revision, label, published_at,
-                               sha256, size, media_type, file_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id,
+                               sha256, size, media_type, file_name, arrived)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT(id) DO UPDATE SET
+           -- A version whose file changed arrives again; metadata edits do not.
+           arrived = CASE WHEN versions.sha256 = excluded.sha256 THEN versions.arrived
+                          ELSE excluded.arrived END,
+           document_id = excluded.document_id,
            language = excluded.language, revision = excluded.revision, label = excluded.label,
            published_at = excluded.published_at, sha256 = excluded.sha256,
            size = excluded.size, media_type = excluded.media_type,
@@ -216,6 +225,7 @@ fn upsert_version(tx: &Transaction<'_>, v: &Version) -> Result<()> {
         v.size as i64,
         v.media_type.as_str(),
         v.file_name,
+        arrival,
     ])?;
     Ok(())
 }
