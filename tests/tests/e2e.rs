@@ -380,3 +380,283 @@ fn staff_publish_a_new_revision_from_the_reader() -> Result<()> {
         Ok(())
     })
 }
+
+/// Sets a `<select>` to `value` as a user would (the change event fires).
+const SELECT_VALUE: &str = r#"
+const e = document.querySelector(arguments[0]);
+e.value = arguments[1];
+e.dispatchEvent(new Event('change', { bubbles: true }));
+return e.value;
+"#;
+
+/// The marked words on one PDF page, and whether the page is the one in view.
+const MARKS_ON_PAGE: &str = r#"
+const page = document.querySelector(`[data-testid="pdf-page"][data-page-number="${arguments[0]}"]`);
+const shown = document.querySelector('[data-testid="page-count"]')?.dataset.page;
+return {
+  shown: shown ? Number(shown) : null,
+  marks: page ? [...page.querySelectorAll('mark.hl')].map((m) => m.textContent) : [],
+};
+"#;
+
+const ENTER: &str = "\u{E007}";
+
+/// Waits until the sync status says online and idle.
+async fn wait_synced(app: &plenary_e2e::App) -> Result<()> {
+    app.poll(
+        "the sync status to say online and idle",
+        WAIT,
+        "const e = document.querySelector(arguments[0]); return e && [e.dataset.connection, e.dataset.syncing];",
+        vec![json!(testid("sync-status"))],
+        |v| *v == json!(["online", "false"]),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Issue 5: search the synced meeting for a French word typed without its
+/// accent and open the hit at its page with the word marked; find a Chinese
+/// phrase with no spaces; then, with the server gone, search and read on.
+#[test]
+fn searches_in_french_and_chinese_and_keeps_searching_offline() -> Result<()> {
+    scenario("search", async |s| {
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let cache = s.temp_dir()?.join("cache");
+        let app = s.launch(&cache, &["--server", &url]).await?;
+        app.wait_for(
+            &testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID),
+            WAIT,
+        )
+        .await?;
+        wait_synced(&app).await?;
+
+        // French, typed without the accent, in French documents only.
+        app.send_keys(
+            &testid("search-input"),
+            &format!("{}{ENTER}", facts::DRAFT_FRENCH_WORD_UNACCENTED),
+        )
+        .await?;
+        app.wait_for_testid("search-screen").await?;
+        app.eval(SELECT_VALUE, vec![json!(testid("search-language")), json!("fr")])
+            .await?;
+        let hit = format!(
+            "{}[data-lang=\"fr\"]",
+            testid_where("search-hit", "data-document-id", facts::DRAFT_DOCUMENT_ID)
+        );
+        app.wait_for(&hit, WAIT).await?;
+        let snippet = app.text(&format!("{hit} {}", testid("search-snippet"))).await?;
+        ensure!(
+            snippet.contains(facts::DRAFT_FRENCH_WORD),
+            "the French hit's snippet reads {snippet:?}, expected it to show {:?}",
+            facts::DRAFT_FRENCH_WORD
+        );
+        let page: u32 = app
+            .attr(&hit, "data-page")
+            .await?
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| Error::Setup("the hit has no data-page".into()))?;
+        ensure!(page > 1, "the word is past page 1 of the draft, the hit says page {page}");
+        app.screenshot("french-results").await?;
+
+        app.click(&hit).await?;
+        let seen = app
+            .poll(
+                &format!("the reader to show page {page} with the word marked"),
+                WAIT,
+                MARKS_ON_PAGE,
+                vec![json!(page)],
+                |v| {
+                    v["shown"] == json!(page)
+                        && v["marks"]
+                            .as_array()
+                            .is_some_and(|m| m.iter().any(|t| t == facts::DRAFT_FRENCH_WORD))
+                },
+            )
+            .await?;
+        println!("reader at the hit: {seen}");
+        app.screenshot("french-hit-page").await?;
+
+        // Chinese, a phrase without spaces.
+        app.send_keys(
+            &testid("search-input"),
+            &format!("{}{ENTER}", facts::CHINESE_SEARCH_PHRASE),
+        )
+        .await?;
+        let zh_hit = format!(
+            "{}[data-lang=\"zh\"]",
+            testid_where("search-hit", "data-document-id", facts::DOCUMENT_ID)
+        );
+        app.wait_for(&zh_hit, WAIT).await?;
+        let snippet = app
+            .text(&format!("{zh_hit} {}", testid("search-snippet")))
+            .await?;
+        ensure!(
+            snippet.contains(facts::CHINESE_SEARCH_PHRASE),
+            "the Chinese hit's snippet reads {snippet:?}"
+        );
+        app.screenshot("chinese-results").await?;
+
+        // Offline: the server goes away; search and reading go on.
+        s.server(server).kill();
+        app.poll(
+            "the sync status to say the server cannot be reached",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.connection;",
+            vec![json!(testid("sync-status"))],
+            |v| v == "offline" || v == "unreachable",
+        )
+        .await?;
+        app.eval(
+            "const e = document.querySelector(arguments[0]); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(testid("search-input"))],
+        )
+        .await?;
+        app.send_keys(
+            &testid("search-input"),
+            &format!("\"{}\"{ENTER}", facts::DOCUMENT_PHRASE_EN),
+        )
+        .await?;
+        let en_hit = format!(
+            "{}[data-lang=\"en\"]",
+            testid_where("search-hit", "data-document-id", facts::DOCUMENT_ID)
+        );
+        app.wait_for(&en_hit, WAIT).await?;
+        app.screenshot("offline-results").await?;
+        app.click(&en_hit).await?;
+        app.poll(
+            "the hit's document to open offline",
+            WAIT,
+            TEXT_LAYER_WITH,
+            vec![json!(facts::DOCUMENT_PHRASE_EN)],
+            found,
+        )
+        .await?;
+        app.screenshot("offline-hit").await?;
+        Ok(())
+    })
+}
+
+/// Issue 5: the interface in French, chosen in Settings, kept after a restart.
+#[test]
+fn the_interface_switches_to_french_and_stays_french() -> Result<()> {
+    scenario("interface-french", async |s| {
+        let cache = s.seeded_cache()?;
+        let app = s.launch(&cache, &[]).await?;
+        app.wait_for_testid("meeting-list").await?;
+        app.click(&testid("open-settings")).await?;
+        app.wait_for_testid("settings").await?;
+        app.eval(SELECT_VALUE, vec![json!(testid("ui-language")), json!("fr")])
+            .await?;
+        app.poll(
+            "the settings page to be in French",
+            WAIT,
+            "return document.querySelector('h1.page-title')?.textContent;",
+            vec![],
+            |v| v == "Paramètres",
+        )
+        .await?;
+        app.screenshot("settings-fr").await?;
+
+        app.click("a.brand").await?;
+        app.wait_for_testid("meeting-list").await?;
+        let heading = app.text("h1.page-title").await?;
+        ensure!(heading == "Réunions", "the meeting list's heading reads {heading:?}");
+        let card = app
+            .text(&testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID))
+            .await?;
+        ensure!(
+            card.contains("déclarations"),
+            "the meeting card reads {card:?}, expected its counts in French"
+        );
+        app.click(&testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID))
+            .await?;
+        let tab = app
+            .text(&testid_where("meeting-tab", "data-tab", "statements"))
+            .await?;
+        ensure!(tab.starts_with("Déclarations"), "the statements tab reads {tab:?}");
+        app.screenshot("meeting-fr").await?;
+
+        // The choice is stored: a restart opens in French.
+        app.close().await?;
+        let app = s.launch(&cache, &[]).await?;
+        app.wait_for_testid("meeting-list").await?;
+        let heading = app.text("h1.page-title").await?;
+        ensure!(
+            heading == "Réunions",
+            "after a restart the heading reads {heading:?}, expected the stored French"
+        );
+        app.screenshot("restarted-fr").await?;
+        Ok(())
+    })
+}
+
+/// Issue 5 settings: a new user with no server enters one in Settings and the
+/// meeting arrives; keeping only French offline then frees the other files.
+#[test]
+fn a_server_chosen_in_settings_syncs_and_languages_kept_offline_free_space() -> Result<()> {
+    scenario("settings-server", async |s| {
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let cache = s.temp_dir()?.join("cache");
+        let app = s.launch(&cache, &[]).await?;
+        app.wait_for_testid("empty-state").await?;
+        app.screenshot("empty").await?;
+        app.click(&testid("open-settings")).await?;
+        app.send_keys(&testid("server-url"), &url).await?;
+        app.click(&testid("server-save")).await?;
+        wait_synced(&app).await?;
+        let before: u64 = app
+            .attr(&testid("space-total"), "data-bytes")
+            .await?
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(0);
+        ensure!(before > 0, "after syncing, Settings shows {before} bytes downloaded");
+        app.screenshot("synced-settings").await?;
+
+        app.click(&testid("keep-only")).await?;
+        // "Only these" starts from every language: untick all but French,
+        // one at a time (each change is saved before the next).
+        for lang in ["ar", "zh", "en", "ru", "es"] {
+            let box_ = testid_where("keep-language", "data-lang", lang);
+            app.poll(
+                &format!("the {lang} box to be enabled"),
+                WAIT,
+                "return !document.querySelector(arguments[0])?.disabled;",
+                vec![json!(box_)],
+                |v| v == true,
+            )
+            .await?;
+            app.click(&box_).await?;
+        }
+        app.poll(
+            "the languages kept offline to be French only",
+            WAIT,
+            "return [...document.querySelectorAll(arguments[0])].filter((c) => c.checked).map((c) => c.dataset.lang);",
+            vec![json!(testid("keep-language"))],
+            |v| *v == json!(["fr"]),
+        )
+        .await?;
+        app.click(&testid("free-space")).await?;
+        let after = app
+            .poll(
+                "the space used to shrink",
+                WAIT,
+                "return Number(document.querySelector(arguments[0])?.dataset.bytes);",
+                vec![json!(testid("space-total"))],
+                |v| v.as_u64().is_some_and(|b| b > 0 && b < before),
+            )
+            .await?;
+        println!("space used: {before} bytes, then {after} with French only");
+        app.screenshot("french-only").await?;
+
+        // The meeting is still listed (metadata stays for every language).
+        app.click("a.brand").await?;
+        app.wait_for(
+            &testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID),
+            WAIT,
+        )
+        .await?;
+        Ok(())
+    })
+}

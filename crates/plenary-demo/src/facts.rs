@@ -51,6 +51,15 @@ pub const DRAFT_MOVED_IN_REV2_EN: &str = "in a spirit of partnership";
 pub const DRAFT_REWORDED_IN_REV1_EN: &str =
     "the norm established by the Convention must be actively defended";
 
+/// In the French text of the draft's latest revisions only (paragraph on
+/// annual reports, from Rev.2), late in the document: a search for it
+/// typed without accents must find the draft's French version.
+pub const DRAFT_FRENCH_WORD: &str = "difficultés";
+pub const DRAFT_FRENCH_WORD_UNACCENTED: &str = "difficultes";
+/// In the report's Chinese text (page 1), and a phrase search finds it
+/// without spaces.
+pub const CHINESE_SEARCH_PHRASE: &str = "透明度报告";
+
 /// A statement delivered on behalf of a group, published as an Arabic PDF.
 pub const STATEMENT_DOCUMENT_ID: &str = "ccm-msp-2024-st-iraq";
 pub const STATEMENT_DELEGATION: &str = "Iraq";

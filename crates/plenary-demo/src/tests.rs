@@ -328,6 +328,30 @@ fn phrases_survive_extraction_in_english_arabic_and_chinese() {
     assert!(ar.contains(facts::ARABIC_PHRASE), "{ar}");
     let zh = normalize(&pdftotext(&pdf(Language::Zh, 0), Some((1, 1))));
     assert!(zh.contains(facts::CHINESE_PHRASE), "{zh}");
+    assert!(zh.contains(facts::CHINESE_SEARCH_PHRASE), "{zh}");
+}
+
+#[test]
+fn the_french_search_word_is_in_the_latest_draft_past_page_one() {
+    let demo = demo();
+    let text = |rev| {
+        let id = version_id(facts::DRAFT_DOCUMENT_ID, Language::Fr, rev);
+        let v = versions(demo)
+            .into_iter()
+            .find(|v| v.id.as_str() == id)
+            .expect("version");
+        pdftotext(file(demo, &v.sha256), None)
+    };
+    let latest = text(facts::DRAFT_LATEST_REVISION);
+    let page = latest
+        .split('\u{c}')
+        .position(|p| normalize(p).contains(facts::DRAFT_FRENCH_WORD))
+        .expect("the word is in the latest French revision");
+    assert!(page >= 1, "the word should be past page 1 (it is on page {})", page + 1);
+    assert!(
+        !normalize(&text(0)).contains(facts::DRAFT_FRENCH_WORD),
+        "the original must not have it (search finds the latest revision)"
+    );
 }
 
 #[test]
