@@ -304,6 +304,16 @@ pub async fn set_server(
     Ok(state.sync.status())
 }
 
+/// Searches everything cached (offline); the query string never fails: a
+/// syntax the index cannot read falls back to its plain words.
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    query: plenary_core::search::SearchQuery,
+) -> CommandResult<plenary_core::search::SearchResults> {
+    Ok(state.cache()?.search(&query)?)
+}
+
 /// The user opened a meeting (sets what counts as news from now on).
 #[tauri::command]
 pub async fn mark_meeting_seen(state: State<'_, AppState>, id: String) -> CommandResult<()> {

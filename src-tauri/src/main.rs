@@ -114,6 +114,7 @@ fn main() -> anyhow::Result<()> {
             commands::free_space,
             commands::clear_files,
             commands::set_server,
+            commands::search,
             commands::mark_meeting_seen,
             commands::mark_document_read,
             commands::mark_meeting_read,

@@ -218,12 +218,13 @@ export interface SearchHit {
   kind: DocumentKind;
   language: Lang;
   revision: number;
-  label: string;
+  revision_label: string;
   published_at: string;
   page: number;
   also_pages: number[];
   snippet: SnippetPart[];
   terms: string[];
+  score: number;
 }
 
 export interface SearchResults {

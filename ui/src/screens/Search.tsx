@@ -216,7 +216,7 @@ function Results({
                 {h.snippet.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : part.text))}
               </span>
               <span class="search-hit-meta muted small">
-                {kindSingular(h.kind)} · {h.label} · {formatTimestamp(h.published_at)} · {m.page(h.page)}
+                {kindSingular(h.kind)} · {h.revision_label} · {formatTimestamp(h.published_at)} · {m.page(h.page)}
                 {h.also_pages.length > 0 && ` · ${m.alsoPages(h.also_pages.join(", "))}`}
               </span>
             </a>
