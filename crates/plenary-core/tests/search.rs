@@ -489,7 +489,9 @@ fn the_page_of_the_hit_and_the_other_pages_are_right() {
     assert_eq!((hit.kind, hit.language), (DocumentKind::Draft, Language::En));
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["hits"][0]["published_at"], "2024-09-10T09:00:00Z");
-    assert_eq!(json["hits"][0]["snippet"][0]["hit"], false);
+    assert_eq!(json["hits"][0]["snippet"][0]["text"], "Cover");
+    assert_eq!(json["hits"][0]["snippet"][0]["hit"], true);
+    assert_eq!(json["hits"][0]["snippet"][1]["hit"], false);
     assert_eq!(json["hits"][0]["kind"], "draft");
 }
 

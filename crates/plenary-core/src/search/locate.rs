@@ -273,7 +273,7 @@ fn snippet(
         }
     };
     if !text[page_start..from].trim().is_empty() {
-        push("…", false);
+        push("… ", false);
     }
     let mut at = from;
     for h in hits.iter().filter(|h| h.start >= from && h.start < to) {
@@ -289,7 +289,7 @@ fn snippet(
         push(&text[at..to], false);
     }
     if !text[to.max(at)..page_end].trim().is_empty() {
-        push("…", false);
+        push(" …", false);
     }
     // No leading or trailing blanks.
     if let Some(first) = segments.first_mut() {

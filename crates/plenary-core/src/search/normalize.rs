@@ -119,7 +119,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                     // A run of ASCII letters and digits in one go.
                     self.word.push(lower as char);
                     i += 1;
-                    while i < bytes.len() {
+                    while i < bytes.len() && bytes[i] < 0x80 {
                         let l = ascii[bytes[i] as usize];
                         if l == 0 {
                             break;
@@ -151,7 +151,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                         }
                     }
                     Fold::Sep => self.end_all(),
-                    Fold::Skip => {}
+                    Fold::Skip => self.skip(end),
                     Fold::Mark => self.mark(c, end),
                     Fold::SoftHyphen => {
                         if let Some(next) = self.line_end_hyphen(end, true) {
@@ -166,7 +166,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
             } else if (0x2000..=0x206F).contains(&code) {
                 // General punctuation: quotes, dashes, spaces, bullets.
                 match code {
-                    0x200B..=0x200D | 0x2060 => {}
+                    0x200B..=0x200D | 0x2060 => self.skip(end),
                     0x2010 | 0x2011 => {
                         if let Some(next) = self.line_end_hyphen(end, false) {
                             i = next;
@@ -189,9 +189,17 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
             Act::Char(ch) => self.push_char(ch, start, end),
             Act::Han(ch) => self.han_char(ch, start, end),
             Act::Sep => self.end_all(),
-            Act::Skip => {}
+            Act::Skip => self.skip(end),
             Act::Mark(m) => self.mark(m, end),
         });
+    }
+
+    /// An invisible character (a haraka, tatweel, zero-width joiner) belongs
+    /// to the word it is in or ends.
+    fn skip(&mut self, end: usize) {
+        if !self.word.is_empty() {
+            self.word_end = end;
+        }
     }
 
     fn push_char(&mut self, ch: char, start: usize, end: usize) {
@@ -561,7 +569,7 @@ mod tests {
         assert_eq!(words("هٰذا"), ["هذا"]);
         assert_eq!(words("٢٠٢٤"), ["2024"]);
         // Presentation forms (as some PDFs hold them) become the letters.
-        assert_eq!(words("\u{FEDF}\u{FEE0}\u{FE8E}"), words("لا"));
+        assert_eq!(words("\u{FEDF}\u{FE8E} \u{FEFB}"), words("لا لا"));
     }
 
     #[test]
