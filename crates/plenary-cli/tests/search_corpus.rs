@@ -4,7 +4,8 @@
 //! extractor (`pdftotext`, `plenary_server::extract`) into a real cache, then
 //! phrases taken from the human-aligned paragraphs (`labels/*.json`) and the
 //! drafts' published text (`*.json`, `Content`) are searched in their
-//! language, and the right document must come first.
+//! language, as written and (French, Russian) typed without accents, and the
+//! right document must come first.
 //!
 //! The phrase of a paragraph is its first 5-word run (from the third word,
 //! after the paragraph number) that occurs in no other document's reference
@@ -82,6 +83,26 @@ fn extract(runtime: &tokio::runtime::Runtime, pdf: &[u8]) -> Vec<String> {
     runtime
         .block_on(plenary_server::extract::pdftotext(pdf, Duration::from_secs(60)))
         .unwrap_or_else(|e| panic!("pdftotext (from poppler-utils; scripts/setup installs it): {e}"))
+}
+
+/// What a delegate types without accents: French and Spanish letters
+/// without diacritics, Russian ё as е.
+fn without_accents(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'É' | 'È' => 'E',
+            'À' => 'A',
+            'ё' => 'е',
+            'Ё' => 'Е',
+            c => c,
+        })
+        .collect()
 }
 
 struct Phrase {
@@ -245,6 +266,22 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
         phrases.len()
     );
 
+    // French and Russian phrases are also searched as typed on a keyboard
+    // without accents or ё.
+    let typed: Vec<Phrase> = phrases
+        .iter()
+        .filter_map(|p| {
+            let text = without_accents(&p.text);
+            (text != p.text).then(|| Phrase {
+                text,
+                document: p.document.clone(),
+                language: p.language,
+            })
+        })
+        .collect();
+    let accent_free = typed.len();
+    phrases.extend(typed);
+
     // Search each in its language; the right document must come first.
     let mut by_language: BTreeMap<Language, (usize, usize)> = BTreeMap::new();
     let mut misses = Vec::new();
@@ -295,6 +332,7 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
         .collect();
     println!(
         "search corpus: {found}/{} phrases found with the right document first ({:.1}%; {}); \
+         {accent_free} of them typed without accents; \
          {not_distinctive} paragraphs without a distinctive phrase skipped",
         phrases.len(),
         rate * 100.0,
