@@ -11,6 +11,7 @@ use plenary_core::model::{DocumentId, MeetingId};
 
 mod burst;
 mod publish;
+mod search;
 mod show;
 mod sync;
 
@@ -41,6 +42,9 @@ enum Command {
     Meeting { id: MeetingId },
     /// Show a document and its versions.
     Document { id: DocumentId },
+    /// Search the text of the documents in the cache (the latest revision
+    /// of each, unless --all-revisions).
+    Search(search::SearchArgs),
     /// Inspect or check the cache.
     Cache {
         #[command(subcommand)]
@@ -128,6 +132,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Meetings => show::meetings(out, &open(&cli)?, cli.json)?,
         Command::Meeting { id } => show::meeting(out, &open(&cli)?, id, cli.json)?,
         Command::Document { id } => show::document(out, &open(&cli)?, id, cli.json)?,
+        Command::Search(args) => search::run(out, &open(&cli)?, args, cli.json)?,
         Command::Cache {
             command: CacheCommand::Info,
         } => show::cache_info(out, &open(&cli)?, cli.json)?,

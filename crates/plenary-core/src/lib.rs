@@ -9,8 +9,10 @@ pub mod error;
 pub mod model;
 pub mod paths;
 pub mod publish;
+pub mod search;
 pub mod sqlite;
 pub mod sync;
 
 pub use cache::Cache;
 pub use error::{Error, ErrorCode, InvalidInput, Result};
+pub use search::{SearchHit, SearchQuery, SearchResults, SnippetSegment};

@@ -156,7 +156,8 @@ impl Cache {
         self.put_renditions(&[(*sha256, rendition.clone())])
     }
 
-    /// Stores (or replaces) several renditions in one transaction (one fsync).
+    /// Stores (or replaces) several renditions in one transaction (one fsync),
+    /// indexing their text for search in the same transaction.
     pub fn put_renditions(&mut self, renditions: &[(Sha256, Rendition)]) -> Result<()> {
         let now = time::OffsetDateTime::now_utc()
             .format(&Rfc3339)
@@ -178,6 +179,9 @@ impl Cache {
                     for (i, text) in pages.iter().enumerate() {
                         insert.execute(params![hex, i as i64 + 1, text])?;
                     }
+                    // In the same transaction: the index never lacks or
+                    // outlives a rendition.
+                    crate::search::index_file(&tx, &hex, pages)?;
                 }
                 Rendition::Unavailable { extractor, reason } => {
                     tx.execute(
@@ -260,6 +264,7 @@ impl Cache {
             if !needed.contains(&sha) && self.blobs.remove(&sha)? {
                 freed.files += 1;
                 freed.bytes += size;
+                // Its search index entry goes with it (migration 5's triggers).
                 self.conn
                     .execute("DELETE FROM renditions WHERE sha256 = ?1", [sha.to_hex()])?;
             }

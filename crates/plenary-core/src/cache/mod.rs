@@ -60,13 +60,19 @@ impl Cache {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating the cache folder {}", dir.display()), e))?;
-        let conn = schema::open(&dir.join(DATABASE_FILE))?;
+        let mut conn = schema::open(&dir.join(DATABASE_FILE))?;
+        // Renditions stored before the search index existed (migration 5).
+        crate::search::catch_up(&mut conn)?;
         let blobs = BlobStore::open(dir.join("blobs"))?;
         Ok(Cache { dir, conn, blobs })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn blobs(&self) -> &BlobStore {

@@ -1,0 +1,446 @@
+//! Where in a file the query matched: the best page, the other pages with
+//! hits, and a snippet of the original text around the best hit. Done in
+//! Rust for the few hits shown, with the same tokens as the index (so a hit
+//! FTS5 found is found here too), instead of storing positions per page.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::normalize::{TokenKind, is_han, tokenize};
+use super::query::Parsed;
+
+/// A piece of a snippet: original text, marked when it is (part of) a hit.
+/// The UI shows `text` as text (never as HTML) and emphasises hits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnippetSegment {
+    pub text: String,
+    pub hit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Located {
+    /// 1-based.
+    pub page: u32,
+    pub also_pages: Vec<u32>,
+    pub snippet: Vec<SnippetSegment>,
+    pub terms: Vec<String>,
+}
+
+/// At most this many other pages are listed.
+pub(crate) const ALSO_PAGES: usize = 20;
+/// At most this many distinct query tokens take part in locating.
+const MAX_TOKENS: usize = 64;
+/// Snippet size, in characters, before and after the hits it shows.
+const BEFORE: usize = 70;
+const AFTER: usize = 160;
+const TERMS: usize = 20;
+
+/// The pages of a file as the index sees them: one string, pages separated by
+/// form feeds (as `pdftotext` writes them), and where each page starts.
+pub(crate) fn join_pages<S: AsRef<str>>(pages: &[S]) -> (String, Vec<usize>) {
+    let total = pages.iter().map(|p| p.as_ref().len() + 1).sum();
+    let mut text = String::with_capacity(total);
+    let mut starts = Vec::with_capacity(pages.len());
+    for (i, page) in pages.iter().enumerate() {
+        if i > 0 {
+            text.push('\x0c');
+        }
+        starts.push(text.len());
+        text.push_str(page.as_ref());
+    }
+    (text, starts)
+}
+
+/// One match of a term: the group it satisfies and its span in the text.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    group: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Locates the query's hits in a file's pages.
+pub(crate) fn locate<S: AsRef<str>>(pages: &[S], query: &Parsed) -> Located {
+    let (text, starts) = join_pages(pages);
+    let hits = find_hits(&text, query);
+    let page_of = |offset: usize| starts.partition_point(|&s| s <= offset).max(1) - 1;
+    let end_of = |page: usize| starts.get(page + 1).map_or(text.len(), |&s| s - 1);
+
+    // Per page: which groups it satisfies, and how many hits it has.
+    let mut per_page: HashMap<usize, (u64, usize)> = HashMap::new();
+    for h in &hits {
+        let entry = per_page.entry(page_of(h.start)).or_default();
+        entry.0 |= 1u64 << (h.group % 64);
+        entry.1 += 1;
+    }
+    let best = per_page
+        .iter()
+        .max_by(|a, b| {
+            let key = |(page, (groups, count)): (&usize, &(u64, usize))| {
+                (groups.count_ones(), *count, std::cmp::Reverse(*page))
+            };
+            key(*a).cmp(&key(*b))
+        })
+        .map(|(&page, _)| page)
+        .unwrap_or(0);
+    let mut also_pages: Vec<u32> = per_page
+        .keys()
+        .filter(|&&p| p != best)
+        .map(|&p| p as u32 + 1)
+        .collect();
+    also_pages.sort_unstable();
+    also_pages.truncate(ALSO_PAGES);
+
+    let page_start = starts.get(best).copied().unwrap_or(0);
+    let page_end = end_of(best);
+    let on_page: Vec<Hit> = hits
+        .iter()
+        .filter(|h| page_of(h.start) == best)
+        .map(|h| Hit {
+            end: h.end.min(page_end),
+            ..*h
+        })
+        .collect();
+    let (snippet, terms) = snippet(&text, page_start, page_end, &on_page);
+    Located {
+        page: best as u32 + 1,
+        also_pages,
+        snippet,
+        terms,
+    }
+}
+
+/// Every match of every positive term, in text order.
+fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
+    // Distinct query tokens get ids; a prefix token is distinct from the
+    // same text as a whole word.
+    let mut exact: HashMap<&str, usize> = HashMap::new();
+    let mut prefixes: Vec<(&str, usize)> = Vec::new();
+    let mut next_id = 0;
+    // For each term alternative: (group, the ids of its tokens).
+    let mut sequences: Vec<(usize, Vec<usize>)> = Vec::new();
+    'terms: for (group, terms) in query.groups.iter().enumerate() {
+        for term in terms {
+            for alternative in &term.alternatives {
+                let mut ids = Vec::with_capacity(alternative.len());
+                for (i, token) in alternative.iter().enumerate() {
+                    let is_prefix = term.prefix && i + 1 == alternative.len();
+                    let id = if is_prefix {
+                        match prefixes.iter().find(|(p, _)| p == token) {
+                            Some(&(_, id)) => id,
+                            None => {
+                                prefixes.push((token, next_id));
+                                next_id += 1;
+                                next_id - 1
+                            }
+                        }
+                    } else {
+                        *exact.entry(token).or_insert_with(|| {
+                            next_id += 1;
+                            next_id - 1
+                        })
+                    };
+                    if id >= MAX_TOKENS {
+                        break 'terms;
+                    }
+                    ids.push(id);
+                }
+                sequences.push((group, ids));
+            }
+        }
+    }
+
+    // A one-character Han prefix matching a pair covers the first character only.
+    let han_char_prefixes: u64 = prefixes
+        .iter()
+        .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
+        .fold(0, |m, (_, id)| m | 1u64 << id);
+
+    // Occurrences of query tokens: token position, the ids matched (a bit
+    // set), the span, and the end of its first character.
+    let mut occurrences: Vec<(usize, u64, usize, usize, usize)> = Vec::new();
+    let mut position = 0;
+    tokenize(text, |t| {
+        let mut mask = exact.get(t.text).map_or(0, |&id| 1u64 << id);
+        for &(p, id) in &prefixes {
+            if t.text.starts_with(p) {
+                mask |= 1u64 << id;
+            }
+        }
+        if mask != 0 {
+            let first_end = match t.kind {
+                TokenKind::HanPair => text[t.start..]
+                    .chars()
+                    .next()
+                    .map_or(t.end, |c| t.start + c.len_utf8()),
+                _ => t.end,
+            };
+            occurrences.push((position, mask, t.start, t.end, first_end));
+        }
+        position += 1;
+    });
+    let end_for = |o: &(usize, u64, usize, usize, usize), id: usize| {
+        if han_char_prefixes & (1u64 << id) != 0 {
+            o.4
+        } else {
+            o.3
+        }
+    };
+
+    let mut hits = Vec::new();
+    for (group, ids) in &sequences {
+        for (k, o) in occurrences.iter().enumerate() {
+            let (pos, mask, start) = (o.0, o.1, o.2);
+            if mask & (1u64 << ids[0]) == 0 {
+                continue;
+            }
+            let mut end = end_for(o, ids[0]);
+            let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
+                // Occurrences are in position order: the next token of the
+                // phrase, if it is a query token, is at most `offset` later.
+                match occurrences[k + 1..]
+                    .iter()
+                    .take(offset)
+                    .find(|o| o.0 == pos + offset)
+                {
+                    Some(o) if o.1 & (1u64 << id) != 0 => {
+                        end = end_for(o, id);
+                        true
+                    }
+                    _ => false,
+                }
+            });
+            if matched {
+                hits.push(Hit {
+                    group: *group,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+    hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    hits
+}
+
+/// The snippet around the densest cluster of hits on a page, and the
+/// distinct hit texts of the page.
+fn snippet(
+    text: &str,
+    page_start: usize,
+    page_end: usize,
+    hits: &[Hit],
+) -> (Vec<SnippetSegment>, Vec<String>) {
+    let mut terms: Vec<String> = Vec::new();
+    for h in hits {
+        let t = collapse(&text[h.start..h.end]);
+        if terms.len() < TERMS && !terms.contains(&t) {
+            terms.push(t);
+        }
+    }
+    // The hit with the most distinct groups within the snippet's reach after it.
+    let anchor = (0..hits.len())
+        .max_by_key(|&i| {
+            let reach = forward(text, hits[i].start, AFTER, page_end);
+            let groups = hits[i..]
+                .iter()
+                .take_while(|h| h.start < reach)
+                .fold(0u64, |m, h| m | 1u64 << (h.group % 64));
+            (groups.count_ones(), std::cmp::Reverse(i))
+        })
+        .map(|i| hits[i]);
+    let (from, to) = match anchor {
+        Some(h) => (
+            word_start(text, back(text, h.start, BEFORE, page_start), h.start),
+            word_end(text, forward(text, h.end, AFTER, page_end), h.end),
+        ),
+        None => (
+            page_start,
+            word_end(text, forward(text, page_start, AFTER, page_end), page_start),
+        ),
+    };
+
+    let mut segments: Vec<SnippetSegment> = Vec::new();
+    let mut push = |s: &str, hit: bool| {
+        let s = collapse_keep_edges(s);
+        if s.is_empty() {
+            return;
+        }
+        match segments.last_mut() {
+            Some(last) if last.hit == hit => last.text.push_str(&s),
+            _ => segments.push(SnippetSegment { text: s, hit }),
+        }
+    };
+    if !text[page_start..from].trim().is_empty() {
+        push("… ", false);
+    }
+    let mut at = from;
+    for h in hits.iter().filter(|h| h.start >= from && h.start < to) {
+        if h.end <= at {
+            continue; // inside a hit already shown
+        }
+        let start = h.start.max(at);
+        push(&text[at..start], false);
+        push(&text[start..h.end], true);
+        at = h.end;
+    }
+    if at < to {
+        push(&text[at..to], false);
+    }
+    if !text[to.max(at)..page_end].trim().is_empty() {
+        push(" …", false);
+    }
+    // No leading or trailing blanks.
+    if let Some(first) = segments.first_mut() {
+        first.text = first.text.trim_start().to_owned();
+    }
+    if let Some(last) = segments.last_mut() {
+        last.text = last.text.trim_end().to_owned();
+    }
+    segments.retain(|s| !s.text.is_empty());
+    (segments, terms)
+}
+
+/// `n` characters before `at`, not before `limit`.
+fn back(text: &str, at: usize, n: usize, limit: usize) -> usize {
+    text[limit..at]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(limit, |(i, _)| limit + i)
+}
+
+/// `n` characters after `at`, not after `limit`.
+fn forward(text: &str, at: usize, n: usize, limit: usize) -> usize {
+    let at = at.min(limit);
+    text[at..limit]
+        .char_indices()
+        .nth(n)
+        .map_or(limit, |(i, _)| at + i)
+}
+
+/// Moves a snippet's start forward to the beginning of a word (never past `hit`).
+fn word_start(text: &str, from: usize, hit: usize) -> usize {
+    if from == 0 || text[..from].ends_with(char::is_whitespace) {
+        return from;
+    }
+    text[from..hit]
+        .find(char::is_whitespace)
+        .map_or(from, |i| from + i)
+}
+
+/// Moves a snippet's end back to the end of a word (never before `hit`).
+fn word_end(text: &str, to: usize, hit: usize) -> usize {
+    if to >= text.len() || text[to..].starts_with(char::is_whitespace) {
+        return to;
+    }
+    text[hit..to]
+        .rfind(char::is_whitespace)
+        .map_or(to, |i| hit + i)
+}
+
+/// Whitespace runs (line ends, form feeds) as one space.
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Like [`collapse`], but a leading or trailing blank stays one space.
+fn collapse_keep_edges(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            blank = true;
+        } else {
+            if blank {
+                out.push(' ');
+                blank = false;
+            }
+            out.push(c);
+        }
+    }
+    if blank {
+        out.push(' ');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::query::parse;
+    use super::*;
+
+    fn render(segments: &[SnippetSegment]) -> String {
+        segments
+            .iter()
+            .map(|s| {
+                if s.hit {
+                    format!("[{}]", s.text)
+                } else {
+                    s.text.clone()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_page_with_the_most_groups_and_marks_original_text() {
+        let pages = [
+            "Introduction.\nNothing here about it.",
+            "The États parties discussed the budget.",
+            "Les États parties et le développement durable:\nle développement des États.",
+        ];
+        let l = locate(&pages, &parse("etats developpement"));
+        assert_eq!(l.page, 3);
+        assert_eq!(l.also_pages, [2]);
+        assert_eq!(
+            render(&l.snippet),
+            "Les [États] parties et le [développement] durable: le [développement] des [États]."
+        );
+        assert_eq!(l.terms, ["États", "développement"]);
+    }
+
+    #[test]
+    fn phrases_match_adjacent_tokens_only_and_may_cross_a_line_end() {
+        let pages = ["the council of\nhuman rights", "human rights council"];
+        let l = locate(&pages, &parse("\"human rights council\""));
+        assert_eq!((l.page, l.also_pages.clone()), (2, vec![]));
+        let l = locate(&pages, &parse("\"of human\""));
+        assert_eq!(l.page, 1);
+        assert_eq!(render(&l.snippet), "the council [of human] rights");
+    }
+
+    #[test]
+    fn long_pages_are_cut_with_ellipses_at_word_boundaries() {
+        let before = "word ".repeat(100);
+        let after = " tail".repeat(100);
+        let page = format!("{before}needle{after}");
+        let l = locate(&[page], &parse("needle"));
+        let s = render(&l.snippet);
+        assert!(s.starts_with("… word"), "{s}");
+        assert!(s.ends_with("tail …"), "{s}");
+        assert!(s.contains("word [needle] tail"), "{s}");
+        assert!(s.chars().count() < 260, "{s}");
+    }
+
+    #[test]
+    fn prefix_and_han_hits() {
+        let l = locate(
+            &["We develop; development is developing."],
+            &parse("develop*"),
+        );
+        assert_eq!(l.terms, ["develop", "development", "developing"]);
+        let l = locate(&["关于联合国大会的报告"], &parse("联合国大会"));
+        assert_eq!(render(&l.snippet), "关于[联合国大会]的报告");
+        let l = locate(&["关于联合国大会的报告"], &parse("国"));
+        assert_eq!(l.terms, ["国"]);
+    }
+
+    #[test]
+    fn no_hit_gives_the_start_of_the_first_page() {
+        let l = locate(&["Some text.", "More."], &parse("absent"));
+        assert_eq!((l.page, l.also_pages.len()), (1, 0));
+        assert_eq!(render(&l.snippet), "Some text.");
+    }
+}

@@ -1,0 +1,317 @@
+//! Full-text search over the text renditions in the cache, in the six UN
+//! languages.
+//!
+//! * [`normalize`]: the one normaliser for documents and queries (case,
+//!   diacritics, Arabic letter forms, Han character pairs, hyphenation).
+//! * `query`: what the user typed, parsed by us into a safe FTS5 expression.
+//! * `index`: keeps the FTS5 index equal to the renditions.
+//! * `locate`: the page, other pages and snippet of a hit, in Rust.
+//!
+//! [`Cache::search`] ranks files with FTS5's bm25 (one row per file), joins
+//! them to the versions that use them (filters apply there), and locates the
+//! hits only for the page of results asked for.
+//!
+//! Architecture invariants: the index holds exactly the renditions with text
+//! in the cache (see `index`); user input never reaches FTS5 unescaped (see
+//! `query`); a query string never causes an error (broken syntax, or an
+//! expression FTS5 refuses, is searched as plain words, with `fallback` set).
+
+mod index;
+mod locate;
+pub mod normalize;
+mod query;
+
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+pub(crate) use index::{catch_up, index_file};
+pub use locate::SnippetSegment;
+
+use crate::cache::Cache;
+use crate::error::{Error, InvalidInput, Result};
+use crate::model::{
+    AgendaItemId, DocumentId, DocumentKind, Language, MeetingId, Symbol, VersionId,
+};
+
+/// The most hits one call returns.
+pub const MAX_LIMIT: u32 = 200;
+/// Hits per call when the query does not say.
+pub const DEFAULT_LIMIT: u32 = 20;
+
+/// What to search for, and where. Filters left empty do not filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    /// What the user typed: words (all must match), `"phrases"`, `prefix*`,
+    /// `OR`, `-excluded`.
+    pub text: String,
+    pub meeting: Option<MeetingId>,
+    /// Any of these languages.
+    pub languages: Vec<Language>,
+    /// Any of these kinds.
+    pub kinds: Vec<DocumentKind>,
+    pub agenda_item: Option<AgendaItemId>,
+    /// Versions published on or after this day (UTC), the date a delegate
+    /// sees on each version.
+    pub from: Option<Date>,
+    /// Versions published on or before this day (UTC).
+    pub to: Option<Date>,
+    /// Search every revision. By default only the latest revision with text
+    /// of each document in each language is searched.
+    pub all_revisions: bool,
+    /// Hits to return (1 to [`MAX_LIMIT`]).
+    pub limit: u32,
+    /// Hits to skip (for the next page of results).
+    pub offset: u32,
+}
+
+impl Default for SearchQuery {
+    fn default() -> Self {
+        SearchQuery {
+            text: String::new(),
+            meeting: None,
+            languages: Vec::new(),
+            kinds: Vec::new(),
+            agenda_item: None,
+            from: None,
+            to: None,
+            all_revisions: false,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+impl SearchQuery {
+    pub fn new(text: impl Into<String>) -> Self {
+        SearchQuery {
+            text: text.into(),
+            ..SearchQuery::default()
+        }
+    }
+}
+
+/// One version that matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub version_id: VersionId,
+    pub document_id: DocumentId,
+    pub meeting_id: MeetingId,
+    pub symbol: Option<Symbol>,
+    pub title: String,
+    pub kind: DocumentKind,
+    pub language: Language,
+    pub revision: u32,
+    /// "Original", "Rev.1", ...
+    pub revision_label: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub published_at: OffsetDateTime,
+    /// The page (1-based) with the best hit: the one matching the most of
+    /// the query's words, then the most hits, then the first.
+    pub page: u32,
+    /// Other pages with hits, in order (at most 20).
+    pub also_pages: Vec<u32>,
+    /// Original text around the best hit; hits marked.
+    pub snippet: Vec<SnippetSegment>,
+    /// The original-text words of the page's hits, to highlight on it.
+    pub terms: Vec<String>,
+    /// Relevance (bm25; higher is better). Comparable within one search only.
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Best first.
+    pub hits: Vec<SearchHit>,
+    /// How many versions matched (all of them, not only this page's).
+    pub total: u64,
+    /// The query's syntax was not understood; its plain words were searched.
+    pub fallback: bool,
+}
+
+/// A matching version before it is shown: bm25 (lower is better), the
+/// version's rowid, and its file's row in the index.
+type Candidate = (f64, i64);
+
+impl Cache {
+    /// Searches the text of the files in the cache. Ranked by relevance;
+    /// `total` counts every matching version. Never fails because of what
+    /// the query text says; it fails only if the cache cannot be read.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
+        if query.limit == 0 || query.limit > MAX_LIMIT {
+            return Err(InvalidInput::new(
+                "search limit",
+                format!("{} is not between 1 and {MAX_LIMIT}", query.limit),
+            )
+            .into());
+        }
+        if let (Some(from), Some(to)) = (query.from, query.to)
+            && from > to
+        {
+            return Err(InvalidInput::new(
+                "search dates",
+                format!("the range starts ({from}) after it ends ({to})"),
+            )
+            .into());
+        }
+        let mut parsed = query::parse(&query.text);
+        let candidates = if parsed.is_empty() {
+            Vec::new()
+        } else {
+            match self.candidates(&parsed.to_fts5(), query) {
+                Ok(c) => c,
+                Err(e) if is_query_error(&e) => {
+                    tracing::warn!(error = %e, "FTS5 refused a query; searching its plain words");
+                    parsed = query::plain_words(&query.text);
+                    match self.candidates(&parsed.to_fts5(), query) {
+                        Ok(c) => c,
+                        Err(e) if is_query_error(&e) => Vec::new(),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let total = candidates.len() as u64;
+        let mut candidates = candidates;
+        let wanted = (query.offset as usize).saturating_add(query.limit as usize);
+        let by_rank = |a: &Candidate, b: &Candidate| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1));
+        if candidates.len() > wanted {
+            candidates.select_nth_unstable_by(wanted, by_rank);
+            candidates.truncate(wanted);
+        }
+        candidates.sort_unstable_by(by_rank);
+        let mut hits = Vec::new();
+        for &(bm25, version) in candidates.iter().skip(query.offset as usize) {
+            hits.push(self.hit(version, -bm25, &parsed)?);
+        }
+        Ok(SearchResults {
+            hits,
+            total,
+            fallback: parsed.fallback,
+        })
+    }
+
+    /// Every version matching `expression` and the filters, with its bm25.
+    fn candidates(&self, expression: &str, q: &SearchQuery) -> Result<Vec<Candidate>> {
+        let mut sql = String::from(
+            "SELECT s.score, v.rowid
+             FROM (SELECT rowid, bm25(search_index) AS score FROM search_index
+                   WHERE search_index MATCH ?1) AS s
+             JOIN search_files f ON f.id = s.rowid
+             JOIN versions v ON v.sha256 = f.sha256
+             JOIN documents d ON d.id = v.document_id
+             WHERE 1",
+        );
+        let mut params: Vec<Value> = vec![Value::Text(expression.to_owned())];
+        let mut bind = |sql: &mut String, clause: &str, value: Value| {
+            params.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
+        };
+        if let Some(m) = &q.meeting {
+            bind(&mut sql, " AND d.meeting_id = ?", Value::Text(m.to_string()));
+        }
+        if let Some(a) = &q.agenda_item {
+            bind(&mut sql, " AND d.agenda_item_id = ?", Value::Text(a.to_string()));
+        }
+        if !q.languages.is_empty() {
+            sql.push_str(" AND v.language IN (NULL");
+            for l in &q.languages {
+                bind(&mut sql, ", ?", Value::Text(l.code().into()));
+            }
+            sql.push(')');
+        }
+        if !q.kinds.is_empty() {
+            sql.push_str(" AND d.kind IN (NULL");
+            for k in &q.kinds {
+                bind(&mut sql, ", ?", Value::Text(k.as_str().into()));
+            }
+            sql.push(')');
+        }
+        // published_at is RFC 3339 in UTC, so it sorts as text.
+        if let Some(from) = q.from {
+            bind(&mut sql, " AND v.published_at >= ?", Value::Text(from.to_string()));
+        }
+        if let Some(to) = q.to {
+            let after = to.next_day().map_or("9999-99-99".to_owned(), |d| d.to_string());
+            bind(&mut sql, " AND v.published_at < ?", Value::Text(after));
+        }
+        if !q.all_revisions {
+            sql.push_str(
+                " AND NOT EXISTS (SELECT 1 FROM versions l JOIN search_files lf ON lf.sha256 = l.sha256
+                   WHERE l.document_id = v.document_id AND l.language = v.language
+                     AND l.revision > v.revision)",
+            );
+        }
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok((r.get::<_, f64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A matching version as shown: its metadata, page and snippet.
+    fn hit(&self, version_rowid: i64, score: f64, parsed: &query::Parsed) -> Result<SearchHit> {
+        let conn = self.conn();
+        let (row, sha256) = conn
+            .prepare_cached(
+                "SELECT v.id, v.document_id, d.meeting_id, d.symbol, d.title, d.kind,
+                        v.language, v.revision, v.label, v.published_at, v.sha256
+                 FROM versions v JOIN documents d ON d.id = v.document_id
+                 WHERE v.rowid = ?1",
+            )?
+            .query_row([version_rowid], |r| {
+                let text = |i: usize| r.get::<_, String>(i);
+                Ok((
+                    (
+                        text(0)?,
+                        text(1)?,
+                        text(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        text(4)?,
+                        text(5)?,
+                        text(6)?,
+                        r.get::<_, u32>(7)?,
+                        text(8)?,
+                        text(9)?,
+                    ),
+                    text(10)?,
+                ))
+            })?;
+        let (id, document, meeting, symbol, title, kind, language, revision, label, published) =
+            row;
+        let pages: Vec<String> = conn
+            .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 ORDER BY page")?
+            .query_map([&sha256], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let located = locate::locate(&pages, parsed);
+        let published_at = OffsetDateTime::parse(&published, &Rfc3339)
+            .map_err(|e| InvalidInput::new("published_at", format!("{published:?}: {e}")))?;
+        Ok(SearchHit {
+            version_id: id.parse()?,
+            document_id: document.parse()?,
+            meeting_id: meeting.parse()?,
+            symbol: symbol.map(Symbol::new).transpose()?,
+            title,
+            kind: kind.parse()?,
+            language: language.parse()?,
+            revision,
+            revision_label: label,
+            published_at,
+            page: located.page,
+            also_pages: located.also_pages,
+            snippet: located.snippet,
+            terms: located.terms,
+            score,
+        })
+    }
+}
+
+/// FTS5 refused the expression (a syntax error is SQLITE_ERROR), as opposed
+/// to the database failing.
+fn is_query_error(e: &Error) -> bool {
+    matches!(e, Error::Database(rusqlite::Error::SqliteFailure(f, _))
+        if f.code == rusqlite::ErrorCode::Unknown)
+}
