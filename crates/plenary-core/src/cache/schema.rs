@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_renditions.sql"),
     include_str!("migrations/0004_docx_versions.sql"),
     include_str!("migrations/0005_search.sql"),
+    include_str!("migrations/0006_freshness.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -243,6 +244,7 @@ mod tests {
             "b12a959e6d2c97c53a4541083148d764ac77cebb78552bce120f52a1a5c55aae",
             "d410ef53363b0cc93024769f2568f678a066981b9f1a8b40707d4fec747de47a",
             "31aeafd90ef4d624608f57c8c3258af762fcfe1edf31cff459fe2429b167f14d",
+            "4c5e7083e3903c124cc802f07c57f7278140dccc00d159b57d0cc2e540dd03fc",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()
