@@ -467,3 +467,52 @@ fn agenda_blocks(lang: Language) -> Vec<Block> {
         })
         .collect()
 }
+
+/// A long English report of about `pages` pages (the annual review's text,
+/// its sections repeated and renumbered), rendered like every demo PDF: for
+/// benchmarks of the reader on long documents. Deterministic.
+pub fn long_report_pdf(pages: usize) -> Result<Vec<u8>, DemoError> {
+    let spec = content::catalogue()
+        .into_iter()
+        .find(|s| s.id == facts::DOCUMENT_ID)
+        .ok_or_else(|| DemoError::Content("the annual review is missing".into()))?;
+    let en = spec
+        .versions
+        .iter()
+        .find(|v| v.lang == Language::En)
+        .ok_or_else(|| DemoError::Content("the annual review has no English text".into()))?;
+    let source = source_of(en)?
+        .ok_or_else(|| DemoError::Content("the annual review has no source text".into()))?;
+    let base = source.blocks(Language::En, 0);
+    let renderer = pdf::Renderer::new()?;
+    let doc_with = |repeats: usize| Doc {
+        lang: Language::En,
+        masthead: content::tr(Language::En, &content::MASTHEAD).to_owned(),
+        symbol: Some("CCM/MSP/2024/INF.99".into()),
+        distribution: content::distribution(Language::En, spec.dated),
+        meeting_lines: vec![
+            content::tr(Language::En, &content::MEETING_NAME).to_owned(),
+            content::tr(Language::En, &content::PLACE_DATES).to_owned(),
+        ],
+        title: format!("{} (compilation, {pages} pages)", source.title),
+        subtitle: source.subtitle.clone(),
+        blocks: (1..=repeats)
+            .flat_map(|n| {
+                std::iter::once(Block::Heading(format!("Part {n}")))
+                    .chain(base.iter().cloned())
+            })
+            .collect(),
+        job_number: Some("GE.24-99999(E)".into()),
+        pdf_date: "2024-09-01T09:00:00Z".into(),
+    };
+    // One rendering to learn pages per repeat, then the right size.
+    let (_, one) = renderer.render_counted(&doc_with(4))?;
+    let repeats = (pages * 4).div_ceil(one.max(1)).max(1);
+    let (mut bytes, mut got) = renderer.render_counted(&doc_with(repeats))?;
+    let mut repeats = repeats;
+    while got < pages {
+        repeats += 1;
+        (bytes, got) = renderer.render_counted(&doc_with(repeats))?;
+    }
+    Ok(bytes)
+}

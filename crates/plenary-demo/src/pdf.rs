@@ -94,10 +94,18 @@ impl Renderer {
     }
 
     pub(crate) fn render(&self, doc: &Doc) -> Result<Vec<u8>, DemoError> {
+        self.render_counted(doc).map(|(bytes, _)| bytes)
+    }
+
+    /// The PDF and its number of pages.
+    pub(crate) fn render_counted(&self, doc: &Doc) -> Result<(Vec<u8>, usize), DemoError> {
         let name = doc.symbol.clone().unwrap_or_else(|| doc.title.clone());
         let flow = Flow::new(self, doc);
         let pages = flow.paginate(doc);
-        draw(self, doc, &pages).map_err(|e| render_err(&name, e))
+        let count = pages.pages.len();
+        draw(self, doc, &pages)
+            .map(|bytes| (bytes, count))
+            .map_err(|e| render_err(&name, e))
     }
 }
 
