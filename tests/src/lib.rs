@@ -11,6 +11,7 @@ pub mod demo;
 mod display;
 mod driver;
 mod error;
+pub mod memory;
 pub mod paths;
 pub mod process;
 mod scenario;

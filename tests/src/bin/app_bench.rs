@@ -18,7 +18,6 @@
 //! targets and writes target/bench/app.json. A benchmark, not a test: it
 //! reports misses but does not fail on them.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,6 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use plenary_demo::facts;
 use plenary_e2e::process::GroupChild;
+use plenary_e2e::memory::{process_tree, pss_kib};
 use plenary_e2e::{Display, paths, tail};
 use serde::Serialize;
 
@@ -335,51 +335,6 @@ fn settled_pss(root: u32) -> (u64, usize, bool) {
         }
         std::thread::sleep(SAMPLE_EVERY);
     }
-}
-
-/// `root` and all its descendants, from the ppid links in /proc/<pid>/stat.
-fn process_tree(root: u32) -> Vec<u32> {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(ppid) = parent_pid(pid) {
-                children.entry(ppid).or_default().push(pid);
-            }
-        }
-    }
-    let mut tree = vec![root];
-    let mut i = 0;
-    while i < tree.len() {
-        if let Some(kids) = children.get(&tree[i]) {
-            tree.extend(kids);
-        }
-        i += 1;
-    }
-    tree
-}
-
-fn parent_pid(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid ...": comm may contain spaces and parentheses,
-    // so split after the last ')'.
-    let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn pss_kib(pid: u32) -> Option<u64> {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    rollup
-        .lines()
-        .find_map(|l| l.strip_prefix("Pss:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
 }
 
 #[derive(Debug, Serialize)]

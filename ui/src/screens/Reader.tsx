@@ -214,6 +214,8 @@ function WordBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
 }
 
 function FileBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
+  // When the user asked for this version: the start of "time to first page".
+  useState(() => performance.mark("document-open"));
   const file = useAsync(
     () => (version.downloaded ? api.versionFile(version.id) : Promise.resolve(null)),
     // A sync that downloads the file flips `downloaded`: load it then.

@@ -1,0 +1,300 @@
+//! pdf-bench: the reader on a long PDF, in the real app window.
+//!
+//! ```text
+//! cargo run -p plenary-e2e --bin pdf-bench --release -- --pages 300 --runs 3
+//! ```
+//!
+//! Generates a long report (the demo's renderer, `--pages` pages), adds it
+//! to a cache seeded with the demo meeting, builds the app (unless
+//! `--no-build`), and for each run opens the document through WebDriver:
+//! - time to first page: from the reader asking for the file
+//!   (`performance.mark("document-open")`) to page 1 drawn with its text
+//!   layer (`document-visible`), read from the page's own timeline; cold
+//!   (pdf.js loaded for the first time in the window) and warm (reopened);
+//! - memory: PSS of the app's whole process tree (the app and its WebKit
+//!   processes) once page 1 is shown, then every 25 pages while scrolling
+//!   through every page (each page drawn before moving on), and at the end;
+//! - live canvases: the most seen at once (the viewer keeps a bounded number).
+//!
+//! Targets from the issue: first page under 300 ms, PSS under 450 MB and
+//! flat while scrolling. For scale, the same run measures the bare Tauri
+//! window's PSS (tests/bare-window). Writes target/bench/pdf.json. A
+//! benchmark, not a test: it reports misses and does not fail on them.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use plenary_core::model::{
+    Document, DocumentKind, Language, MediaType, Record, Sha256, Version,
+};
+use plenary_demo::facts;
+use plenary_e2e::memory::{find_processes, tree_pss_kib};
+use plenary_e2e::{WAIT, paths, scenario, testid};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+const FIRST_PAGE_TARGET_MS: f64 = 300.0;
+const PSS_TARGET_MB: f64 = 450.0;
+const DOCUMENT_ID: &str = "ccm-msp-2024-inf99";
+
+struct Options {
+    pages: usize,
+    runs: usize,
+    build: bool,
+}
+
+fn parse_args() -> Result<Options> {
+    let mut o = Options {
+        pages: 300,
+        runs: 3,
+        build: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<usize> {
+            let v = args.next().with_context(|| format!("{name} needs a number"))?;
+            let n: usize = v.parse().with_context(|| format!("{name} {v}: not a number"))?;
+            if n == 0 {
+                bail!("{name} must be at least 1");
+            }
+            Ok(n)
+        };
+        match arg.as_str() {
+            "--pages" => o.pages = number("--pages")?,
+            "--runs" => o.runs = number("--runs")?,
+            "--no-build" => o.build = false,
+            "-h" | "--help" => {
+                println!("usage: pdf-bench [--pages N] [--runs N] [--no-build]");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?} (try --help)"),
+        }
+    }
+    Ok(o)
+}
+
+/// The time from "document-open" to "document-visible", for the last pair.
+const FIRST_PAGE_MS: &str = r#"
+const open = performance.getEntriesByName('document-open');
+const shown = performance.getEntriesByName('document-visible');
+if (!open.length || !shown.length) return null;
+const o = open[open.length - 1].startTime;
+const s = shown.filter((e) => e.startTime >= o);
+return s.length ? s[0].startTime - o : null;
+"#;
+
+/// Scrolls page `n` to the top; returns whether it is drawn and the number
+/// of live canvases.
+const SHOW_PAGE: &str = r#"
+const n = arguments[0];
+const scroller = document.querySelector('.pdf-scroll');
+const page = document.querySelector(`[data-testid="pdf-page"][data-page-number="${n}"]`);
+if (!scroller || !page) return { drawn: false, canvases: 0 };
+if (Math.abs(scroller.scrollTop - (page.offsetTop - 8)) > 2) scroller.scrollTop = page.offsetTop - 8;
+return {
+  drawn: page.dataset.rendered === 'true',
+  canvases: document.querySelectorAll('.pdf-page canvas').length,
+};
+"#;
+
+#[derive(Debug, Serialize)]
+struct RunResult {
+    first_page_cold_ms: f64,
+    first_page_warm_ms: f64,
+    pss_open_mb: f64,
+    /// (page, PSS MB) while scrolling.
+    pss_scroll_mb: Vec<(usize, f64)>,
+    pss_end_mb: f64,
+    max_canvases: u64,
+    processes: usize,
+}
+
+fn main() -> Result<()> {
+    let options = parse_args()?;
+    let profile = paths::profile_dir()?
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "debug".into());
+    if options.build {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "plenary-app", "-p", "plenary-bare-window"]);
+        if profile == "release" {
+            cmd.arg("--release");
+        }
+        println!("pdf-bench: building plenary-app ({profile})");
+        if !cmd.status().context("running cargo build")?.success() {
+            bail!("cargo build failed");
+        }
+    }
+
+    println!("pdf-bench: rendering a {}-page report", options.pages);
+    let pdf = plenary_demo::long_report_pdf(options.pages)?;
+    let pages = count_pages(&pdf);
+    println!("pdf-bench: {} pages, {:.1} MB", pages, pdf.len() as f64 / 1e6);
+
+    let mut results = Vec::new();
+    for run in 1..=options.runs {
+        let pdf = pdf.clone();
+        let mut result = None;
+        scenario(&format!("pdf-bench-{run}"), async |s| {
+            let cache = s.seeded_cache()?;
+            add_long_document(&cache, &pdf).map_err(|e| plenary_e2e::Error::Setup(e.to_string()))?;
+            let cache_arg = cache.display().to_string();
+            let route = format!("/documents/{DOCUMENT_ID}");
+            let app = s.launch(&cache, &["--route", &route]).await?;
+            app.wait_for(&testid("pdf-page"), WAIT).await?;
+            let cold = app
+                .poll("page 1 to be drawn", WAIT, FIRST_PAGE_MS, vec![], |v| v.is_number())
+                .await?;
+            let pid = *find_processes(&["plenary-app", &cache_arg])
+                .first()
+                .ok_or_else(|| plenary_e2e::Error::Setup("the app's process was not found".into()))?;
+            let (open_kib, processes) = tree_pss_kib(pid);
+
+            let mut scroll = Vec::new();
+            let mut max_canvases = 0;
+            for n in 1..=pages {
+                let v: Value = app
+                    .poll(&format!("page {n} to be drawn"), WAIT, SHOW_PAGE, vec![json!(n)], |v| {
+                        v["drawn"] == true
+                    })
+                    .await?;
+                max_canvases = max_canvases.max(v["canvases"].as_u64().unwrap_or(0));
+                if n % 25 == 0 || n == pages {
+                    scroll.push((n, tree_pss_kib(pid).0 as f64 / 1024.0));
+                }
+            }
+            let (end_kib, _) = tree_pss_kib(pid);
+
+            // Warm: back to the meeting, then the document again.
+            app.eval(
+                "location.hash = arguments[0]; return true;",
+                vec![json!(format!("#/meetings/{}", facts::MEETING_ID))],
+            )
+            .await?;
+            app.wait_for_testid("meeting-title").await?;
+            app.eval(
+                "location.hash = arguments[0]; return true;",
+                vec![json!(format!("#{route}"))],
+            )
+            .await?;
+            let warm = app
+                .poll("page 1 to be drawn again", WAIT, FIRST_PAGE_MS, vec![], |v| {
+                    v.is_number()
+                })
+                .await?;
+            result = Some(RunResult {
+                first_page_cold_ms: cold.as_f64().unwrap_or(f64::NAN),
+                first_page_warm_ms: warm.as_f64().unwrap_or(f64::NAN),
+                pss_open_mb: open_kib as f64 / 1024.0,
+                pss_scroll_mb: scroll,
+                pss_end_mb: end_kib as f64 / 1024.0,
+                max_canvases,
+                processes,
+            });
+            Ok(())
+        })?;
+        let r = result.context("the run produced no result")?;
+        println!(
+            "run {run}: first page {:.0} ms cold, {:.0} ms warm; PSS {:.1} MB open, max {:.1} MB scrolling, {:.1} MB at the end; at most {} canvases",
+            r.first_page_cold_ms,
+            r.first_page_warm_ms,
+            r.pss_open_mb,
+            r.pss_scroll_mb.iter().map(|x| x.1).fold(0.0, f64::max),
+            r.pss_end_mb,
+            r.max_canvases
+        );
+        results.push(r);
+    }
+
+    let median = |f: &dyn Fn(&RunResult) -> f64| -> f64 {
+        let mut v: Vec<f64> = results.iter().map(f).filter(|x| x.is_finite()).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let cold = median(&|r| r.first_page_cold_ms);
+    let warm = median(&|r| r.first_page_warm_ms);
+    let open = median(&|r| r.pss_open_mb);
+    let peak = median(&|r| r.pss_scroll_mb.iter().map(|x| x.1).fold(r.pss_open_mb, f64::max));
+    let end = median(&|r| r.pss_end_mb);
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!("\npdf-bench ({profile}, {pages} pages, {} runs, medians)", results.len());
+    println!(
+        "  first page drawn, cold (pdf.js first load): {cold:>7.0} ms   target < {FIRST_PAGE_TARGET_MS:.0} ms: {}",
+        verdict(cold < FIRST_PAGE_TARGET_MS)
+    );
+    println!(
+        "  first page drawn, warm (reopened):          {warm:>7.0} ms   target < {FIRST_PAGE_TARGET_MS:.0} ms: {}",
+        verdict(warm < FIRST_PAGE_TARGET_MS)
+    );
+    println!(
+        "  PSS with the document open:                 {open:>7.1} MB   target < {PSS_TARGET_MB:.0} MB: {}",
+        verdict(open < PSS_TARGET_MB)
+    );
+    println!(
+        "  PSS peak while scrolling all pages:         {peak:>7.1} MB   ({:+.1} MB over open; flat: {})",
+        peak - open,
+        verdict(peak < PSS_TARGET_MB && peak - open < 0.25 * open)
+    );
+    println!("  PSS after the last page:                    {end:>7.1} MB");
+    let out = paths::target_dir()?.join("bench").join("pdf.json");
+    std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+    std::fs::write(&out, serde_json::to_vec_pretty(&json!({
+        "pages": pages, "profile": profile, "runs": results,
+        "median": {"first_page_cold_ms": cold, "first_page_warm_ms": warm, "pss_open_mb": open, "pss_peak_mb": peak, "pss_end_mb": end},
+    }))?)?;
+    println!("  written to {}", out.display());
+    Ok(())
+}
+
+/// Pages in a PDF, counted by `pdfinfo` (poppler-utils, installed by setup).
+fn count_pages(pdf: &[u8]) -> usize {
+    let dir = std::env::temp_dir().join(format!("pdf-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path: PathBuf = dir.join("long.pdf");
+    if std::fs::write(&path, pdf).is_err() {
+        return 0;
+    }
+    let out = Command::new("pdfinfo").arg(&path).output();
+    let _ = std::fs::remove_dir_all(&dir);
+    out.ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Pages:"))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Adds the long report as a document of the demo meeting, with its file.
+fn add_long_document(cache_dir: &std::path::Path, pdf: &[u8]) -> Result<()> {
+    let mut cache = plenary_core::Cache::open(cache_dir)?;
+    let sha256 = Sha256::of(pdf);
+    cache.blobs().put(pdf)?;
+    cache.apply(&[
+        Record::Document(Document {
+            id: DOCUMENT_ID.parse()?,
+            meeting_id: facts::MEETING_ID.parse()?,
+            symbol: Some("CCM/MSP/2024/INF.99".parse()?),
+            title: "Compilation of annual reviews".into(),
+            kind: DocumentKind::Information,
+            agenda_item_id: None,
+        }),
+        Record::Version(Version {
+            id: format!("{DOCUMENT_ID}-en-0").parse()?,
+            document_id: DOCUMENT_ID.parse()?,
+            language: Language::En,
+            revision: 0,
+            label: "Original".into(),
+            published_at: time::OffsetDateTime::now_utc(),
+            sha256,
+            size: pdf.len() as u64,
+            media_type: MediaType::Pdf,
+            file_name: "inf99.pdf".into(),
+        }),
+    ])?;
+    Ok(())
+}
