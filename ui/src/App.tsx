@@ -1,4 +1,4 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { useRoute } from "./lib/router";
 import { useUiLang, t } from "./lib/i18n";
 import { MeetingList } from "./screens/MeetingList";
@@ -14,9 +14,23 @@ export function App() {
   const lang = useUiLang();
   const key = `${lang}:${route.name === "meeting" || route.name === "document" ? `${route.name}:${route.id}` : route.name}`;
 
-  // A new screen starts at the top.
+  // A new screen starts at the top, and keyboard and screen-reader users
+  // land on its heading (not on the first load; the reader focuses its
+  // pages instead, so arrow keys and Page Down scroll the document).
+  const first = useRef(true);
   useEffect(() => {
     window.scrollTo(0, 0);
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (route.name === "document") return;
+    requestAnimationFrame(() => {
+      const h1 = document.querySelector<HTMLElement>("main h1");
+      if (!h1 || document.activeElement?.closest("form[role=search]")) return;
+      h1.tabIndex = -1;
+      h1.focus({ preventScroll: true });
+    });
   }, [key]);
 
   switch (route.name) {

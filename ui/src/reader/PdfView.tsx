@@ -59,6 +59,12 @@ export function PdfView({
           setStatus("ready");
           if (highlights.length) v!.setHighlights(highlights);
           if (initialPage && initialPage > 1) v!.scrollToPage(initialPage);
+          // Arrow keys and Page Down scroll the pages unless the user is
+          // typing somewhere.
+          const active = document.activeElement;
+          if (!active || active === document.body || active.tagName === "A") {
+            scroller.current?.focus({ preventScroll: true });
+          }
         });
       })
       .catch((e) => !cancelled && setStatus({ error: e instanceof Error ? e.message : String(e) }));
