@@ -11,9 +11,9 @@ use plenary_core::cache::{
     DocumentDetail, FreedSpace, MeetingOverview, MeetingSummary, Preferences, Rendition,
     ServerSettings, SpaceUsed,
 };
-use plenary_core::sync::Languages;
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
+use plenary_core::sync::Languages;
 use plenary_core::{Cache, ErrorCode};
 use serde::Serialize;
 use tauri::State;
@@ -466,7 +466,10 @@ mod tests {
         assert_eq!(view.server_source, ServerSource::Settings);
 
         let server = state
-            .save_server(Some("http://127.0.0.1:8787/".into()), Some("secret-token".into()))
+            .save_server(
+                Some("http://127.0.0.1:8787/".into()),
+                Some("secret-token".into()),
+            )
             .unwrap()
             .unwrap();
         assert_eq!(server.url, "http://127.0.0.1:8787");
@@ -484,7 +487,9 @@ mod tests {
         );
         // An empty token removes it; no address means no server.
         assert_eq!(state.save_server(None, Some(String::new())).unwrap(), None);
-        let err = state.save_server(Some("not a url".into()), None).unwrap_err();
+        let err = state
+            .save_server(Some("not a url".into()), None)
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
     }
 
@@ -503,15 +508,22 @@ mod tests {
                 ServerSource::CommandLine,
             ),
         };
-        let err = state.save_server(Some("http://127.0.0.1:2".into()), None).unwrap_err();
+        let err = state
+            .save_server(Some("http://127.0.0.1:2".into()), None)
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
-        assert_eq!(state.settings().unwrap().server_source, ServerSource::CommandLine);
+        assert_eq!(
+            state.settings().unwrap().server_source,
+            ServerSource::CommandLine
+        );
     }
 
     #[test]
     fn keeping_no_language_at_all_is_refused() {
         let (_dir, state) = state_with_cache();
-        let err = state.set_keep_languages(&Languages::Only(vec![])).unwrap_err();
+        let err = state
+            .set_keep_languages(&Languages::Only(vec![]))
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         state
             .set_keep_languages(&Languages::Only(vec![plenary_core::model::Language::Fr]))

@@ -143,7 +143,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The server saved in Settings, if the cache holds one.
-fn saved_server(cache: &Result<Arc<Mutex<plenary_core::Cache>>, CommandError>) -> Option<ServerConfig> {
+fn saved_server(
+    cache: &Result<Arc<Mutex<plenary_core::Cache>>, CommandError>,
+) -> Option<ServerConfig> {
     let cache = cache.as_ref().ok()?;
     let saved = cache
         .lock()

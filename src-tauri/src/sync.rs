@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use plenary_core::Cache;
 use plenary_core::publish::Publisher;
-use plenary_core::sync::{LiveSync, SyncClient, SyncOptions, SyncProgress, SyncStatus as CoreStatus};
+use plenary_core::sync::{
+    LiveSync, SyncClient, SyncOptions, SyncProgress, SyncStatus as CoreStatus,
+};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use time::OffsetDateTime;
@@ -23,7 +25,7 @@ pub const STATUS_EVENT: &str = "sync-status";
 
 /// Where the app syncs from: `--server`/`PLENARY_SERVER` and
 /// `--token`/`PLENARY_TOKEN`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     pub url: String,
     pub token: Option<String>,
@@ -192,7 +194,12 @@ impl SyncService {
 
     /// Starts the live sync and a task forwarding its status to the UI.
     /// Async only because the live sync spawns on the running tokio runtime.
-    pub async fn start(self: &Arc<Self>, app: &AppHandle, server: ServerConfig, cache: Arc<Mutex<Cache>>) {
+    pub async fn start(
+        self: &Arc<Self>,
+        app: &AppHandle,
+        server: ServerConfig,
+        cache: Arc<Mutex<Cache>>,
+    ) {
         let client = match SyncClient::new(&server.url, server.token.clone()) {
             Ok(client) => client,
             Err(e) => {
@@ -219,11 +226,16 @@ impl SyncService {
         tasks.push(tauri::async_runtime::spawn(
             self.clone().forward(app.clone(), status),
         ));
-        *self.running.lock().unwrap_or_else(PoisonError::into_inner) = Some(Running { live, tasks });
+        *self.running.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(Running { live, tasks });
     }
 
     /// Forwards the core's status to the UI until the live sync ends.
-    async fn forward(self: Arc<Self>, app: AppHandle, mut status: tokio::sync::watch::Receiver<CoreStatus>) {
+    async fn forward(
+        self: Arc<Self>,
+        app: AppHandle,
+        mut status: tokio::sync::watch::Receiver<CoreStatus>,
+    ) {
         let mut seen = (None, None);
         loop {
             let core = status.borrow_and_update().clone();

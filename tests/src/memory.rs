@@ -50,11 +50,13 @@ pub fn pss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-
 /// PSS of `root` and its descendants, in KiB, and how many processes.
 pub fn tree_pss_kib(root: u32) -> (u64, usize) {
     let tree = process_tree(root);
-    (tree.iter().filter_map(|pid| pss_kib(*pid)).sum(), tree.len())
+    (
+        tree.iter().filter_map(|pid| pss_kib(*pid)).sum(),
+        tree.len(),
+    )
 }
 
 /// The processes whose command line holds every one of `needles` (to find
@@ -65,7 +67,11 @@ pub fn find_processes(needles: &[&str]) -> Vec<u32> {
         return out;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {

@@ -438,14 +438,19 @@ fn searches_in_french_and_chinese_and_keeps_searching_offline() -> Result<()> {
         )
         .await?;
         app.wait_for_testid("search-screen").await?;
-        app.eval(SELECT_VALUE, vec![json!(testid("search-language")), json!("fr")])
-            .await?;
+        app.eval(
+            SELECT_VALUE,
+            vec![json!(testid("search-language")), json!("fr")],
+        )
+        .await?;
         let hit = format!(
             "{}[data-lang=\"fr\"]",
             testid_where("search-hit", "data-document-id", facts::DRAFT_DOCUMENT_ID)
         );
         app.wait_for(&hit, WAIT).await?;
-        let snippet = app.text(&format!("{hit} {}", testid("search-snippet"))).await?;
+        let snippet = app
+            .text(&format!("{hit} {}", testid("search-snippet")))
+            .await?;
         ensure!(
             snippet.contains(facts::DRAFT_FRENCH_WORD),
             "the French hit's snippet reads {snippet:?}, expected it to show {:?}",
@@ -456,7 +461,10 @@ fn searches_in_french_and_chinese_and_keeps_searching_offline() -> Result<()> {
             .await?
             .and_then(|p| p.parse().ok())
             .ok_or_else(|| Error::Setup("the hit has no data-page".into()))?;
-        ensure!(page > 1, "the word is past page 1 of the draft, the hit says page {page}");
+        ensure!(
+            page > 1,
+            "the word is past page 1 of the draft, the hit says page {page}"
+        );
         app.screenshot("french-results").await?;
 
         app.click(&hit).await?;
@@ -546,8 +554,11 @@ fn the_interface_switches_to_french_and_stays_french() -> Result<()> {
         app.wait_for_testid("meeting-list").await?;
         app.click(&testid("open-settings")).await?;
         app.wait_for_testid("settings").await?;
-        app.eval(SELECT_VALUE, vec![json!(testid("ui-language")), json!("fr")])
-            .await?;
+        app.eval(
+            SELECT_VALUE,
+            vec![json!(testid("ui-language")), json!("fr")],
+        )
+        .await?;
         app.poll(
             "the settings page to be in French",
             WAIT,
@@ -561,20 +572,34 @@ fn the_interface_switches_to_french_and_stays_french() -> Result<()> {
         app.click("a.brand").await?;
         app.wait_for_testid("meeting-list").await?;
         let heading = app.text("h1.page-title").await?;
-        ensure!(heading == "Réunions", "the meeting list's heading reads {heading:?}");
+        ensure!(
+            heading == "Réunions",
+            "the meeting list's heading reads {heading:?}"
+        );
         let card = app
-            .text(&testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID))
+            .text(&testid_where(
+                "meeting-card",
+                "data-meeting-id",
+                facts::MEETING_ID,
+            ))
             .await?;
         ensure!(
             card.contains("déclarations"),
             "the meeting card reads {card:?}, expected its counts in French"
         );
-        app.click(&testid_where("meeting-card", "data-meeting-id", facts::MEETING_ID))
-            .await?;
+        app.click(&testid_where(
+            "meeting-card",
+            "data-meeting-id",
+            facts::MEETING_ID,
+        ))
+        .await?;
         let tab = app
             .text(&testid_where("meeting-tab", "data-tab", "statements"))
             .await?;
-        ensure!(tab.starts_with("Déclarations"), "the statements tab reads {tab:?}");
+        ensure!(
+            tab.starts_with("Déclarations"),
+            "the statements tab reads {tab:?}"
+        );
         app.screenshot("meeting-fr").await?;
 
         // The choice is stored: a restart opens in French.
@@ -611,7 +636,10 @@ fn a_server_chosen_in_settings_syncs_and_languages_kept_offline_free_space() -> 
             .await?
             .and_then(|b| b.parse().ok())
             .unwrap_or(0);
-        ensure!(before > 0, "after syncing, Settings shows {before} bytes downloaded");
+        ensure!(
+            before > 0,
+            "after syncing, Settings shows {before} bytes downloaded"
+        );
         app.screenshot("synced-settings").await?;
 
         app.click(&testid("keep-only")).await?;

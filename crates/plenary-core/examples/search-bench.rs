@@ -89,7 +89,10 @@ struct Lang {
 impl Lang {
     fn sample(&self, rng: &mut SmallRng) -> &str {
         let x: f64 = rng.random::<f64>() * self.cdf[self.cdf.len() - 1];
-        let i = self.cdf.partition_point(|&c| c < x).min(self.vocab.len() - 1);
+        let i = self
+            .cdf
+            .partition_point(|&c| c < x)
+            .min(self.vocab.len() - 1);
         &self.vocab[i]
     }
 }
@@ -106,9 +109,10 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              national reports Coordinator Presidency Geneva Conference Review compliance obligations Article \
              contamination survivors funding mechanism Working Group programme budget sustainable peace",
             &[
-                "ar", "be", "con", "de", "en", "for", "gen", "in", "is", "la", "men", "na", "or", "pro",
-                "re", "ri", "sa", "ta", "ti", "tion", "ul", "un", "ver", "vi", "al", "ment", "ing", "ed",
-                "er", "es", "ly", "ous", "an", "co", "di", "ex", "im", "mo", "pa", "po",
+                "ar", "be", "con", "de", "en", "for", "gen", "in", "is", "la", "men", "na", "or",
+                "pro", "re", "ri", "sa", "ta", "ti", "tion", "ul", "un", "ver", "vi", "al", "ment",
+                "ing", "ed", "er", "es", "ly", "ous", "an", "co", "di", "ex", "im", "mo", "pa",
+                "po",
             ],
         ),
         Language::Fr => (
@@ -120,9 +124,9 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              respect obligations article contamination survivants financement mécanisme groupe travail \
              programme budget durable paix l'Assemblée générale qu'il été après très où",
             &[
-                "ar", "de", "con", "en", "pour", "gé", "in", "la", "men", "na", "pro", "ré", "dé", "té",
-                "tion", "ai", "eau", "ou", "è", "ê", "à", "ç", "ère", "ée", "on", "ment", "eur", "ie",
-                "mi", "pa", "po", "sé", "vé", "lé", "chu", "que",
+                "ar", "de", "con", "en", "pour", "gé", "in", "la", "men", "na", "pro", "ré", "dé",
+                "té", "tion", "ai", "eau", "ou", "è", "ê", "à", "ç", "ère", "ée", "on", "ment",
+                "eur", "ie", "mi", "pa", "po", "sé", "vé", "lé", "chu", "que",
             ],
         ),
         Language::Es => (
@@ -134,8 +138,9 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              obligaciones artículo contaminación supervivientes financiación mecanismo grupo trabajo \
              programa presupuesto sostenible paz niños año",
             &[
-                "ar", "de", "con", "en", "ción", "ta", "la", "do", "na", "pro", "re", "mi", "ri", "ía",
-                "ó", "á", "ue", "ie", "ñ", "es", "os", "as", "ti", "co", "pe", "ble", "mien", "to",
+                "ar", "de", "con", "en", "ción", "ta", "la", "do", "na", "pro", "re", "mi", "ri",
+                "ía", "ó", "á", "ue", "ie", "ñ", "es", "os", "as", "ti", "co", "pe", "ble", "mien",
+                "to",
             ],
         ),
         Language::Ru => (
@@ -146,8 +151,8 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              национальных докладов Председательства Женеве Конференции обзора соблюдения обязательств статьи \
              загрязнения выживших финансирования механизма рабочей группы программы бюджета устойчивого мира",
             &[
-                "ра", "ко", "ни", "ст", "во", "пре", "де", "го", "су", "ар", "ство", "ение", "ять", "ов",
-                "ёт", "ый", "ий", "на", "по", "за", "ли", "ме", "ча", "ще", "ю", "ся", "ть",
+                "ра", "ко", "ни", "ст", "во", "пре", "де", "го", "су", "ар", "ство", "ение", "ять",
+                "ов", "ёт", "ый", "ий", "на", "по", "за", "ли", "ме", "ча", "ще", "ю", "ся", "ть",
             ],
         ),
         Language::Ar => (
@@ -157,8 +162,8 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              تدابير الشفافية التقارير الوطنية الرئاسة جنيف المؤتمر استعراض الامتثال الالتزامات المادة \
              التلوث الناجين التمويل آلية الفريق العامل البرنامج الميزانية المستدامة السلام مسؤولية",
             &[
-                "ال", "مت", "حد", "ة", "تن", "مي", "ق", "رار", "سل", "ام", "أ", "إ", "ى", "ؤ", "وا", "ين",
-                "ات", "ية", "مس", "تش", "ك", "ب", "ن", "ر", "ع", "ف",
+                "ال", "مت", "حد", "ة", "تن", "مي", "ق", "رار", "سل", "ام", "أ", "إ", "ى", "ؤ",
+                "وا", "ين", "ات", "ية", "مس", "تش", "ك", "ب", "ن", "ر", "ع", "ف",
             ],
         ),
         Language::Zh => (
@@ -247,16 +252,15 @@ fn generate_pages(
                 for k in 0..words {
                     let mut word = lang.sample(rng).to_owned();
                     if phrase.is_empty() && rng.random_bool(0.002) {
-                        phrase = (0..rng.random_range(1..3))
-                            .fold(word.clone(), |mut p, _| {
-                                // The following words are sampled now and written next.
-                                let w = lang.sample(rng);
-                                if lang.spaced {
-                                    p.push(' ');
-                                }
-                                p.push_str(w);
-                                p
-                            });
+                        phrase = (0..rng.random_range(1..3)).fold(word.clone(), |mut p, _| {
+                            // The following words are sampled now and written next.
+                            let w = lang.sample(rng);
+                            if lang.spaced {
+                                p.push(' ');
+                            }
+                            p.push_str(w);
+                            p
+                        });
                         word = phrase.clone();
                     }
                     if lang.spaced {
@@ -270,7 +274,10 @@ fn generate_pages(
                             // A fatha after the first letter, as some texts vocalise.
                             let mut cs = word.chars();
                             if let Some(first) = cs.next() {
-                                word = std::iter::once(first).chain(std::iter::once('\u{64E}')).chain(cs).collect();
+                                word = std::iter::once(first)
+                                    .chain(std::iter::once('\u{64E}'))
+                                    .chain(cs)
+                                    .collect();
                             }
                         }
                         let len = word.chars().count();
@@ -415,7 +422,10 @@ fn main() {
         .iter()
         .map(|&(l, s)| build_lang(l, s, &mut rng))
         .collect();
-    eprintln!("vocabularies built in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "vocabularies built in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let root = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
@@ -505,7 +515,11 @@ fn main() {
                     document_id: doc_id.clone(),
                     language,
                     revision: r,
-                    label: if r == 0 { "Original".into() } else { format!("Rev.{r}") },
+                    label: if r == 0 {
+                        "Original".into()
+                    } else {
+                        format!("Rev.{r}")
+                    },
                     published_at,
                     sha256: Sha256::of(vid.as_bytes()),
                     size: 1,
@@ -591,7 +605,9 @@ fn main() {
             language: Language::En,
             revision: 100 + k,
             label: format!("Rev.{}", 100 + k),
-            published_at: time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
+            published_at: time::OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap(),
             sha256: Sha256::of(vid.as_bytes()),
             size: 1,
             media_type: MediaType::Pdf,
@@ -655,9 +671,14 @@ fn main() {
             .collect();
         queries.push(plain("2-3 words (AND)", words.join(" "), words));
     }
-    let mut phrase_iter = phrases.iter().filter(|(l, p)| *l != 5 && p.contains(' ')).cycle();
+    let mut phrase_iter = phrases
+        .iter()
+        .filter(|(l, p)| *l != 5 && p.contains(' '))
+        .cycle();
     for _ in 0..per {
-        let Some((_, p)) = phrase_iter.next() else { break };
+        let Some((_, p)) = phrase_iter.next() else {
+            break;
+        };
         queries.push(plain("phrase", format!("\"{p}\""), vec![p.clone()]));
     }
     for i in 0..per {
@@ -714,7 +735,11 @@ fn main() {
     let worst = vec![
         plain("worst: 'the'", "the".into(), vec!["the".into()]),
         plain("worst: 'de'", "de".into(), vec!["de".into()]),
-        plain("worst: \"of the\"", "\"of the\"".into(), vec!["of the".into()]),
+        plain(
+            "worst: \"of the\"",
+            "\"of the\"".into(),
+            vec!["of the".into()],
+        ),
     ];
 
     // Warm up (the OS page cache and SQLite's), then measure.
@@ -757,7 +782,8 @@ fn main() {
     }
 
     // Sizes.
-    let conn = rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
+    let conn =
+        rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
     let size = |like: &str| -> f64 {
         conn.query_row(
             "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?1",
@@ -768,7 +794,7 @@ fn main() {
             / 1e6
     };
     let index_mb = size("search%");
-    let pages_mb = size("rendition_pages%") ;
+    let pages_mb = size("rendition_pages%");
     let db_mb = std::fs::metadata(cache_dir.join(plenary_core::cache::DATABASE_FILE))
         .map(|m| m.len())
         .unwrap_or(0) as f64
@@ -777,16 +803,39 @@ fn main() {
     // Report.
     let out = &mut std::io::stdout().lock();
     let mb = text_bytes as f64 / 1e6;
-    writeln!(out, "\nsearch-bench: {} versions, {:.0} MB of text (seed {})", planned.len(), mb, args.seed).unwrap();
+    writeln!(
+        out,
+        "\nsearch-bench: {} versions, {:.0} MB of text (seed {})",
+        planned.len(),
+        mb,
+        args.seed
+    )
+    .unwrap();
     let shares: Vec<String> = langs
         .iter()
         .zip(lang_bytes)
-        .map(|(l, b)| format!("{} {:.0}%", l.language, 100.0 * b as f64 / text_bytes as f64))
+        .map(|(l, b)| {
+            format!(
+                "{} {:.0}%",
+                l.language,
+                100.0 * b as f64 / text_bytes as f64
+            )
+        })
         .collect();
-    writeln!(out, "languages (bytes): {}; text generated in {:.1} s (not timed)", shares.join(", "), generation.as_secs_f64()).unwrap();
+    writeln!(
+        out,
+        "languages (bytes): {}; text generated in {:.1} s (not timed)",
+        shares.join(", "),
+        generation.as_secs_f64()
+    )
+    .unwrap();
     writeln!(out, "\n| query class | n | plenary p50 ms | p95 ms | rg p50 ms | rg p95 ms | rg/plenary p50 | mean hits (total) |").unwrap();
     writeln!(out, "|---|---|---|---|---|---|---|---|").unwrap();
-    let line = |out: &mut std::io::StdoutLock, name: &str, ours: &mut Vec<Duration>, theirs: &mut Vec<Duration>, hits: Option<u64>| {
+    let line = |out: &mut std::io::StdoutLock,
+                name: &str,
+                ours: &mut Vec<Duration>,
+                theirs: &mut Vec<Duration>,
+                hits: Option<u64>| {
         ours.sort();
         theirs.sort();
         let (p50, p95) = (percentile(ours, 0.5), percentile(ours, 0.95));
@@ -802,9 +851,20 @@ fn main() {
             ours.len(),
             ms(p50),
             ms(p95),
-            if theirs.is_empty() { "-".into() } else { ms(r50) },
-            if theirs.is_empty() { "-".into() } else { ms(r95) },
-            hits.map_or("".into(), |h| format!("{:.0}", h as f64 / ours.len().max(1) as f64)),
+            if theirs.is_empty() {
+                "-".into()
+            } else {
+                ms(r50)
+            },
+            if theirs.is_empty() {
+                "-".into()
+            } else {
+                ms(r95)
+            },
+            hits.map_or("".into(), |h| format!(
+                "{:.0}",
+                h as f64 / ours.len().max(1) as f64
+            )),
         )
         .unwrap();
     };
@@ -820,7 +880,12 @@ fn main() {
         }
     }
     writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s (put_renditions end to end: pages stored + normalised + indexed, batches of 100, one commit each)", index_time.as_secs_f64(), mb / index_time.as_secs_f64()).unwrap();
-    writeln!(out, "normalisation alone (sampled): {:.0} MB/s", mb / normalize_time.as_secs_f64()).unwrap();
+    writeln!(
+        out,
+        "normalisation alone (sampled): {:.0} MB/s",
+        mb / normalize_time.as_secs_f64()
+    )
+    .unwrap();
     writeln!(out, "one new version (~100 KB) into the full index: median {} ms, max {} ms (5 runs, commit included)", ms(one_version[2]), ms(one_version[4])).unwrap();
     writeln!(out, "sizes: FTS5 index {index_mb:.0} MB ({:.0}% of the text), rendition_pages {pages_mb:.0} MB, database file {db_mb:.0} MB", 100.0 * index_mb / mb).unwrap();
     writeln!(out, "queries: limit {} with snippets; rg: `rg -l -i -F` per word (AND: each word over the previous matches), over {} plain files", plenary_core::search::DEFAULT_LIMIT, planned.len()).unwrap();

@@ -428,7 +428,12 @@ fn new_and_updated_marks_follow_what_arrived_since_the_user_looked() {
         ])
         .unwrap();
     cache
-        .apply(&[Record::Version(version("1", Language::En, 1, b"one, revised"))])
+        .apply(&[Record::Version(version(
+            "1",
+            Language::En,
+            1,
+            b"one, revised",
+        ))])
         .unwrap();
     assert_eq!(
         marks(&cache),
@@ -449,15 +454,17 @@ fn new_and_updated_marks_follow_what_arrived_since_the_user_looked() {
         .unwrap();
     assert_eq!(
         marks(&cache),
-        vec![
-            ("1".into(), Some(Freshness::Updated)),
-            ("2".into(), None)
-        ],
+        vec![("1".into(), Some(Freshness::Updated)), ("2".into(), None)],
         "a version re-applied with the same file must not come back as news"
     );
     // A version whose file changed is news again.
     cache
-        .apply(&[Record::Version(version("2", Language::En, 0, b"two, corrected"))])
+        .apply(&[Record::Version(version(
+            "2",
+            Language::En,
+            0,
+            b"two, corrected",
+        ))])
         .unwrap();
     assert_eq!(marks(&cache)[1].1, Some(Freshness::Updated));
 

@@ -498,8 +498,7 @@ pub fn long_report_pdf(pages: usize) -> Result<Vec<u8>, DemoError> {
         subtitle: source.subtitle.clone(),
         blocks: (1..=repeats)
             .flat_map(|n| {
-                std::iter::once(Block::Heading(format!("Part {n}")))
-                    .chain(base.iter().cloned())
+                std::iter::once(Block::Heading(format!("Part {n}"))).chain(base.iter().cloned())
             })
             .collect(),
         job_number: Some("GE.24-99999(E)".into()),

@@ -347,7 +347,11 @@ fn the_french_search_word_is_in_the_latest_draft_past_page_one() {
         .split('\u{c}')
         .position(|p| normalize(p).contains(facts::DRAFT_FRENCH_WORD))
         .expect("the word is in the latest French revision");
-    assert!(page >= 1, "the word should be past page 1 (it is on page {})", page + 1);
+    assert!(
+        page >= 1,
+        "the word should be past page 1 (it is on page {})",
+        page + 1
+    );
     assert!(
         !normalize(&text(0)).contains(facts::DRAFT_FRENCH_WORD),
         "the original must not have it (search finds the latest revision)"

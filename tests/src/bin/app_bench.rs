@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use plenary_demo::facts;
-use plenary_e2e::process::GroupChild;
 use plenary_e2e::memory::{process_tree, pss_kib};
+use plenary_e2e::process::GroupChild;
 use plenary_e2e::{Display, paths, tail};
 use serde::Serialize;
 

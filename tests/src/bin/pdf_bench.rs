@@ -25,9 +25,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use plenary_core::model::{
-    Document, DocumentKind, Language, MediaType, Record, Sha256, Version,
-};
+use plenary_core::model::{Document, DocumentKind, Language, MediaType, Record, Sha256, Version};
 use plenary_demo::facts;
 use plenary_e2e::memory::{find_processes, tree_pss_kib};
 use plenary_e2e::{WAIT, paths, scenario, testid};
@@ -53,8 +51,12 @@ fn parse_args() -> Result<Options> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<usize> {
-            let v = args.next().with_context(|| format!("{name} needs a number"))?;
-            let n: usize = v.parse().with_context(|| format!("{name} {v}: not a number"))?;
+            let v = args
+                .next()
+                .with_context(|| format!("{name} needs a number"))?;
+            let n: usize = v
+                .parse()
+                .with_context(|| format!("{name} {v}: not a number"))?;
             if n == 0 {
                 bail!("{name} must be at least 1");
             }
@@ -132,7 +134,11 @@ fn main() -> Result<()> {
     println!("pdf-bench: rendering a {}-page report", options.pages);
     let pdf = plenary_demo::long_report_pdf(options.pages)?;
     let pages = count_pages(&pdf);
-    println!("pdf-bench: {} pages, {:.1} MB", pages, pdf.len() as f64 / 1e6);
+    println!(
+        "pdf-bench: {} pages, {:.1} MB",
+        pages,
+        pdf.len() as f64 / 1e6
+    );
 
     let mut results = Vec::new();
     for run in 1..=options.runs {
@@ -140,26 +146,35 @@ fn main() -> Result<()> {
         let mut result = None;
         scenario(&format!("pdf-bench-{run}"), async |s| {
             let cache = s.seeded_cache()?;
-            add_long_document(&cache, &pdf).map_err(|e| plenary_e2e::Error::Setup(e.to_string()))?;
+            add_long_document(&cache, &pdf)
+                .map_err(|e| plenary_e2e::Error::Setup(e.to_string()))?;
             let cache_arg = cache.display().to_string();
             let route = format!("/documents/{DOCUMENT_ID}");
             let app = s.launch(&cache, &["--route", &route]).await?;
             app.wait_for(&testid("pdf-page"), WAIT).await?;
             let cold = app
-                .poll("page 1 to be drawn", WAIT, FIRST_PAGE_MS, vec![], |v| v.is_number())
+                .poll("page 1 to be drawn", WAIT, FIRST_PAGE_MS, vec![], |v| {
+                    v.is_number()
+                })
                 .await?;
             let pid = *find_processes(&["plenary-app", &cache_arg])
                 .first()
-                .ok_or_else(|| plenary_e2e::Error::Setup("the app's process was not found".into()))?;
+                .ok_or_else(|| {
+                    plenary_e2e::Error::Setup("the app's process was not found".into())
+                })?;
             let (open_kib, processes) = tree_pss_kib(pid);
 
             let mut scroll = Vec::new();
             let mut max_canvases = 0;
             for n in 1..=pages {
                 let v: Value = app
-                    .poll(&format!("page {n} to be drawn"), WAIT, SHOW_PAGE, vec![json!(n)], |v| {
-                        v["drawn"] == true
-                    })
+                    .poll(
+                        &format!("page {n} to be drawn"),
+                        WAIT,
+                        SHOW_PAGE,
+                        vec![json!(n)],
+                        |v| v["drawn"] == true,
+                    )
                     .await?;
                 max_canvases = max_canvases.max(v["canvases"].as_u64().unwrap_or(0));
                 if n % 25 == 0 || n == pages {
@@ -181,9 +196,13 @@ fn main() -> Result<()> {
             )
             .await?;
             let warm = app
-                .poll("page 1 to be drawn again", WAIT, FIRST_PAGE_MS, vec![], |v| {
-                    v.is_number()
-                })
+                .poll(
+                    "page 1 to be drawn again",
+                    WAIT,
+                    FIRST_PAGE_MS,
+                    vec![],
+                    |v| v.is_number(),
+                )
                 .await?;
             result = Some(RunResult {
                 first_page_cold_ms: cold.as_f64().unwrap_or(f64::NAN),
@@ -217,10 +236,18 @@ fn main() -> Result<()> {
     let cold = median(&|r| r.first_page_cold_ms);
     let warm = median(&|r| r.first_page_warm_ms);
     let open = median(&|r| r.pss_open_mb);
-    let peak = median(&|r| r.pss_scroll_mb.iter().map(|x| x.1).fold(r.pss_open_mb, f64::max));
+    let peak = median(&|r| {
+        r.pss_scroll_mb
+            .iter()
+            .map(|x| x.1)
+            .fold(r.pss_open_mb, f64::max)
+    });
     let end = median(&|r| r.pss_end_mb);
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
-    println!("\npdf-bench ({profile}, {pages} pages, {} runs, medians)", results.len());
+    println!(
+        "\npdf-bench ({profile}, {pages} pages, {} runs, medians)",
+        results.len()
+    );
     println!(
         "  first page drawn, cold (pdf.js first load): {cold:>7.0} ms   target < {FIRST_PAGE_TARGET_MS:.0} ms: {}",
         verdict(cold < FIRST_PAGE_TARGET_MS)
@@ -241,10 +268,13 @@ fn main() -> Result<()> {
     println!("  PSS after the last page:                    {end:>7.1} MB");
     let out = paths::target_dir()?.join("bench").join("pdf.json");
     std::fs::create_dir_all(out.parent().expect("has a parent"))?;
-    std::fs::write(&out, serde_json::to_vec_pretty(&json!({
-        "pages": pages, "profile": profile, "runs": results,
-        "median": {"first_page_cold_ms": cold, "first_page_warm_ms": warm, "pss_open_mb": open, "pss_peak_mb": peak, "pss_end_mb": end},
-    }))?)?;
+    std::fs::write(
+        &out,
+        serde_json::to_vec_pretty(&json!({
+            "pages": pages, "profile": profile, "runs": results,
+            "median": {"first_page_cold_ms": cold, "first_page_warm_ms": warm, "pss_open_mb": open, "pss_peak_mb": peak, "pss_end_mb": end},
+        }))?,
+    )?;
     println!("  written to {}", out.display());
     Ok(())
 }

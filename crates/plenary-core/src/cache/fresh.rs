@@ -138,9 +138,9 @@ impl Cache {
 
     /// New and updated documents per meeting, for the meeting list.
     pub fn news_by_meeting(&self) -> Result<BTreeMap<MeetingId, NewsCount>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT d.meeting_id, {ARRIVAL_COLUMNS} FROM documents d"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT d.meeting_id, {ARRIVAL_COLUMNS} FROM documents d"
+        ))?;
         let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, arrivals(row, 1)?)))?;
         let mut out: BTreeMap<MeetingId, NewsCount> = BTreeMap::new();
         for row in rows {

@@ -145,7 +145,11 @@ mod tests {
         cache.set_preferences(&prefs).unwrap();
         drop(cache);
         let cache = Cache::open(dir.path()).unwrap();
-        assert_eq!(cache.preferences().unwrap(), prefs, "preferences survive a restart");
+        assert_eq!(
+            cache.preferences().unwrap(),
+            prefs,
+            "preferences survive a restart"
+        );
     }
 
     #[test]
@@ -188,7 +192,11 @@ mod tests {
                     token: None,
                 })
                 .unwrap_err();
-            assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad:?} must be refused");
+            assert_eq!(
+                err.code(),
+                ErrorCode::InvalidInput,
+                "{bad:?} must be refused"
+            );
         }
         assert_eq!(
             cache.server_settings().unwrap(),
@@ -209,6 +217,10 @@ mod tests {
                 token: Some(String::new()),
             })
             .unwrap();
-        assert_eq!(cleared, ServerSettings::default(), "blank values clear the server");
+        assert_eq!(
+            cleared,
+            ServerSettings::default(),
+            "blank values clear the server"
+        );
     }
 }

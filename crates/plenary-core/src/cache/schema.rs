@@ -158,8 +158,9 @@ mod tests {
             ("v0".into(), "application/pdf".into()),
             "rows survive the rebuild"
         );
+        // Columns named: later migrations add columns to `versions`.
         conn.execute(
-            &format!("INSERT INTO versions VALUES ('v1','d','en',1,'Rev.1','2024-09-11T10:00:00Z','{sha}',3,'application/vnd.openxmlformats-officedocument.wordprocessingml.document','d.docx')"),
+            &format!("INSERT INTO versions (id, document_id, language, revision, label, published_at, sha256, size, media_type, file_name) VALUES ('v1','d','en',1,'Rev.1','2024-09-11T10:00:00Z','{sha}',3,'application/vnd.openxmlformats-officedocument.wordprocessingml.document','d.docx')"),
             [],
         )
         .expect("a Word version is accepted after migration 4");

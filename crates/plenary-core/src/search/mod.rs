@@ -211,10 +211,18 @@ impl Cache {
             sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
         };
         if let Some(m) = &q.meeting {
-            bind(&mut sql, " AND d.meeting_id = ?", Value::Text(m.to_string()));
+            bind(
+                &mut sql,
+                " AND d.meeting_id = ?",
+                Value::Text(m.to_string()),
+            );
         }
         if let Some(a) = &q.agenda_item {
-            bind(&mut sql, " AND d.agenda_item_id = ?", Value::Text(a.to_string()));
+            bind(
+                &mut sql,
+                " AND d.agenda_item_id = ?",
+                Value::Text(a.to_string()),
+            );
         }
         if !q.languages.is_empty() {
             sql.push_str(" AND v.language IN (NULL");
@@ -232,10 +240,16 @@ impl Cache {
         }
         // published_at is RFC 3339 in UTC, so it sorts as text.
         if let Some(from) = q.from {
-            bind(&mut sql, " AND v.published_at >= ?", Value::Text(from.to_string()));
+            bind(
+                &mut sql,
+                " AND v.published_at >= ?",
+                Value::Text(from.to_string()),
+            );
         }
         if let Some(to) = q.to {
-            let after = to.next_day().map_or("9999-99-99".to_owned(), |d| d.to_string());
+            let after = to
+                .next_day()
+                .map_or("9999-99-99".to_owned(), |d| d.to_string());
             bind(&mut sql, " AND v.published_at < ?", Value::Text(after));
         }
         if !q.all_revisions {

@@ -516,7 +516,9 @@ mod tests {
     fn lower_cases_and_splits_on_punctuation() {
         assert_eq!(
             words("The Human-Rights COUNCIL, (A/HRC/34) 2024."),
-            ["the", "human", "rights", "council", "a", "hrc", "34", "2024"]
+            [
+                "the", "human", "rights", "council", "a", "hrc", "34", "2024"
+            ]
         );
         assert_eq!(normalize("Hello, World"), "hello world ");
         assert!(words(" \n\t—…«»“”’ ").is_empty());
@@ -526,7 +528,15 @@ mod tests {
     fn folds_latin_diacritics() {
         assert_eq!(
             words("Développement États Ça ÜBER naïve São Ñandú"),
-            ["developpement", "etats", "ca", "uber", "naive", "sao", "nandu"]
+            [
+                "developpement",
+                "etats",
+                "ca",
+                "uber",
+                "naive",
+                "sao",
+                "nandu"
+            ]
         );
         // Decomposed input (NFD) folds the same way as composed.
         assert_eq!(words("De\u{301}veloppement"), ["developpement"]);
@@ -575,7 +585,9 @@ mod tests {
     #[test]
     fn han_runs_become_pairs_and_a_last_character() {
         let mut out = Vec::new();
-        tokenize("联合国大会 A 国", |t| out.push((t.text.to_owned(), t.kind)));
+        tokenize("联合国大会 A 国", |t| {
+            out.push((t.text.to_owned(), t.kind))
+        });
         use TokenKind::*;
         assert_eq!(
             out,
