@@ -13,6 +13,16 @@ fn main() {
             "sync_status",
             "sync_now",
             "publish_version",
+            "settings",
+            "set_preferences",
+            "set_keep_languages",
+            "free_space",
+            "clear_files",
+            "set_server",
+            "search",
+            "mark_meeting_seen",
+            "mark_document_read",
+            "mark_meeting_read",
         ]),
     ))
     .expect("tauri build script failed");
