@@ -474,11 +474,16 @@ fn searches_in_french_and_chinese_and_keeps_searching_offline() -> Result<()> {
                 WAIT,
                 MARKS_ON_PAGE,
                 vec![json!(page)],
+                // A word may span several text-layer fragments (the PDF
+                // draws "ff" as one glyph run): its marks, joined, read it.
                 |v| {
                     v["shown"] == json!(page)
-                        && v["marks"]
-                            .as_array()
-                            .is_some_and(|m| m.iter().any(|t| t == facts::DRAFT_FRENCH_WORD))
+                        && v["marks"].as_array().is_some_and(|m| {
+                            m.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<String>()
+                                .contains(facts::DRAFT_FRENCH_WORD)
+                        })
                 },
             )
             .await?;
