@@ -58,7 +58,7 @@ export function PdfView({
           setPageCount(n);
           setStatus("ready");
           if (highlights.length) v!.setHighlights(highlights);
-          if (initialPage && initialPage > 1) v!.scrollToPage(initialPage);
+          if (initialPage && (initialPage > 1 || highlights.length)) v!.revealPage(initialPage);
           // Arrow keys and Page Down scroll the pages unless the user is
           // typing somewhere.
           const active = document.activeElement;

@@ -75,6 +75,8 @@ export class PdfViewer {
   /** Each page's text items, read on demand for find. */
   private pageTexts = new Map<number, string[]>();
   private topPage = 1;
+  /** A page whose first mark should be scrolled into view once drawn. */
+  private revealOn: number | null = null;
   private onScroll = () => this.updateTopPage();
 
   constructor(
@@ -164,6 +166,25 @@ export class PdfViewer {
     if (!slot) return;
     this.scroller.scrollTop = slot.div.offsetTop - 8;
     this.updateTopPage();
+  }
+
+  /** Opens at page `n` and, once it is drawn, brings its first mark into view. */
+  revealPage(n: number): void {
+    this.revealOn = n;
+    this.scrollToPage(n);
+    const slot = this.slots[n - 1];
+    if (slot?.div.dataset.rendered) this.reveal(slot);
+  }
+
+  private reveal(slot: PageSlot): void {
+    if (this.revealOn !== slot.number) return;
+    this.revealOn = null;
+    const mark = slot.div.querySelector<HTMLElement>("mark.hl");
+    if (!mark) return;
+    const top = slot.div.offsetTop + mark.offsetTop;
+    if (top > this.scroller.scrollTop + this.scroller.clientHeight - 80) {
+      this.scroller.scrollTop = top - this.scroller.clientHeight / 3;
+    }
   }
 
   /** Marks these words (as typed; folded here) on every page. */
@@ -359,6 +380,7 @@ export class PdfViewer {
       if (slot.live !== live) return;
       slot.div.dataset.rendered = "true";
       this.applyMarks(slot);
+      this.reveal(slot);
       if (slot.number === 1 && !this.firstPageReported) {
         this.firstPageReported = true;
         this.options.onFirstPage?.();
