@@ -281,7 +281,10 @@ fn snippet(
             continue; // inside a hit already shown
         }
         let start = h.start.max(at);
-        push(&text[at..start], false);
+        // Hits separated only by blanks read as one: "[armes à sous-munitions]".
+        let gap = &text[at..start];
+        let joins = at > from && gap.trim().is_empty();
+        push(gap, joins);
         push(&text[start..h.end], true);
         at = h.end;
     }
@@ -399,6 +402,12 @@ mod tests {
             "Les [États] parties et le [développement] durable: le [développement] des [États]."
         );
         assert_eq!(l.terms, ["États", "développement"]);
+    }
+
+    #[test]
+    fn adjacent_hits_read_as_one() {
+        let l = locate(&["Des armes à sous-munitions, armes et munitions."], &parse("armes à sous-munitions"));
+        assert_eq!(render(&l.snippet), "Des [armes à sous-munitions], [armes] et munitions.");
     }
 
     #[test]
