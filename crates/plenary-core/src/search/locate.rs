@@ -158,14 +158,33 @@ fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
         .fold(0, |m, (_, id)| m | 1u64 << id);
 
     // Occurrences of query tokens: token position, the ids matched (a bit
-    // set), the span, and the end of its first character.
+    // set), the span, and the end of its first character. Most tokens of a
+    // text are no query token: a length check rejects them before any
+    // comparison.
+    let exact: Vec<(&str, usize)> = exact.into_iter().collect();
+    let exact_lengths: u64 = exact
+        .iter()
+        .filter(|(t, _)| t.len() < 64)
+        .fold(0, |m, (t, _)| m | 1u64 << t.len());
+    let long_exact = exact.iter().any(|(t, _)| t.len() >= 64);
+    let shortest_prefix = prefixes.iter().map(|(p, _)| p.len()).min().unwrap_or(usize::MAX);
     let mut occurrences: Vec<(usize, u64, usize, usize, usize)> = Vec::new();
     let mut position = 0;
     tokenize(text, |t| {
-        let mut mask = exact.get(t.text).map_or(0, |&id| 1u64 << id);
-        for &(p, id) in &prefixes {
-            if t.text.starts_with(p) {
-                mask |= 1u64 << id;
+        let len = t.text.len();
+        let mut mask = 0u64;
+        if (len < 64 && exact_lengths & (1u64 << len) != 0) || (len >= 64 && long_exact) {
+            for &(q, id) in &exact {
+                if q == t.text {
+                    mask |= 1u64 << id;
+                }
+            }
+        }
+        if len >= shortest_prefix {
+            for &(p, id) in &prefixes {
+                if t.text.starts_with(p) {
+                    mask |= 1u64 << id;
+                }
             }
         }
         if mask != 0 {

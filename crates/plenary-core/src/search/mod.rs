@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-pub(crate) use index::{catch_up, index_file};
+pub(crate) use index::{add_file, catch_up, index_texts};
 pub use locate::SnippetSegment;
 
 use crate::cache::Cache;

@@ -103,33 +103,30 @@ struct Tokenizer<'t, F> {
 impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
     fn run(&mut self) {
         let bytes = self.text.as_bytes();
-        let ascii = ascii_table();
+        let table = fold_table();
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            if b < 0x80 {
-                let lower = ascii[b as usize];
-                if lower != 0 {
-                    if self.han.is_some() {
-                        self.end_han();
-                    }
-                    if self.word.is_empty() {
-                        self.word_start = i;
-                    }
-                    // A run of ASCII letters and digits in one go.
-                    self.word.push(lower as char);
-                    i += 1;
-                    while i < bytes.len() && bytes[i] < 0x80 {
-                        let l = ascii[bytes[i] as usize];
-                        if l == 0 {
-                            break;
-                        }
-                        self.word.push(l as char);
-                        i += 1;
-                    }
-                    self.word_end = i;
-                    continue;
+            if ASCII_WORD[b as usize] {
+                // A run of ASCII letters and digits: copied and lower-cased in one go.
+                let mut j = i + 1;
+                while j < bytes.len() && ASCII_WORD[bytes[j] as usize] {
+                    j += 1;
                 }
+                if self.han.is_some() {
+                    self.end_han();
+                }
+                if self.word.is_empty() {
+                    self.word_start = i;
+                }
+                let at = self.word.len();
+                self.word.push_str(&self.text[i..j]);
+                self.word[at..].make_ascii_lowercase();
+                self.word_end = j;
+                i = j;
+                continue;
+            }
+            if b < 0x80 {
                 if b == b'-'
                     && let Some(next) = self.line_end_hyphen(i + 1, false)
                 {
@@ -144,7 +141,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
             let end = i + c.len_utf8();
             let code = c as u32;
             if code < TABLE_LIMIT {
-                match fold_table()[code as usize] {
+                match table[code as usize] {
                     Fold::Chars { n, c: chars } => {
                         for &ch in &chars[..n as usize] {
                             self.push_char(ch, i, end);
@@ -158,6 +155,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                             i = next;
                             continue;
                         }
+                        self.skip(end);
                     }
                     Fold::Slow => self.slow(c, i, end),
                 }
@@ -483,24 +481,16 @@ fn fold_table() -> &'static [Fold] {
     })
 }
 
-/// ASCII letters and digits to their lower case; 0 for separators.
-fn ascii_table() -> &'static [u8; 128] {
-    static TABLE: [u8; 128] = {
-        let mut t = [0u8; 128];
-        let mut b = 0;
-        while b < 128 {
-            let c = b as u8;
-            t[b] = if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                0
-            };
-            b += 1;
-        }
-        t
-    };
-    &TABLE
-}
+/// ASCII letters and digits (false for every other byte, and all non-ASCII).
+static ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
