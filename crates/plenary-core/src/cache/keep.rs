@@ -169,7 +169,7 @@ impl Cache {
             .enumerate()
             .map(|(i, (sha, _))| (sha, i))
             .collect();
-        let mut to_index: Vec<(i64, &[String])> = Vec::new();
+        let mut to_index: Vec<(i64, String)> = Vec::new();
         for (i, (sha256, rendition)) in renditions.iter().enumerate() {
             if last[sha256] != i {
                 continue;
@@ -189,7 +189,9 @@ impl Cache {
                     for (i, text) in pages.iter().enumerate() {
                         insert.execute(params![hex, i as i64 + 1, text])?;
                     }
-                    to_index.push((crate::search::add_file(&tx, &hex)?, pages));
+                    let prepared = crate::search::prepare(pages);
+                    let id = crate::search::add_file(&tx, &hex, &prepared.sketch)?;
+                    to_index.push((id, prepared.tokens));
                 }
                 Rendition::Unavailable { extractor, reason } => {
                     tx.execute(

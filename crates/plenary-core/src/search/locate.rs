@@ -1,7 +1,8 @@
 //! Where in a file the query matched: the best page, the other pages with
 //! hits, and a snippet of the original text around the best hit. Done in
 //! Rust for the few hits shown, with the same tokens as the index (so a hit
-//! FTS5 found is found here too), instead of storing positions per page.
+//! FTS5 found is found here too), on the pages the file's sketch lets
+//! through (see `sketch.rs`), instead of storing positions per page.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use super::normalize::{TokenKind, is_han, tokenize};
 use super::query::Parsed;
+use super::sketch::{Key, query_prefix_key, token_key};
 
 /// A piece of a snippet: original text, marked when it is (part of) a hit.
 /// The UI shows `text` as text (never as HTML) and emphasises hits.
@@ -35,42 +37,52 @@ const MAX_TOKENS: usize = 64;
 const BEFORE: usize = 70;
 const AFTER: usize = 160;
 const TERMS: usize = 20;
+/// Token positions skipped between pages that are not consecutive, so that
+/// no phrase matches across the gap.
+const GAP: usize = 1 << 20;
 
-/// The pages of a file as the index sees them: one string, pages separated by
-/// form feeds (as `pdftotext` writes them), and where each page starts.
-pub(crate) fn join_pages<S: AsRef<str>>(pages: &[S]) -> (String, Vec<usize>) {
-    let total = pages.iter().map(|p| p.as_ref().len() + 1).sum();
-    let mut text = String::with_capacity(total);
-    let mut starts = Vec::with_capacity(pages.len());
-    for (i, page) in pages.iter().enumerate() {
-        if i > 0 {
-            text.push('\x0c');
+/// The sketch keys of the query's positive tokens: a page that holds none of
+/// them holds no hit.
+pub(crate) fn sketch_keys(query: &Parsed) -> Vec<Key> {
+    let mut keys = Vec::new();
+    for term in query.groups.iter().flatten() {
+        for alternative in &term.alternatives {
+            for (i, token) in alternative.iter().enumerate() {
+                let key = if term.prefix && i + 1 == alternative.len() {
+                    query_prefix_key(token)
+                } else {
+                    token_key(token)
+                };
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
         }
-        starts.push(text.len());
-        text.push_str(page.as_ref());
     }
-    (text, starts)
+    keys
 }
 
-/// One match of a term: the group it satisfies and its span in the text.
+/// One match of a term: the group it satisfies, the page (index into the
+/// pages given) and its span in that page's text.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     group: usize,
+    page: usize,
     start: usize,
     end: usize,
 }
 
-/// Locates the query's hits in a file's pages.
-pub(crate) fn locate<S: AsRef<str>>(pages: &[S], query: &Parsed) -> Located {
-    let (text, starts) = join_pages(pages);
-    let hits = find_hits(&text, query);
-    let page_of = |offset: usize| starts.partition_point(|&s| s <= offset).max(1) - 1;
-    let end_of = |page: usize| starts.get(page + 1).map_or(text.len(), |&s| s - 1);
+/// Locates the query's hits in some pages of a file: `(page index, text)`,
+/// in page order (the pages that may hold hits; consecutive pages continue
+/// each other, so a phrase may run from one into the next). Without hits,
+/// the first page given is the page and its start the snippet.
+pub(crate) fn locate<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Located {
+    let hits = find_hits(pages, query);
 
     // Per page: which groups it satisfies, and how many hits it has.
     let mut per_page: HashMap<usize, (u64, usize)> = HashMap::new();
     for h in &hits {
-        let entry = per_page.entry(page_of(h.start)).or_default();
+        let entry = per_page.entry(h.page).or_default();
         entry.0 |= 1u64 << (h.group % 64);
         entry.1 += 1;
     }
@@ -87,24 +99,31 @@ pub(crate) fn locate<S: AsRef<str>>(pages: &[S], query: &Parsed) -> Located {
     let mut also_pages: Vec<u32> = per_page
         .keys()
         .filter(|&&p| p != best)
-        .map(|&p| p as u32 + 1)
+        .filter_map(|&p| pages.get(p).map(|(n, _)| *n as u32 + 1))
         .collect();
     also_pages.sort_unstable();
     also_pages.truncate(ALSO_PAGES);
 
-    let page_start = starts.get(best).copied().unwrap_or(0);
-    let page_end = end_of(best);
+    let Some((number, text)) = pages.get(best) else {
+        return Located {
+            page: 1,
+            also_pages,
+            snippet: Vec::new(),
+            terms: Vec::new(),
+        };
+    };
+    let text = text.as_ref();
     let on_page: Vec<Hit> = hits
         .iter()
-        .filter(|h| page_of(h.start) == best)
+        .filter(|h| h.page == best)
         .map(|h| Hit {
-            end: h.end.min(page_end),
+            end: h.end.min(text.len()),
             ..*h
         })
         .collect();
-    let (snippet, terms) = snippet(&text, page_start, page_end, &on_page);
+    let (snippet, terms) = snippet(text, 0, text.len(), &on_page);
     Located {
-        page: best as u32 + 1,
+        page: *number as u32 + 1,
         also_pages,
         snippet,
         terms,
@@ -112,7 +131,7 @@ pub(crate) fn locate<S: AsRef<str>>(pages: &[S], query: &Parsed) -> Located {
 }
 
 /// Every match of every positive term, in text order.
-fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
+fn find_hits<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Vec<Hit> {
     // Distinct query tokens get ids; a prefix token is distinct from the
     // same text as a whole word.
     let mut exact: HashMap<&str, usize> = HashMap::new();
@@ -150,17 +169,14 @@ fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
             }
         }
     }
-
     // A one-character Han prefix matching a pair covers the first character only.
     let han_char_prefixes: u64 = prefixes
         .iter()
         .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
         .fold(0, |m, (_, id)| m | 1u64 << id);
 
-    // Occurrences of query tokens: token position, the ids matched (a bit
-    // set), the span, and the end of its first character. Most tokens of a
-    // text are no query token: a length check rejects them before any
-    // comparison.
+    // Occurrences of query tokens. Most tokens of a text are no query
+    // token: a length check rejects them before any comparison.
     let exact: Vec<(&str, usize)> = exact.into_iter().collect();
     let exact_lengths: u64 = exact
         .iter()
@@ -168,63 +184,79 @@ fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
         .fold(0, |m, (t, _)| m | 1u64 << t.len());
     let long_exact = exact.iter().any(|(t, _)| t.len() >= 64);
     let shortest_prefix = prefixes.iter().map(|(p, _)| p.len()).min().unwrap_or(usize::MAX);
-    let mut occurrences: Vec<(usize, u64, usize, usize, usize)> = Vec::new();
+    let mut occurrences: Vec<Occurrence> = Vec::new();
     let mut position = 0;
-    tokenize(text, |t| {
-        let len = t.text.len();
-        let mut mask = 0u64;
-        if (len < 64 && exact_lengths & (1u64 << len) != 0) || (len >= 64 && long_exact) {
-            for &(q, id) in &exact {
-                if q == t.text {
-                    mask |= 1u64 << id;
+    let mut previous: Option<usize> = None;
+    for (index, (number, text)) in pages.iter().enumerate() {
+        if previous.is_some_and(|p| p + 1 != *number) {
+            position += GAP;
+        }
+        previous = Some(*number);
+        let text = text.as_ref();
+        tokenize(text, |t| {
+            let len = t.text.len();
+            let mut mask = 0u64;
+            if (len < 64 && exact_lengths & (1u64 << len) != 0) || (len >= 64 && long_exact) {
+                for &(q, id) in &exact {
+                    if q == t.text {
+                        mask |= 1u64 << id;
+                    }
                 }
             }
-        }
-        if len >= shortest_prefix {
-            for &(p, id) in &prefixes {
-                if t.text.starts_with(p) {
-                    mask |= 1u64 << id;
+            if len >= shortest_prefix {
+                for &(p, id) in &prefixes {
+                    if t.text.starts_with(p) {
+                        mask |= 1u64 << id;
+                    }
                 }
             }
-        }
-        if mask != 0 {
-            let first_end = match t.kind {
-                TokenKind::HanPair => text[t.start..]
-                    .chars()
-                    .next()
-                    .map_or(t.end, |c| t.start + c.len_utf8()),
-                _ => t.end,
-            };
-            occurrences.push((position, mask, t.start, t.end, first_end));
-        }
-        position += 1;
-    });
-    let end_for = |o: &(usize, u64, usize, usize, usize), id: usize| {
+            if mask != 0 {
+                let first_end = match t.kind {
+                    TokenKind::HanPair => text[t.start..]
+                        .chars()
+                        .next()
+                        .map_or(t.end, |c| t.start + c.len_utf8()),
+                    _ => t.end,
+                };
+                occurrences.push(Occurrence {
+                    position,
+                    mask,
+                    page: index,
+                    start: t.start,
+                    end: t.end,
+                    first_end,
+                });
+            }
+            position += 1;
+        });
+    }
+    let end_for = |o: &Occurrence, id: usize| {
         if han_char_prefixes & (1u64 << id) != 0 {
-            o.4
+            o.first_end
         } else {
-            o.3
+            o.end
         }
     };
 
     let mut hits = Vec::new();
     for (group, ids) in &sequences {
         for (k, o) in occurrences.iter().enumerate() {
-            let (pos, mask, start) = (o.0, o.1, o.2);
-            if mask & (1u64 << ids[0]) == 0 {
+            if o.mask & (1u64 << ids[0]) == 0 {
                 continue;
             }
             let mut end = end_for(o, ids[0]);
+            let mut end_page = o.page;
             let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
                 // Occurrences are in position order: the next token of the
                 // phrase, if it is a query token, is at most `offset` later.
                 match occurrences[k + 1..]
                     .iter()
                     .take(offset)
-                    .find(|o| o.0 == pos + offset)
+                    .find(|n| n.position == o.position + offset)
                 {
-                    Some(o) if o.1 & (1u64 << id) != 0 => {
-                        end = end_for(o, id);
+                    Some(n) if n.mask & (1u64 << id) != 0 => {
+                        end = end_for(n, id);
+                        end_page = n.page;
                         true
                     }
                     _ => false,
@@ -233,14 +265,30 @@ fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
             if matched {
                 hits.push(Hit {
                     group: *group,
-                    start,
-                    end,
+                    page: o.page,
+                    start: o.start,
+                    // A phrase running onto the next page is shown up to
+                    // the end of its first page.
+                    end: if end_page == o.page { end } else { usize::MAX },
                 });
             }
         }
     }
-    hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    hits.sort_by_key(|h| (h.page, h.start, std::cmp::Reverse(h.end)));
     hits
+}
+
+/// An occurrence of a query token in the text.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    position: usize,
+    /// The ids of the query tokens it is, as a bit set.
+    mask: u64,
+    page: usize,
+    start: usize,
+    end: usize,
+    /// Where its first character ends (for a Han pair matched by one character).
+    first_end: usize,
 }
 
 /// The snippet around the densest cluster of hits on a page, and the
@@ -393,6 +441,10 @@ mod tests {
     use super::super::query::parse;
     use super::*;
 
+    fn all<'a>(pages: &[&'a str]) -> Vec<(usize, &'a str)> {
+        pages.iter().copied().enumerate().collect()
+    }
+
     fn render(segments: &[SnippetSegment]) -> String {
         segments
             .iter()
@@ -413,7 +465,7 @@ mod tests {
             "The États parties discussed the budget.",
             "Les États parties et le développement durable:\nle développement des États.",
         ];
-        let l = locate(&pages, &parse("etats developpement"));
+        let l = locate(&all(&pages), &parse("etats developpement"));
         assert_eq!(l.page, 3);
         assert_eq!(l.also_pages, [2]);
         assert_eq!(
@@ -425,16 +477,19 @@ mod tests {
 
     #[test]
     fn adjacent_hits_read_as_one() {
-        let l = locate(&["Des armes à sous-munitions, armes et munitions."], &parse("armes à sous-munitions"));
+        let l = locate(
+            &all(&["Des armes à sous-munitions, armes et munitions."]),
+            &parse("armes à sous-munitions"),
+        );
         assert_eq!(render(&l.snippet), "Des [armes à sous-munitions], [armes] et munitions.");
     }
 
     #[test]
     fn phrases_match_adjacent_tokens_only_and_may_cross_a_line_end() {
         let pages = ["the council of\nhuman rights", "human rights council"];
-        let l = locate(&pages, &parse("\"human rights council\""));
+        let l = locate(&all(&pages), &parse("\"human rights council\""));
         assert_eq!((l.page, l.also_pages.clone()), (2, vec![]));
-        let l = locate(&pages, &parse("\"of human\""));
+        let l = locate(&all(&pages), &parse("\"of human\""));
         assert_eq!(l.page, 1);
         assert_eq!(render(&l.snippet), "the council [of human] rights");
     }
@@ -444,7 +499,7 @@ mod tests {
         let before = "word ".repeat(100);
         let after = " tail".repeat(100);
         let page = format!("{before}needle{after}");
-        let l = locate(&[page], &parse("needle"));
+        let l = locate(&[(0, page)], &parse("needle"));
         let s = render(&l.snippet);
         assert!(s.starts_with("… word"), "{s}");
         assert!(s.ends_with("tail …"), "{s}");
@@ -455,20 +510,33 @@ mod tests {
     #[test]
     fn prefix_and_han_hits() {
         let l = locate(
-            &["We develop; development is developing."],
+            &all(&["We develop; development is developing."]),
             &parse("develop*"),
         );
         assert_eq!(l.terms, ["develop", "development", "developing"]);
-        let l = locate(&["关于联合国大会的报告"], &parse("联合国大会"));
+        let l = locate(&all(&["关于联合国大会的报告"]), &parse("联合国大会"));
         assert_eq!(render(&l.snippet), "关于[联合国大会]的报告");
-        let l = locate(&["关于联合国大会的报告"], &parse("国"));
+        let l = locate(&all(&["关于联合国大会的报告"]), &parse("国"));
         assert_eq!(l.terms, ["国"]);
     }
 
     #[test]
     fn no_hit_gives_the_start_of_the_first_page() {
-        let l = locate(&["Some text.", "More."], &parse("absent"));
+        let l = locate(&all(&["Some text.", "More."]), &parse("absent"));
         assert_eq!((l.page, l.also_pages.len()), (1, 0));
         assert_eq!(render(&l.snippet), "Some text.");
+    }
+
+    #[test]
+    fn page_numbers_come_from_the_pages_given_and_gaps_break_phrases() {
+        let pages = [(2, "the end of a"), (3, "phrase here"), (7, "phrase again")];
+        let l = locate(&pages, &parse("phrase"));
+        assert_eq!((l.page, l.also_pages.clone()), (4, vec![8]));
+        let l = locate(&pages, &parse("\"of a phrase\""));
+        assert_eq!(l.page, 3, "a phrase runs on into the next page");
+        assert_eq!(render(&l.snippet), "the end [of a]");
+        let gap = [(2, "the end of a"), (5, "phrase here")];
+        let l = locate(&gap, &parse("\"of a phrase\""));
+        assert!(l.terms.is_empty(), "not across pages that do not follow each other");
     }
 }

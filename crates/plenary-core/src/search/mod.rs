@@ -6,6 +6,8 @@
 //! * `query`: what the user typed, parsed by us into a safe FTS5 expression.
 //! * `index`: keeps the FTS5 index equal to the renditions.
 //! * `locate`: the page, other pages and snippet of a hit, in Rust.
+//! * `sketch`: per-page Bloom filters, so `locate` reads only the pages that
+//!   may hold a hit.
 //!
 //! [`Cache::search`] ranks files with FTS5's bm25 (one row per file), joins
 //! them to the versions that use them (filters apply there), and locates the
@@ -20,13 +22,15 @@ mod index;
 mod locate;
 pub mod normalize;
 mod query;
+mod sketch;
 
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-pub(crate) use index::{add_file, catch_up, index_texts};
+pub(crate) use index::{add_file, catch_up, index_texts, prepare};
 pub use locate::SnippetSegment;
 
 use crate::cache::Cache;
@@ -282,10 +286,7 @@ impl Cache {
             })?;
         let (id, document, meeting, symbol, title, kind, language, revision, label, published) =
             row;
-        let pages: Vec<String> = conn
-            .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 ORDER BY page")?
-            .query_map([&sha256], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let pages = self.candidate_pages(&sha256, parsed)?;
         let located = locate::locate(&pages, parsed);
         let published_at = OffsetDateTime::parse(&published, &Rfc3339)
             .map_err(|e| InvalidInput::new("published_at", format!("{published:?}: {e}")))?;
@@ -306,6 +307,44 @@ impl Cache {
             terms: located.terms,
             score,
         })
+    }
+}
+
+impl Cache {
+    /// The pages of a file that may hold a hit, as `(page index, text)`, by
+    /// its sketch; the first page when none may.
+    fn candidate_pages(&self, sha256: &str, parsed: &query::Parsed) -> Result<Vec<(usize, String)>> {
+        let conn = self.conn();
+        let (count, sketch): (i64, Option<Vec<u8>>) = conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM rendition_pages WHERE sha256 = ?1),
+                        (SELECT sketch FROM search_files WHERE sha256 = ?1)",
+            )?
+            .query_row([sha256], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let count = count.max(0) as usize;
+        let wanted = match &sketch {
+            Some(s) => sketch::candidate_pages(s, count, &locate::sketch_keys(parsed)),
+            None => (0..count).collect(),
+        };
+        let wanted = if wanted.is_empty() { vec![0] } else { wanted };
+        if wanted.len() == count {
+            let rows = conn
+                .prepare_cached("SELECT page, text FROM rendition_pages WHERE sha256 = ?1 ORDER BY page")?
+                .query_map([sha256], |r| Ok((r.get::<_, i64>(0)? as usize - 1, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            return Ok(rows);
+        }
+        let mut one = conn.prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 AND page = ?2")?;
+        let mut out = Vec::with_capacity(wanted.len());
+        for page in wanted {
+            if let Some(text) = one
+                .query_row(rusqlite::params![sha256, page as i64 + 1], |r| r.get(0))
+                .optional()?
+            {
+                out.push((page, text));
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -1,7 +1,8 @@
 -- Migration 5: the full-text index over the text renditions.
 --
 -- One FTS5 row per file with text (not per page): ranking touches one row per
--- file, and the page of a hit is found in Rust for the few hits shown. The
+-- file, and the page of a hit is found in Rust for the few hits shown, on the
+-- pages its sketch (a Bloom filter per page) lets through. The
 -- text is normalised in Rust (src/search/normalize.rs) into space-separated
 -- folded tokens, so FTS5's cheap `ascii` tokenizer suffices (it keeps every
 -- non-ASCII byte inside a token). Contentless: the text already lives in
@@ -16,7 +17,8 @@
 
 CREATE TABLE search_files (
     id     INTEGER PRIMARY KEY,  -- the rowid in search_index
-    sha256 TEXT NOT NULL UNIQUE REFERENCES renditions(sha256) ON DELETE CASCADE
+    sha256 TEXT NOT NULL UNIQUE REFERENCES renditions(sha256) ON DELETE CASCADE,
+    sketch BLOB NOT NULL         -- per-page Bloom filters (src/search/sketch.rs)
 ) STRICT;
 
 CREATE VIRTUAL TABLE search_index USING fts5(
