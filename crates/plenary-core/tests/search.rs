@@ -717,3 +717,57 @@ fn a_version_4_cache_with_texts_is_indexed_when_opened() {
     let cache = Cache::open(dir.path()).unwrap();
     assert_eq!(index_rows(&cache), (1, 1, 1));
 }
+
+#[test]
+fn a_phrase_running_from_one_page_onto_the_next_is_found_on_its_first_page() {
+    let (_dir, mut cache) = open();
+    add(
+        &mut cache,
+        &[Doc {
+            doc: "span",
+            pages: &[
+                "Introduction without the words.",
+                "Other text.",
+                "The survey found cluster munition",
+                "remnants in three provinces.",
+                "Nothing more.",
+            ],
+            ..Doc::default()
+        }],
+    );
+    let r = search(&cache, "\"cluster munition remnants\"");
+    assert_eq!(found(&r), ["span-en-0"]);
+    assert_eq!(r.hits[0].page, 3);
+    assert_eq!(marked(&r.hits[0]), "The survey found [cluster munition]");
+    let r = search(&cache, "provinces");
+    assert_eq!((r.hits[0].page, r.hits[0].also_pages.clone()), (4, vec![]));
+}
+
+#[test]
+fn the_same_file_twice_in_one_batch_is_indexed_once_as_its_last_text() {
+    let (_dir, mut cache) = open();
+    add(
+        &mut cache,
+        &[Doc {
+            doc: "twice",
+            pages: &["first text"],
+            ..Doc::default()
+        }],
+    );
+    let sha = Sha256::of(&bytes_of(&Doc {
+        doc: "twice",
+        pages: &["first text"],
+        ..Doc::default()
+    }));
+    let text = |t: &str| Rendition::Ok {
+        extractor: "pdftotext".into(),
+        pages: vec![t.into()],
+    };
+    cache
+        .put_renditions(&[(sha, text("older words")), (sha, text("newer words"))])
+        .unwrap();
+    assert!(ids(&cache, "older").is_empty());
+    assert!(ids(&cache, "first").is_empty());
+    assert_eq!(ids(&cache, "newer"), ["twice-en-0"]);
+    assert_eq!(index_rows(&cache), (1, 1, 1));
+}

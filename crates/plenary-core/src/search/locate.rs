@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::normalize::{TokenKind, is_han, tokenize};
 use super::query::Parsed;
-use super::sketch::{Key, query_prefix_key, token_key};
+use super::sketch::{TermKeys, query_token_keys};
 
 /// A piece of a snippet: original text, marked when it is (part of) a hit.
 /// The UI shows `text` as text (never as HTML) and emphasises hits.
@@ -41,25 +41,28 @@ const TERMS: usize = 20;
 /// no phrase matches across the gap.
 const GAP: usize = 1 << 20;
 
-/// The sketch keys of the query's positive tokens: a page that holds none of
-/// them holds no hit.
-pub(crate) fn sketch_keys(query: &Parsed) -> Vec<Key> {
-    let mut keys = Vec::new();
-    for term in query.groups.iter().flatten() {
-        for alternative in &term.alternatives {
-            for (i, token) in alternative.iter().enumerate() {
-                let key = if term.prefix && i + 1 == alternative.len() {
-                    query_prefix_key(token)
-                } else {
-                    token_key(token)
-                };
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
-            }
-        }
-    }
-    keys
+/// What the sketch needs to know of the query: each positive term's
+/// alternatives, as the keys of each of their tokens.
+pub(crate) fn sketch_terms(query: &Parsed) -> Vec<TermKeys> {
+    query
+        .groups
+        .iter()
+        .flatten()
+        .map(|term| {
+            term.alternatives
+                .iter()
+                .map(|alternative| {
+                    alternative
+                        .iter()
+                        .enumerate()
+                        .map(|(i, token)| {
+                            query_token_keys(token, term.prefix && i + 1 == alternative.len())
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// One match of a term: the group it satisfies, the page (index into the

@@ -323,7 +323,7 @@ impl Cache {
             .query_row([sha256], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let count = count.max(0) as usize;
         let wanted = match &sketch {
-            Some(s) => sketch::candidate_pages(s, count, &locate::sketch_keys(parsed)),
+            Some(s) => sketch::candidate_pages(s, count, &locate::sketch_terms(parsed)),
             None => (0..count).collect(),
         };
         let wanted = if wanted.is_empty() { vec![0] } else { wanted };

@@ -2,35 +2,36 @@
 //! that locating a hit reads and tokenizes only the pages that may hold one
 //! (a word found once in a 40-page report costs one page, not forty).
 //!
-//! A sketch never misses a page that holds a token (same tokens as the
-//! index); about 1% of other pages pass anyway and are tokenized for
-//! nothing. Each page's filter holds its distinct tokens and, for prefix
-//! queries, each word's first three to six characters (a Han token's first
-//! one).
+//! A sketch never misses a page that holds a hit (same tokens as the index);
+//! a few percent of other pages pass anyway and are tokenized for nothing.
+//! Filed per page: each distinct word, each word's first four characters
+//! (for prefix queries), and each Han character (a Han pair is looked up as
+//! its two characters: this keeps Chinese sketches small).
 //!
-//! Stored format (`search_files.sketch`), per page in order: one byte `b`,
-//! then `2^b / 8` bytes of filter bits (`b = 0`: a page without tokens, no
-//! bytes). Keys are FNV-1a (64-bit) of the token's UTF-8, finished with
-//! splitmix64; bit `i` of [`PROBES`] is `(h1 + i * h2) mod 2^b`. Changing any
-//! of this means re-indexing (a migration).
+//! Stored format (`search_files.sketch`), per page in order: the filter's
+//! length in bytes as a LEB128 varint (0: a page without tokens), then the
+//! filter. Keys are FNV-1a (64-bit) of the key's UTF-8 (prefixes after a
+//! 0x01 byte), finished with splitmix64; probe `i` sets bit
+//! `((h1 + i * h2) mod 2^32) * bits >> 32`. Changing any of this means
+//! re-indexing (a migration).
 
 use super::normalize::{Token, TokenKind, is_han};
 
-/// Bits probed per key. With [`BITS_PER_KEY`] this passes ~1% of pages
-/// without the key.
-const PROBES: u64 = 5;
-const BITS_PER_KEY: usize = 10;
-const MIN_LOG2: u8 = 6;
-const MAX_LOG2: u8 = 18;
+/// Bits probed per key. With [`BITS_PER_KEY`], about 2% of pages without
+/// a key pass.
+const PROBES: u32 = 5;
+const BITS_PER_KEY: usize = 8;
 /// Prefix keys are told apart from token keys by this first byte.
 const PREFIX_TAG: u8 = 0x01;
-/// A word is filed under its prefixes of these lengths (in characters), so
-/// that a prefix query lets through only the pages with a word that starts
-/// with its first characters (up to the longest length).
-const PREFIX_LENGTHS: std::ops::RangeInclusive<usize> = 3..=6;
+/// A word is filed under its first this many characters.
+const PREFIX_CHARS: usize = 4;
+
+/// A query term for the sketch: its alternatives, each a sequence of tokens,
+/// each the keys it needs ([`query_token_keys`]).
+pub(crate) type TermKeys = Vec<Vec<Vec<Key>>>;
 
 /// A key of the filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Key(u64);
 
 fn hash(tag: Option<u8>, bytes: &[u8]) -> Key {
@@ -45,90 +46,87 @@ fn hash(tag: Option<u8>, bytes: &[u8]) -> Key {
     Key(h ^ (h >> 31))
 }
 
-/// The key of a whole token.
-pub(crate) fn token_key(token: &str) -> Key {
-    hash(None, token.as_bytes())
+fn prefix(word: &str) -> Option<&str> {
+    let mut chars = word.char_indices();
+    let end = match chars.nth(PREFIX_CHARS - 1) {
+        Some((i, c)) => i + c.len_utf8(),
+        None => return None,
+    };
+    Some(&word[..end])
 }
 
-/// The key of a prefix (a word's first characters, or a Han token's first
-/// character).
-pub(crate) fn prefix_key(prefix: &str) -> Key {
-    hash(Some(PREFIX_TAG), prefix.as_bytes())
-}
-
-/// Calls `f` with each prefix a document token is also filed under.
-fn prefixes_of(token: &str, kind: TokenKind, mut f: impl FnMut(&str)) {
+/// The keys a token is filed under.
+fn keys_of(token: &str, kind: TokenKind, mut f: impl FnMut(Key)) {
     match kind {
         TokenKind::Word => {
-            for (n, (i, c)) in token.char_indices().enumerate() {
-                let end = i + c.len_utf8();
-                if PREFIX_LENGTHS.contains(&(n + 1)) {
-                    f(&token[..end]);
-                }
-                if n + 1 >= *PREFIX_LENGTHS.end() {
-                    break;
-                }
+            f(hash(None, token.as_bytes()));
+            if let Some(p) = prefix(token) {
+                f(hash(Some(PREFIX_TAG), p.as_bytes()));
             }
         }
         TokenKind::HanPair | TokenKind::HanLast => {
-            if let Some(c) = token.chars().next() {
-                f(&token[..c.len_utf8()]);
+            let mut buf = [0u8; 4];
+            for c in token.chars() {
+                f(hash(None, c.encode_utf8(&mut buf).as_bytes()));
             }
         }
     }
 }
 
-/// The key a query's prefix token is looked up by: for a word, its first
-/// characters (up to the longest prefix filed); for one Han character,
-/// itself as a prefix; for a Han pair, the pair itself (pairs are whole
-/// tokens).
-pub(crate) fn query_prefix_key(prefix: &str) -> Key {
-    let mut chars = prefix.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if is_han(c) => prefix_key(prefix),
-        (Some(c), Some(_)) if is_han(c) => token_key(prefix),
-        _ => {
-            let end = prefix
-                .char_indices()
-                .nth(*PREFIX_LENGTHS.end())
-                .map_or(prefix.len(), |(i, _)| i);
-            prefix_key(&prefix[..end])
+/// What a page must hold for a query token to be on it: every one of these
+/// keys (none: the sketch cannot tell, any page may).
+pub(crate) fn query_token_keys(token: &str, is_prefix: bool) -> Vec<Key> {
+    let mut keys = Vec::new();
+    if token.chars().next().is_some_and(is_han) {
+        // Pairs and last characters are filed as their characters; a
+        // one-character prefix is the character itself.
+        let mut buf = [0u8; 4];
+        for c in token.chars() {
+            keys.push(hash(None, c.encode_utf8(&mut buf).as_bytes()));
         }
+    } else if !is_prefix {
+        keys.push(hash(None, token.as_bytes()));
+    } else if let Some(p) = prefix(token) {
+        keys.push(hash(Some(PREFIX_TAG), p.as_bytes()));
     }
+    keys
 }
 
 /// Builds a file's sketch, one page at a time.
 #[derive(Debug, Default)]
 pub(crate) struct SketchBuilder {
     out: Vec<u8>,
-    keys: Vec<u64>,
+    keys: Vec<Key>,
 }
 
 impl SketchBuilder {
     /// Adds a token of the current page.
     pub fn token(&mut self, t: &Token<'_>) {
-        self.keys.push(token_key(t.text).0);
         let keys = &mut self.keys;
-        prefixes_of(t.text, t.kind, |p| keys.push(prefix_key(p).0));
+        keys_of(t.text, t.kind, |k| keys.push(k));
     }
 
     /// Ends the current page.
     pub fn end_page(&mut self) {
         self.keys.sort_unstable();
         self.keys.dedup();
-        if self.keys.is_empty() {
-            self.out.push(0);
-            return;
+        let bytes = (self.keys.len() * BITS_PER_KEY).div_ceil(8);
+        let mut n = bytes;
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.out.push(low);
+                break;
+            }
+            self.out.push(low | 0x80);
         }
-        let wanted = (self.keys.len() * BITS_PER_KEY).next_power_of_two();
-        let log2 = (wanted.trailing_zeros() as u8).clamp(MIN_LOG2, MAX_LOG2);
-        let bits = 1u64 << log2;
-        let start = self.out.len() + 1;
-        self.out.push(log2);
-        self.out.resize(start + (bits / 8) as usize, 0);
+        let start = self.out.len();
+        self.out.resize(start + bytes, 0);
+        let filter = &mut self.out[start..];
         for &k in &self.keys {
-            for bit in probes(Key(k), bits) {
-                self.out[start + (bit / 8) as usize] |= 1 << (bit % 8);
+            for bit in probes(k, bytes as u64 * 8) {
+                filter[(bit / 8) as usize] |= 1 << (bit % 8);
             }
         }
         self.keys.clear();
@@ -140,41 +138,70 @@ impl SketchBuilder {
 }
 
 fn probes(key: Key, bits: u64) -> impl Iterator<Item = u64> {
-    let (h1, h2) = (key.0 & 0xffff_ffff, (key.0 >> 32) | 1);
-    (0..PROBES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) & (bits - 1))
+    let (h1, h2) = (key.0 as u32, (key.0 >> 32) as u32 | 1);
+    (0..PROBES).map(move |i| (u64::from(h1.wrapping_add(i.wrapping_mul(h2))) * bits) >> 32)
 }
 
-/// The pages (0-based) whose filter may hold any of `keys`. A malformed
-/// sketch (or none) lets every page through: sketches only ever save work.
-pub(crate) fn candidate_pages(sketch: &[u8], pages: usize, keys: &[Key]) -> Vec<usize> {
-    let all = || (0..pages).collect();
-    let mut out = Vec::new();
+/// The per-page filters of a sketch, or `None` if it is malformed or does
+/// not have `pages` pages.
+fn filters(sketch: &[u8], pages: usize) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::with_capacity(pages);
     let mut at = 0;
-    for page in 0..pages {
-        let Some(&log2) = sketch.get(at) else {
-            return all();
-        };
-        at += 1;
-        if log2 == 0 {
-            continue;
+    while at < sketch.len() {
+        let mut len = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = *sketch.get(at)?;
+            at += 1;
+            len |= usize::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 28 {
+                return None;
+            }
         }
-        if !(MIN_LOG2..=MAX_LOG2).contains(&log2) {
-            return all();
-        }
-        let bits = 1u64 << log2;
-        let Some(filter) = sketch.get(at..at + (bits / 8) as usize) else {
-            return all();
-        };
-        at += (bits / 8) as usize;
-        let has = |k: Key| probes(k, bits).all(|b| filter[(b / 8) as usize] & (1 << (b % 8)) != 0);
-        if keys.iter().any(|&k| has(k)) {
-            out.push(page);
+        out.push(sketch.get(at..at.checked_add(len)?)?);
+        at += len;
+    }
+    (out.len() == pages).then_some(out)
+}
+
+fn holds(filter: &[u8], keys: &[Key]) -> bool {
+    let bits = filter.len() as u64 * 8;
+    bits > 0
+        && keys.iter().all(|&k| {
+            probes(k, bits).all(|b| filter[(b / 8) as usize] & (1 << (b % 8)) != 0)
+        })
+}
+
+/// The pages (0-based, in order) that may hold a hit of some term. A page may hold a hit that starts on it
+/// if it holds every token of an alternative, or (for a phrase running onto
+/// the next page) its first token while the next page holds its last; then
+/// both pages are read. A malformed sketch lets every page through:
+/// sketches only ever save work.
+pub(crate) fn candidate_pages(sketch: &[u8], pages: usize, terms: &[TermKeys]) -> Vec<usize> {
+    let Some(filters) = filters(sketch, pages) else {
+        return (0..pages).collect();
+    };
+    let mut wanted = vec![false; pages];
+    for alternative in terms.iter().flatten() {
+        let all: Vec<Key> = alternative.iter().flatten().copied().collect();
+        for (page, filter) in filters.iter().enumerate() {
+            if holds(filter, &all) {
+                wanted[page] = true;
+            } else if alternative.len() > 1
+                && page + 1 < pages
+                && holds(filter, &alternative[0])
+                && holds(filters[page + 1], &alternative[alternative.len() - 1])
+            {
+                wanted[page] = true;
+                wanted[page + 1] = true;
+            }
         }
     }
-    if at != sketch.len() {
-        return all();
-    }
-    out
+    (0..pages).filter(|&p| wanted[p]).collect()
 }
 
 #[cfg(test)]
@@ -191,8 +218,13 @@ mod tests {
         b.finish()
     }
 
+    /// One alternative of one token.
+    fn token(text: &str, is_prefix: bool) -> Vec<TermKeys> {
+        vec![vec![vec![query_token_keys(text, is_prefix)]]]
+    }
+
     #[test]
-    fn pages_with_a_token_always_pass_and_most_others_do_not() {
+    fn pages_with_a_token_always_pass_and_few_others_do() {
         let pages: Vec<String> = (0..200)
             .map(|i| {
                 (0..300)
@@ -206,38 +238,45 @@ mod tests {
         let mut false_positives = 0;
         for (i, page) in pages.iter().enumerate() {
             let word = page.split(' ').nth(i % 300).unwrap();
-            assert!(candidate_pages(&s, pages.len(), &[token_key(word)]).contains(&i));
+            assert!(candidate_pages(&s, pages.len(), &token(word, false)).contains(&i));
             let absent = format!("absent{i}");
-            false_positives += candidate_pages(&s, pages.len(), &[token_key(&absent)]).len();
+            false_positives += candidate_pages(&s, pages.len(), &token(&absent, false)).len();
         }
-        // 200 lookups over 200 pages each: about 1% of pages may pass.
-        assert!(false_positives < 200 * 200 / 40, "{false_positives}");
+        // 200 lookups over 200 pages each: about 2% of pages may pass.
+        assert!(false_positives < 200 * 200 / 25, "{false_positives}");
+        // A word (with its prefix) costs about two bytes a page.
+        assert!(s.len() < pages.len() * 300 * 2 * 2, "{}", s.len());
     }
 
     #[test]
-    fn prefixes_of_words_and_han_characters() {
-        let s = sketch(&["the developing world", "", "联合国大会"]);
-        let pages = |k| candidate_pages(&s, 3, &[k]);
-        // Filters never miss; on pages this small, a stray pass is possible,
-        // so only presence is asserted (absence is measured above).
-        let on = |k, page| pages(k).contains(&page);
-        assert!(on(query_prefix_key("develop"), 0));
-        assert!(on(query_prefix_key("developi"), 0));
-        assert!(on(query_prefix_key("dev"), 0));
-        assert!(on(query_prefix_key("the"), 0), "a word as long as the prefix");
-        assert!(on(query_prefix_key("国"), 2));
-        assert!(on(query_prefix_key("会"), 2), "a run's last character");
-        assert!(on(query_prefix_key("联合"), 2));
-        assert!(!on(query_prefix_key("dev"), 1), "an empty page holds nothing");
-        assert_eq!(s[1 + (1 << s[0]) / 8], 0, "the empty page has no filter bytes");
+    fn prefixes_phrases_and_han_characters() {
+        let s = sketch(&["the developing world of", "", "human rights", "联合国大会"]);
+        let on = |terms: Vec<TermKeys>, page| candidate_pages(&s, 4, &terms).contains(&page);
+        assert!(on(token("develop", true), 0));
+        assert!(on(token("deve", true), 0));
+        assert!(on(token("dev", true), 2), "a short prefix cannot be told: any page");
+        assert!(on(token("国", true), 3));
+        assert!(on(token("会", true), 3), "a run's last character");
+        assert!(on(token("联合", false), 3));
+        assert!(!on(token("world", false), 1), "an empty page holds nothing");
+        // A phrase whose first token ends page 0 and last token starts page 2
+        // does not run across page 1 (empty): page 2 alone may hold "human rights".
+        let phrase = vec![vec![vec![
+            query_token_keys("of", false),
+            query_token_keys("human", false),
+        ]]];
+        assert!(!on(phrase.clone(), 0));
+        let s2 = sketch(&["the end of", "human rights"]);
+        assert_eq!(candidate_pages(&s2, 2, &phrase), [0, 1], "a phrase across pages");
     }
 
     #[test]
     fn a_damaged_sketch_lets_every_page_through() {
         let s = sketch(&["alpha", "beta"]);
-        assert_eq!(candidate_pages(&s, 3, &[token_key("x")]), [0, 1, 2]);
-        assert_eq!(candidate_pages(&s[..s.len() - 1], 2, &[token_key("x")]), [0, 1]);
-        assert_eq!(candidate_pages(&[], 2, &[token_key("x")]), [0, 1]);
-        assert_eq!(candidate_pages(&[99], 1, &[token_key("x")]), [0]);
+        let t = token("x", false);
+        assert_eq!(candidate_pages(&s, 3, &t), [0, 1, 2]);
+        assert_eq!(candidate_pages(&s[..s.len() - 1], 2, &t), [0, 1]);
+        assert_eq!(candidate_pages(&[], 2, &t), [0, 1]);
+        assert_eq!(candidate_pages(&[0xff, 0xff, 0xff, 0xff, 0xff], 1, &t), [0]);
     }
 }
