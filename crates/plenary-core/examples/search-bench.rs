@@ -727,9 +727,15 @@ fn main() {
     }
     for i in 0..per {
         let l = latin[i % 4];
-        let w = word_at(l, 1_000, 20_000, &mut rng);
-        let prefix: String = w.chars().take(w.chars().count().clamp(3, 5)).collect();
-        queries.push(plain("prefix", format!("{prefix}*"), vec![prefix]));
+        // What a delegate types: a stem of four to six letters.
+        let w = loop {
+            let w = word_at(l, 1_000, 20_000, &mut rng);
+            if w.chars().count() >= 6 {
+                break w;
+            }
+        };
+        let prefix: String = w.chars().take(4 + i % 3).collect();
+        queries.push(plain("prefix (4-6 letters)", format!("{prefix}*"), vec![prefix]));
     }
     for i in 0..per {
         let l = latin[i % 4];
@@ -777,6 +783,7 @@ fn main() {
         queries.push(plain("ar / ru / zh", w.clone(), vec![w]));
     }
     let worst = vec![
+        plain("worst: 3-letter prefix 'con*'", "con*".into(), vec!["con".into()]),
         plain("worst: 'the'", "the".into(), vec!["the".into()]),
         plain("worst: 'de'", "de".into(), vec!["de".into()]),
         plain("worst: \"of the\"", "\"of the\"".into(), vec!["of the".into()]),
