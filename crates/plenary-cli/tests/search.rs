@@ -133,7 +133,12 @@ fn searches_the_demo_in_six_languages_from_the_command_line() {
     assert!(broken.contains("results"), "{broken}");
 
     // Nothing found, and bad arguments.
-    assert!(plenary(&cache, &["search", "zzzxqj"]).contains("No results"));
+    let nothing = plenary(&cache, &["search", "zzzxqj"]);
+    assert!(nothing.contains("No results") && !nothing.contains("no document texts"), "{nothing}");
+    let empty = dir.path().join("empty");
+    plenary(&empty, &["demo", "seed"]);
+    let nothing = plenary(&empty, &["search", "munitions"]);
+    assert!(nothing.contains("no document texts yet"), "the demo seeds no texts: {nothing}");
     let bad = run(&cache, &["search", "x", "--from", "10/09/2024"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));

@@ -469,7 +469,11 @@ fn the_page_of_the_hit_and_the_other_pages_are_right() {
         }],
     );
     let r = search(&cache, "clearance");
-    assert_eq!((r.hits[0].page, r.hits[0].also_pages.clone()), (4, vec![2]));
+    assert_eq!(
+        (r.hits[0].page, r.hits[0].also_pages.clone()),
+        (2, vec![4]),
+        "the first page with the word"
+    );
     let r = search(&cache, "clearance deadlines");
     assert_eq!(r.hits[0].page, 4, "the page with both words");
     assert_eq!(r.hits[0].also_pages, [2, 5]);
@@ -770,4 +774,46 @@ fn the_same_file_twice_in_one_batch_is_indexed_once_as_its_last_text() {
     assert!(ids(&cache, "first").is_empty());
     assert_eq!(ids(&cache, "newer"), ["twice-en-0"]);
     assert_eq!(index_rows(&cache), (1, 1, 1));
+}
+
+#[test]
+fn a_search_sees_what_another_process_wrote_since_the_last_search() {
+    let (dir, mut writer) = open();
+    add(
+        &mut writer,
+        &[Doc {
+            doc: "a",
+            pages: &["ammunition stockpiles"],
+            ..Doc::default()
+        }],
+    );
+    let reader = Cache::open(dir.path().join("cache")).unwrap();
+    assert_eq!(ids(&reader, "stockpiles"), ["a-en-0"]);
+    // Another connection (the app's sync, say) publishes a revision and a
+    // new document; the reader's next search sees both.
+    add(
+        &mut writer,
+        &[
+            Doc {
+                doc: "a",
+                revision: 1,
+                pages: &["ammunition stockpiles destroyed"],
+                ..Doc::default()
+            },
+            Doc {
+                doc: "b",
+                kind: DocumentKind::Report,
+                pages: &["stockpiles"],
+                ..Doc::default()
+            },
+        ],
+    );
+    assert_eq!(ids(&reader, "stockpiles"), ["a-en-1", "b-en-0"]);
+    let mut q = SearchQuery::new("stockpiles");
+    q.kinds = vec![DocumentKind::Report];
+    assert_eq!(found(&reader.search(&q).unwrap()), ["b-en-0"]);
+    writer
+        .apply(&[Record::Tombstone(Tombstone::Document(id("b")))])
+        .unwrap();
+    assert_eq!(ids(&reader, "stockpiles"), ["a-en-1"]);
 }

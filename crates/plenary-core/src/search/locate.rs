@@ -4,8 +4,6 @@
 //! FTS5 found is found here too), on the pages the file's sketch lets
 //! through (see `sketch.rs`), instead of storing positions per page.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::normalize::{TokenKind, is_han, tokenize};
@@ -30,7 +28,7 @@ pub(crate) struct Located {
 }
 
 /// At most this many other pages are listed.
-pub(crate) const ALSO_PAGES: usize = 20;
+pub(crate) const ALSO_PAGES: usize = 10;
 /// At most this many distinct query tokens take part in locating.
 const MAX_TOKENS: usize = 64;
 /// Snippet size, in characters, before and after the hits it shows.
@@ -66,7 +64,7 @@ pub(crate) fn sketch_terms(query: &Parsed) -> Vec<TermKeys> {
 }
 
 /// One match of a term: the group it satisfies, the page (index into the
-/// pages given) and its span in that page's text.
+/// pages read) and its span in that page's text.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     group: usize,
@@ -75,47 +73,66 @@ struct Hit {
     end: usize,
 }
 
-/// Locates the query's hits in some pages of a file: `(page index, text)`,
-/// in page order (the pages that may hold hits; consecutive pages continue
-/// each other, so a phrase may run from one into the next). Without hits,
-/// the first page given is the page and its start the snippet.
-pub(crate) fn locate<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Located {
-    let hits = find_hits(pages, query);
+/// Locates the query's hits in a file. `candidates` are the pages (0-based,
+/// in order) that may hold hits; `load` reads one. Pages are read in order,
+/// consecutive pages continuing each other (a phrase may run from one onto
+/// the next), until the answer cannot change: the best page is the first
+/// page matching the most groups of the query (all of them, normally), and
+/// at most [`ALSO_PAGES`] other pages are listed, so a word on every page
+/// costs a dozen pages, not all. Without hits, the first candidate is the
+/// page and its start the snippet.
+pub(crate) fn locate<E>(
+    candidates: &[usize],
+    mut load: impl FnMut(usize) -> Result<Option<String>, E>,
+    query: &Parsed,
+) -> Result<Located, E> {
+    let mut finder = Finder::new(query);
+    let mut pages: Vec<(usize, String)> = Vec::new();
+    for &number in candidates {
+        let Some(text) = load(number)? else {
+            continue;
+        };
+        let index = pages.len();
+        let follows = pages.last().is_some_and(|(n, _)| n + 1 == number);
+        finder.add_page(index, follows, &text);
+        pages.push((number, text));
+        // Every page before this one is final: phrases run onto the next
+        // page at most.
+        finder.match_before(index);
+        if finder.settled(index) {
+            break;
+        }
+    }
+    finder.match_before(usize::MAX);
+    let hits = finder.hits;
 
-    // Per page: which groups it satisfies, and how many hits it has.
-    let mut per_page: HashMap<usize, (u64, usize)> = HashMap::new();
+    // Per page: which groups it satisfies.
+    let mut per_page: Vec<(usize, u64)> = Vec::new();
     for h in &hits {
-        let entry = per_page.entry(h.page).or_default();
-        entry.0 |= 1u64 << (h.group % 64);
-        entry.1 += 1;
+        match per_page.last_mut() {
+            Some((p, groups)) if *p == h.page => *groups |= 1u64 << (h.group % 64),
+            _ => per_page.push((h.page, 1u64 << (h.group % 64))),
+        }
     }
     let best = per_page
         .iter()
-        .max_by(|a, b| {
-            let key = |(page, (groups, count)): (&usize, &(u64, usize))| {
-                (groups.count_ones(), *count, std::cmp::Reverse(*page))
-            };
-            key(*a).cmp(&key(*b))
-        })
-        .map(|(&page, _)| page)
-        .unwrap_or(0);
-    let mut also_pages: Vec<u32> = per_page
-        .keys()
-        .filter(|&&p| p != best)
-        .filter_map(|&p| pages.get(p).map(|(n, _)| *n as u32 + 1))
+        .max_by_key(|(page, groups)| (groups.count_ones(), std::cmp::Reverse(*page)))
+        .map_or(0, |(page, _)| *page);
+    let also_pages: Vec<u32> = per_page
+        .iter()
+        .filter(|(p, _)| *p != best)
+        .filter_map(|(p, _)| pages.get(*p).map(|(n, _)| *n as u32 + 1))
+        .take(ALSO_PAGES)
         .collect();
-    also_pages.sort_unstable();
-    also_pages.truncate(ALSO_PAGES);
 
     let Some((number, text)) = pages.get(best) else {
-        return Located {
-            page: 1,
+        return Ok(Located {
+            page: candidates.first().map_or(1, |p| *p as u32 + 1),
             also_pages,
             snippet: Vec::new(),
             terms: Vec::new(),
-        };
+        });
     };
-    let text = text.as_ref();
     let on_page: Vec<Hit> = hits
         .iter()
         .filter(|h| h.page == best)
@@ -125,89 +142,133 @@ pub(crate) fn locate<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Loc
         })
         .collect();
     let (snippet, terms) = snippet(text, 0, text.len(), &on_page);
-    Located {
+    Ok(Located {
         page: *number as u32 + 1,
         also_pages,
         snippet,
         terms,
-    }
+    })
 }
 
-/// Every match of every positive term, in text order.
-fn find_hits<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Vec<Hit> {
-    // Distinct query tokens get ids; a prefix token is distinct from the
-    // same text as a whole word.
-    let mut exact: HashMap<&str, usize> = HashMap::new();
-    let mut prefixes: Vec<(&str, usize)> = Vec::new();
-    let mut next_id = 0;
-    // For each term alternative: (group, the ids of its tokens).
-    let mut sequences: Vec<(usize, Vec<usize>)> = Vec::new();
-    'terms: for (group, terms) in query.groups.iter().enumerate() {
-        for term in terms {
-            for alternative in &term.alternatives {
-                let mut ids = Vec::with_capacity(alternative.len());
-                for (i, token) in alternative.iter().enumerate() {
-                    let is_prefix = term.prefix && i + 1 == alternative.len();
-                    let id = if is_prefix {
-                        match prefixes.iter().find(|(p, _)| p == token) {
+/// An occurrence of a query token in the text.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    position: usize,
+    /// The ids of the query tokens it is, as a bit set.
+    mask: u64,
+    page: usize,
+    start: usize,
+    end: usize,
+    /// Where its first character ends (for a Han pair matched by one character).
+    first_end: usize,
+}
+
+/// Finds the matches of the query's positive terms, page after page.
+struct Finder<'q> {
+    /// For each term alternative: (group, the ids of its tokens).
+    sequences: Vec<(usize, Vec<usize>)>,
+    groups: usize,
+    exact: Vec<(&'q str, usize)>,
+    exact_lengths: u64,
+    long_exact: bool,
+    prefixes: Vec<(&'q str, usize)>,
+    shortest_prefix: usize,
+    /// A one-character Han prefix matching a pair covers its first character only.
+    han_char_prefixes: u64,
+    position: usize,
+    occurrences: Vec<Occurrence>,
+    /// Occurrences before this one have been matched.
+    matched: usize,
+    hits: Vec<Hit>,
+    /// Per page read: the groups its hits satisfy.
+    page_groups: Vec<u64>,
+}
+
+impl<'q> Finder<'q> {
+    fn new(query: &'q Parsed) -> Self {
+        // Distinct query tokens get ids; a prefix token is distinct from the
+        // same text as a whole word.
+        let mut exact: Vec<(&str, usize)> = Vec::new();
+        let mut prefixes: Vec<(&str, usize)> = Vec::new();
+        let mut next_id = 0;
+        let mut sequences = Vec::new();
+        'terms: for (group, terms) in query.groups.iter().enumerate() {
+            for term in terms {
+                for alternative in &term.alternatives {
+                    let mut ids = Vec::with_capacity(alternative.len());
+                    for (i, token) in alternative.iter().enumerate() {
+                        let is_prefix = term.prefix && i + 1 == alternative.len();
+                        let list = if is_prefix { &mut prefixes } else { &mut exact };
+                        let id = match list.iter().find(|(t, _)| t == token) {
                             Some(&(_, id)) => id,
                             None => {
-                                prefixes.push((token, next_id));
+                                list.push((token, next_id));
                                 next_id += 1;
                                 next_id - 1
                             }
+                        };
+                        if id >= MAX_TOKENS {
+                            break 'terms;
                         }
-                    } else {
-                        *exact.entry(token).or_insert_with(|| {
-                            next_id += 1;
-                            next_id - 1
-                        })
-                    };
-                    if id >= MAX_TOKENS {
-                        break 'terms;
+                        ids.push(id);
                     }
-                    ids.push(id);
+                    sequences.push((group, ids));
                 }
-                sequences.push((group, ids));
             }
         }
-    }
-    // A one-character Han prefix matching a pair covers the first character only.
-    let han_char_prefixes: u64 = prefixes
-        .iter()
-        .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
-        .fold(0, |m, (_, id)| m | 1u64 << id);
-
-    // Occurrences of query tokens. Most tokens of a text are no query
-    // token: a length check rejects them before any comparison.
-    let exact: Vec<(&str, usize)> = exact.into_iter().collect();
-    let exact_lengths: u64 = exact
-        .iter()
-        .filter(|(t, _)| t.len() < 64)
-        .fold(0, |m, (t, _)| m | 1u64 << t.len());
-    let long_exact = exact.iter().any(|(t, _)| t.len() >= 64);
-    let shortest_prefix = prefixes.iter().map(|(p, _)| p.len()).min().unwrap_or(usize::MAX);
-    let mut occurrences: Vec<Occurrence> = Vec::new();
-    let mut position = 0;
-    let mut previous: Option<usize> = None;
-    for (index, (number, text)) in pages.iter().enumerate() {
-        if previous.is_some_and(|p| p + 1 != *number) {
-            position += GAP;
+        Finder {
+            groups: query.groups.len(),
+            exact_lengths: exact
+                .iter()
+                .filter(|(t, _)| t.len() < 64)
+                .fold(0, |m, (t, _)| m | 1u64 << t.len()),
+            long_exact: exact.iter().any(|(t, _)| t.len() >= 64),
+            shortest_prefix: prefixes.iter().map(|(p, _)| p.len()).min().unwrap_or(usize::MAX),
+            han_char_prefixes: prefixes
+                .iter()
+                .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
+                .fold(0, |m, (_, id)| m | 1u64 << id),
+            sequences,
+            exact,
+            prefixes,
+            position: 0,
+            occurrences: Vec::new(),
+            matched: 0,
+            hits: Vec::new(),
+            page_groups: Vec::new(),
         }
-        previous = Some(*number);
-        let text = text.as_ref();
+    }
+
+    /// Tokenizes the next page read (`follows`: it is the page after the
+    /// previous one), noting the query tokens on it. Most tokens are no
+    /// query token: a length check rejects them before any comparison.
+    fn add_page(&mut self, page: usize, follows: bool, text: &str) {
+        if !follows {
+            self.position += GAP;
+        }
+        self.page_groups.push(0);
+        let Finder {
+            exact,
+            exact_lengths,
+            long_exact,
+            prefixes,
+            shortest_prefix,
+            position,
+            occurrences,
+            ..
+        } = self;
         tokenize(text, |t| {
             let len = t.text.len();
             let mut mask = 0u64;
-            if (len < 64 && exact_lengths & (1u64 << len) != 0) || (len >= 64 && long_exact) {
-                for &(q, id) in &exact {
+            if (len < 64 && *exact_lengths & (1u64 << len) != 0) || (len >= 64 && *long_exact) {
+                for &(q, id) in exact.iter() {
                     if q == t.text {
                         mask |= 1u64 << id;
                     }
                 }
             }
-            if len >= shortest_prefix {
-                for &(p, id) in &prefixes {
+            if len >= *shortest_prefix {
+                for &(p, id) in prefixes.iter() {
                     if t.text.starts_with(p) {
                         mask |= 1u64 << id;
                     }
@@ -222,76 +283,87 @@ fn find_hits<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Vec<Hit> {
                     _ => t.end,
                 };
                 occurrences.push(Occurrence {
-                    position,
+                    position: *position,
                     mask,
-                    page: index,
+                    page,
                     start: t.start,
                     end: t.end,
                     first_end,
                 });
             }
-            position += 1;
+            *position += 1;
         });
     }
-    let end_for = |o: &Occurrence, id: usize| {
-        if han_char_prefixes & (1u64 << id) != 0 {
-            o.first_end
-        } else {
-            o.end
-        }
-    };
 
-    let mut hits = Vec::new();
-    for (group, ids) in &sequences {
-        for (k, o) in occurrences.iter().enumerate() {
-            if o.mask & (1u64 << ids[0]) == 0 {
-                continue;
+    /// Matches the terms at every occurrence on pages before `page` (pages
+    /// read since are known, so phrases starting there are complete).
+    fn match_before(&mut self, page: usize) {
+        let until = self.occurrences[self.matched..]
+            .iter()
+            .position(|o| o.page >= page)
+            .map_or(self.occurrences.len(), |i| self.matched + i);
+        let occurrences = &self.occurrences;
+        let han = self.han_char_prefixes;
+        let end_for = |o: &Occurrence, id: usize| {
+            if han & (1u64 << id) != 0 {
+                o.first_end
+            } else {
+                o.end
             }
-            let mut end = end_for(o, ids[0]);
-            let mut end_page = o.page;
-            let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
-                // Occurrences are in position order: the next token of the
-                // phrase, if it is a query token, is at most `offset` later.
-                match occurrences[k + 1..]
-                    .iter()
-                    .take(offset)
-                    .find(|n| n.position == o.position + offset)
-                {
-                    Some(n) if n.mask & (1u64 << id) != 0 => {
-                        end = end_for(n, id);
-                        end_page = n.page;
-                        true
-                    }
-                    _ => false,
+        };
+        for k in self.matched..until {
+            let o = &occurrences[k];
+            for (group, ids) in &self.sequences {
+                if o.mask & (1u64 << ids[0]) == 0 {
+                    continue;
                 }
-            });
-            if matched {
-                hits.push(Hit {
-                    group: *group,
-                    page: o.page,
-                    start: o.start,
-                    // A phrase running onto the next page is shown up to
-                    // the end of its first page.
-                    end: if end_page == o.page { end } else { usize::MAX },
+                let mut end = end_for(o, ids[0]);
+                let mut end_page = o.page;
+                let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
+                    // Occurrences are in position order: the phrase's next
+                    // token, if it is a query token, is at most `offset` later.
+                    match occurrences[k + 1..]
+                        .iter()
+                        .take(offset)
+                        .find(|n| n.position == o.position + offset)
+                    {
+                        Some(n) if n.mask & (1u64 << id) != 0 => {
+                            end = end_for(n, id);
+                            end_page = n.page;
+                            true
+                        }
+                        _ => false,
+                    }
                 });
+                if matched {
+                    self.hits.push(Hit {
+                        group: *group,
+                        page: o.page,
+                        start: o.start,
+                        // A phrase running onto the next page is shown up
+                        // to the end of its first page.
+                        end: if end_page == o.page { end } else { usize::MAX },
+                    });
+                    self.page_groups[o.page] |= 1u64 << (group % 64);
+                }
             }
+        }
+        self.matched = until;
+        if page == usize::MAX {
+            self.hits
+                .sort_by_key(|h| (h.page, h.start, std::cmp::Reverse(h.end)));
         }
     }
-    hits.sort_by_key(|h| (h.page, h.start, std::cmp::Reverse(h.end)));
-    hits
-}
 
-/// An occurrence of a query token in the text.
-#[derive(Debug, Clone, Copy)]
-struct Occurrence {
-    position: usize,
-    /// The ids of the query tokens it is, as a bit set.
-    mask: u64,
-    page: usize,
-    start: usize,
-    end: usize,
-    /// Where its first character ends (for a Han pair matched by one character).
-    first_end: usize,
+    /// Whether reading more pages after `page` can change the answer: not
+    /// once an earlier page matches every group and enough others have hits.
+    fn settled(&self, page: usize) -> bool {
+        let closed = &self.page_groups[..page];
+        let all = closed
+            .iter()
+            .position(|g| g.count_ones() as usize >= self.groups.min(64));
+        all.is_some() && closed.iter().filter(|g| **g != 0).count() > ALSO_PAGES
+    }
 }
 
 /// The snippet around the densest cluster of hits on a page, and the
@@ -448,6 +520,17 @@ mod tests {
         pages.iter().copied().enumerate().collect()
     }
 
+    /// Locates in these pages, every one a candidate.
+    fn locate<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Located {
+        let candidates: Vec<usize> = pages.iter().map(|p| p.0).collect();
+        super::locate::<()>(
+            &candidates,
+            |n| Ok(pages.iter().find(|p| p.0 == n).map(|p| p.1.as_ref().to_owned())),
+            query,
+        )
+        .unwrap()
+    }
+
     fn render(segments: &[SnippetSegment]) -> String {
         segments
             .iter()
@@ -528,6 +611,38 @@ mod tests {
         let l = locate(&all(&["Some text.", "More."]), &parse("absent"));
         assert_eq!((l.page, l.also_pages.len()), (1, 0));
         assert_eq!(render(&l.snippet), "Some text.");
+    }
+
+    #[test]
+    fn a_word_on_every_page_reads_a_dozen_pages_not_all() {
+        let pages: Vec<String> = (0..40).map(|i| format!("page {i} mentions the treaty")).collect();
+        let candidates: Vec<usize> = (0..40).collect();
+        let mut read = Vec::new();
+        let l = super::locate::<()>(
+            &candidates,
+            |n| {
+                read.push(n);
+                Ok(Some(pages[n].clone()))
+            },
+            &parse("treaty"),
+        )
+        .unwrap();
+        assert_eq!(l.page, 1);
+        assert_eq!(l.also_pages, (2..=11).collect::<Vec<u32>>());
+        assert_eq!(read, (0..=11).collect::<Vec<usize>>(), "stops once settled");
+        // Two words: reading goes on until a page holds both.
+        let mut read = 0;
+        let l = super::locate::<()>(
+            &candidates,
+            |n| {
+                read += 1;
+                Ok(Some(if n == 30 { format!("{} and the protocol", pages[n]) } else { pages[n].clone() }))
+            },
+            &parse("treaty protocol"),
+        )
+        .unwrap();
+        assert_eq!((l.page, read), (31, 32));
+        assert_eq!(l.also_pages, (1..=10).collect::<Vec<u32>>());
     }
 
     #[test]
