@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::normalize::{TokenKind, is_han, tokenize};
+use super::normalize::{Lengths, TokenKind, is_han, tokenize_matching};
 use super::query::Parsed;
 use super::sketch::{TermKeys, query_token_keys};
 
@@ -257,7 +257,13 @@ impl<'q> Finder<'q> {
             occurrences,
             ..
         } = self;
-        tokenize(text, |t| {
+        let lengths = Lengths {
+            exact: *exact_lengths,
+            long: *long_exact,
+            from: *shortest_prefix,
+        };
+        let base = *position;
+        let count = tokenize_matching(text, Some(lengths), |t| {
             let len = t.text.len();
             let mut mask = 0u64;
             if (len < 64 && *exact_lengths & (1u64 << len) != 0) || (len >= 64 && *long_exact) {
@@ -283,7 +289,7 @@ impl<'q> Finder<'q> {
                     _ => t.end,
                 };
                 occurrences.push(Occurrence {
-                    position: *position,
+                    position: base + t.index,
                     mask,
                     page,
                     start: t.start,
@@ -291,8 +297,8 @@ impl<'q> Finder<'q> {
                     first_end,
                 });
             }
-            *position += 1;
         });
+        *position = base + count;
     }
 
     /// Matches the terms at every occurrence on pages before `page` (pages
