@@ -222,9 +222,25 @@ fn build_lang(language: Language, share: f64, rng: &mut SmallRng) -> Lang {
                 })
                 .collect()
         } else {
+            // Accented syllables are drawn as often as accents occur in the
+            // language (in French about one word in four has one), not as
+            // often as they are listed.
+            let (accented, plain): (Vec<&str>, Vec<&str>) =
+                syllables.iter().partition(|s| !s.is_ascii() && language != Language::Ru && language != Language::Ar);
+            let share = match language {
+                Language::Fr => 0.08,
+                Language::Es => 0.07,
+                _ => 0.0,
+            };
             let n = rng.random_range(2..=5);
             (0..n)
-                .map(|_| syllables[rng.random_range(0..syllables.len())])
+                .map(|_| {
+                    if !accented.is_empty() && rng.random_bool(share) {
+                        accented[rng.random_range(0..accented.len())]
+                    } else {
+                        plain[rng.random_range(0..plain.len())]
+                    }
+                })
                 .collect()
         };
         if seen.insert(w.clone()) {
