@@ -86,7 +86,8 @@ pub fn run(out: &mut impl Write, cache: &Cache, args: &SearchArgs, as_json: bool
     } else {
         Style::Plain
     };
-    human(out, &query, &results, style)
+    let has_texts = results.total > 0 || !cache.rendition_shas()?.is_empty();
+    human(out, &query, &results, has_texts, style)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,7 @@ fn human(
     out: &mut impl Write,
     query: &SearchQuery,
     results: &SearchResults,
+    has_texts: bool,
     style: Style,
 ) -> Result<()> {
     if results.fallback {
@@ -111,6 +113,12 @@ fn human(
     }
     if results.total == 0 {
         writeln!(out, "No results for {:?}.", query.text)?;
+        if !has_texts {
+            writeln!(
+                out,
+                "The cache holds no document texts yet: they come with `plenary sync`."
+            )?;
+        }
         return Ok(());
     }
     let first = query.offset as u64 + 1;

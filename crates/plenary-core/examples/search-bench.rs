@@ -38,6 +38,8 @@ struct Args {
     seed: u64,
     dir: Option<PathBuf>,
     rg: bool,
+    /// Only these languages (to see what each costs).
+    only: Vec<Language>,
 }
 
 fn args() -> Args {
@@ -47,6 +49,7 @@ fn args() -> Args {
         seed: 7,
         dir: None,
         rg: true,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -60,9 +63,15 @@ fn args() -> Args {
             "--seed" => a.seed = value().parse().expect("a number"),
             "--dir" => a.dir = Some(PathBuf::from(value())),
             "--no-rg" => a.rg = false,
+            "--languages" => {
+                a.only = value()
+                    .split(',')
+                    .map(|l| l.parse().expect("--languages en,fr,..."))
+                    .collect()
+            }
             "-h" | "--help" => {
                 println!(
-                    "search-bench [--versions N | --scale F] [--queries-per-class N] [--seed N] [--dir DIR] [--no-rg]"
+                    "search-bench [--versions N | --scale F] [--queries-per-class N] [--seed N] [--dir DIR] [--no-rg] [--languages en,fr,..]"
                 );
                 std::process::exit(0);
             }
@@ -185,23 +194,59 @@ fn build_lang(language: Language, share: f64, rng: &mut SmallRng) -> Lang {
             vocab.push(w.to_owned());
         }
     }
-    let han: Vec<char> = top.chars().filter(|c| !c.is_whitespace()).collect();
+    // Chinese words are made of characters drawn with a Zipf distribution
+    // over 5,000 characters (the seed words' first): in real text the 1,000
+    // most frequent characters make up about 90% of the running text, which
+    // is what keeps the number of distinct character pairs realistic.
+    let mut han: Vec<char> = Vec::new();
+    for c in top.chars().filter(|c| !c.is_whitespace()) {
+        if !han.contains(&c) {
+            han.push(c);
+        }
+    }
+    while han.len() < 5_000 {
+        let c = char::from_u32(rng.random_range(0x4E00..0x9FA5)).unwrap_or('中');
+        if !han.contains(&c) {
+            han.push(c);
+        }
+    }
+    let mut han_total = 0.0;
+    let han_cdf: Vec<f64> = (0..han.len())
+        .map(|r| {
+            han_total += 1.0 / (r as f64 + 1.0);
+            han_total
+        })
+        .collect();
     while vocab.len() < VOCABULARY {
         let w: String = if language == Language::Zh {
-            let n = rng.random_range(1..=3);
+            let n = [1, 2, 2, 2, 2, 3, 4][rng.random_range(0..7)];
             (0..n)
                 .map(|_| {
-                    if rng.random_bool(0.5) {
-                        han[rng.random_range(0..han.len())]
-                    } else {
-                        char::from_u32(rng.random_range(0x4E00..0x6FFF)).unwrap_or('中')
-                    }
+                    let x = rng.random::<f64>() * han_total;
+                    han[han_cdf.partition_point(|&c| c < x).min(han.len() - 1)]
                 })
                 .collect()
         } else {
+            // Accented syllables are drawn as often as accents occur in the
+            // language (in French about one word in four has one), not as
+            // often as they are listed.
+            let (accented, plain): (Vec<&str>, Vec<&str>) = syllables.iter().partition(|s| {
+                !s.is_ascii() && language != Language::Ru && language != Language::Ar
+            });
+            let share = match language {
+                Language::Fr => 0.08,
+                Language::Es => 0.07,
+                _ => 0.0,
+            };
             let n = rng.random_range(2..=5);
             (0..n)
-                .map(|_| syllables[rng.random_range(0..syllables.len())])
+                .map(|_| {
+                    if !accented.is_empty() && rng.random_bool(share) {
+                        accented[rng.random_range(0..accented.len())]
+                    } else {
+                        plain[rng.random_range(0..plain.len())]
+                    }
+                })
                 .collect()
         };
         if seen.insert(w.clone()) {
@@ -351,6 +396,21 @@ struct Query {
     rg_files: Option<Vec<PathBuf>>,
 }
 
+/// This thread's CPU time (Linux), to tell the design's cost from a busy
+/// machine's: wall time includes waiting for a core.
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -420,8 +480,16 @@ fn main() {
     let started = Instant::now();
     let langs: Vec<Lang> = shares
         .iter()
-        .map(|&(l, s)| build_lang(l, s, &mut rng))
+        .map(|&(l, s)| {
+            let share = if args.only.is_empty() || args.only.contains(&l) {
+                s
+            } else {
+                0.0
+            };
+            build_lang(l, share, &mut rng)
+        })
         .collect();
+    let total_share: f64 = langs.iter().map(|l| l.share).sum();
     eprintln!(
         "vocabularies built in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -433,6 +501,20 @@ fn main() {
     let text_dir = root.join("text");
     std::fs::create_dir_all(&text_dir).unwrap();
     let mut cache = Cache::open(&cache_dir).expect("opening the cache");
+    // For experiments: FTS5 options (`k=v,k=v`, e.g. `automerge=8,pgsz=8000`)
+    // set before indexing, through a second connection.
+    if let Ok(options) = std::env::var("SEARCH_BENCH_FTS5") {
+        let conn =
+            rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
+        for kv in options.split(',').filter(|s| !s.is_empty()) {
+            let (k, v) = kv.split_once('=').expect("k=v");
+            conn.execute(
+                "INSERT INTO search_index (search_index, rank) VALUES (?1, ?2)",
+                rusqlite::params![k, v.parse::<i64>().expect("a number")],
+            )
+            .unwrap();
+        }
+    }
 
     // Meetings, agenda items, documents and versions.
     const MEETINGS: usize = 50;
@@ -479,10 +561,11 @@ fn main() {
                     .unwrap(),
             ),
         }));
-        let n_langs = [1, 1, 2, 3, 4, 6][rng.random_range(0..6)];
+        let available = langs.iter().filter(|l| l.share > 0.0).count();
+        let n_langs = [1, 1, 2, 3, 4, 6][rng.random_range(0..6)].min(available);
         let mut chosen: Vec<usize> = Vec::new();
         while chosen.len() < n_langs {
-            let x: f64 = rng.random();
+            let x: f64 = rng.random::<f64>() * total_share;
             let mut acc = 0.0;
             let l = langs
                 .iter()
@@ -543,6 +626,7 @@ fn main() {
     let mut phrases: Vec<(usize, String)> = Vec::new();
     let mut text_bytes = 0usize;
     let mut index_time = Duration::ZERO;
+    let mut index_cpu = Duration::ZERO;
     let mut normalize_time = Duration::ZERO;
     let mut files_of_meeting_lang: std::collections::HashMap<(usize, Language), Vec<PathBuf>> =
         Default::default();
@@ -563,13 +647,13 @@ fn main() {
             .entry((p.meeting, p.version.language))
             .or_default()
             .push(path);
-        if n % 25 == 0 {
-            // Normalisation alone, on a sample.
-            let t = Instant::now();
+        if n % 10 == 0 {
+            // Normalisation alone, on a sample (CPU time).
+            let c = cpu_time();
             for page in &pages {
                 std::hint::black_box(normalize(page));
             }
-            normalize_time += t.elapsed() * 25;
+            normalize_time += (cpu_time() - c) * 10;
         }
         batch.push((
             p.version.sha256,
@@ -580,8 +664,10 @@ fn main() {
         ));
         if batch.len() == 100 || n + 1 == planned.len() {
             let t = Instant::now();
+            let c = cpu_time();
             cache.put_renditions(&batch).expect("indexing");
             index_time += t.elapsed();
+            index_cpu += cpu_time() - c;
             batch.clear();
             if (n + 1) % 1000 == 0 {
                 eprintln!(
@@ -597,6 +683,7 @@ fn main() {
 
     // One new version into the full index (a new document arriving by sync).
     let mut one_version = Vec::new();
+    let load_during_indexing = load_average();
     for k in 0..5 {
         let vid = format!("new{k}-en-0");
         let version = Version {
@@ -683,9 +770,19 @@ fn main() {
     }
     for i in 0..per {
         let l = latin[i % 4];
-        let w = word_at(l, 1_000, 20_000, &mut rng);
-        let prefix: String = w.chars().take(w.chars().count().clamp(3, 5)).collect();
-        queries.push(plain("prefix", format!("{prefix}*"), vec![prefix]));
+        // What a delegate types: a stem of four to six letters.
+        let w = loop {
+            let w = word_at(l, 1_000, 20_000, &mut rng);
+            if w.chars().count() >= 6 {
+                break w;
+            }
+        };
+        let prefix: String = w.chars().take(4 + i % 3).collect();
+        queries.push(plain(
+            "prefix (4-6 letters)",
+            format!("{prefix}*"),
+            vec![prefix],
+        ));
     }
     for i in 0..per {
         let l = latin[i % 4];
@@ -733,6 +830,11 @@ fn main() {
         queries.push(plain("ar / ru / zh", w.clone(), vec![w]));
     }
     let worst = vec![
+        plain(
+            "worst: 3-letter prefix 'con*'",
+            "con*".into(),
+            vec!["con".into()],
+        ),
         plain("worst: 'the'", "the".into(), vec!["the".into()]),
         plain("worst: 'de'", "de".into(), vec!["de".into()]),
         plain(
@@ -746,17 +848,20 @@ fn main() {
     for q in queries.iter().chain(&worst) {
         cache.search(&q.search).unwrap();
     }
-    let mut rows: Vec<(String, Vec<Duration>, Vec<Duration>, u64)> = Vec::new();
+    let mut rows: Vec<(String, Vec<Duration>, Vec<Duration>, u64, Vec<Duration>)> = Vec::new();
     let rg_ok = args.rg && Command::new("rg").arg("--version").output().is_ok();
     if args.rg && !rg_ok {
         eprintln!("rg not found: install ripgrep (apt-get install -y ripgrep) for the baseline");
     }
     let mut all_ours = Vec::new();
     let mut all_rg = Vec::new();
+    let mut all_cpu = Vec::new();
     for q in queries.iter().chain(&worst) {
         let t = Instant::now();
+        let c = cpu_time();
         let r = cache.search(&q.search).unwrap();
         let ours = t.elapsed();
+        let ours_cpu = cpu_time() - c;
         assert!(!r.fallback, "{}", q.search.text);
         let theirs = if rg_ok {
             Some(rg(&q.rg_all, q.rg_files.as_deref().unwrap_or(&[]), &text_dir).0)
@@ -766,16 +871,18 @@ fn main() {
         let row = match rows.iter_mut().find(|r| r.0 == q.class) {
             Some(row) => row,
             None => {
-                rows.push((q.class.to_owned(), Vec::new(), Vec::new(), 0));
+                rows.push((q.class.to_owned(), Vec::new(), Vec::new(), 0, Vec::new()));
                 rows.last_mut().unwrap()
             }
         };
         row.1.push(ours);
+        row.4.push(ours_cpu);
         row.3 += r.total;
         if let Some(t) = theirs {
             row.2.push(t);
         }
         if !q.class.starts_with("worst") {
+            all_cpu.push(ours_cpu);
             all_ours.push(ours);
             all_rg.extend(theirs);
         }
@@ -793,7 +900,8 @@ fn main() {
         .unwrap() as f64
             / 1e6
     };
-    let index_mb = size("search%");
+    let index_mb = size("search_index%");
+    let sketch_mb = size("search_files%") + size("sqlite_autoindex_search_files%");
     let pages_mb = size("rendition_pages%");
     let db_mb = std::fs::metadata(cache_dir.join(plenary_core::cache::DATABASE_FILE))
         .map(|m| m.len())
@@ -829,14 +937,16 @@ fn main() {
         generation.as_secs_f64()
     )
     .unwrap();
-    writeln!(out, "\n| query class | n | plenary p50 ms | p95 ms | rg p50 ms | rg p95 ms | rg/plenary p50 | mean hits (total) |").unwrap();
-    writeln!(out, "|---|---|---|---|---|---|---|---|").unwrap();
+    writeln!(out, "\n| query class | n | plenary p50 ms | p95 ms | CPU mean ms | rg p50 ms | rg p95 ms | rg/plenary p50 | mean hits (total) |").unwrap();
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|").unwrap();
     let line = |out: &mut std::io::StdoutLock,
                 name: &str,
                 ours: &mut Vec<Duration>,
+                cpu: &mut Vec<Duration>,
                 theirs: &mut Vec<Duration>,
                 hits: Option<u64>| {
         ours.sort();
+        cpu.sort();
         theirs.sort();
         let (p50, p95) = (percentile(ours, 0.5), percentile(ours, 0.95));
         let (r50, r95) = (percentile(theirs, 0.5), percentile(theirs, 0.95));
@@ -847,10 +957,13 @@ fn main() {
         };
         writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {} | {ratio} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {ratio} | {} |",
             ours.len(),
             ms(p50),
             ms(p95),
+            // Summed over the class: the kernel updates a thread's CPU
+            // time at ticks, so one short query's reading is coarse.
+            ms(cpu.iter().sum::<Duration>() / cpu.len().max(1) as u32),
             if theirs.is_empty() {
                 "-".into()
             } else {
@@ -868,26 +981,34 @@ fn main() {
         )
         .unwrap();
     };
-    for (name, ours, theirs, hits) in rows.iter_mut() {
+    for (name, ours, theirs, hits, cpu) in rows.iter_mut() {
         if !name.starts_with("worst") {
-            line(out, name, ours, theirs, Some(*hits));
+            line(out, name, ours, cpu, theirs, Some(*hits));
         }
     }
-    line(out, "**all of the mix**", &mut all_ours, &mut all_rg, None);
-    for (name, ours, theirs, hits) in rows.iter_mut() {
+    line(
+        out,
+        "**all of the mix**",
+        &mut all_ours,
+        &mut all_cpu,
+        &mut all_rg,
+        None,
+    );
+    for (name, ours, theirs, hits, cpu) in rows.iter_mut() {
         if name.starts_with("worst") {
-            line(out, name, ours, theirs, Some(*hits));
+            line(out, name, ours, cpu, theirs, Some(*hits));
         }
     }
-    writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s (put_renditions end to end: pages stored + normalised + indexed, batches of 100, one commit each)", index_time.as_secs_f64(), mb / index_time.as_secs_f64()).unwrap();
+    writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s wall, {:.1} MB/s of CPU time (put_renditions end to end: pages stored + normalised + indexed, batches of 100, one commit each; load average {load_during_indexing})", index_time.as_secs_f64(), mb / index_time.as_secs_f64(), mb / index_cpu.as_secs_f64()).unwrap();
     writeln!(
         out,
-        "normalisation alone (sampled): {:.0} MB/s",
+        "normalisation alone (every 10th version, CPU time): {:.0} MB/s",
         mb / normalize_time.as_secs_f64()
     )
     .unwrap();
     writeln!(out, "one new version (~100 KB) into the full index: median {} ms, max {} ms (5 runs, commit included)", ms(one_version[2]), ms(one_version[4])).unwrap();
-    writeln!(out, "sizes: FTS5 index {index_mb:.0} MB ({:.0}% of the text), rendition_pages {pages_mb:.0} MB, database file {db_mb:.0} MB", 100.0 * index_mb / mb).unwrap();
+    writeln!(out, "sizes: FTS5 index {index_mb:.0} MB ({:.0}% of the text), page sketches {sketch_mb:.0} MB ({:.0}%), rendition_pages {pages_mb:.0} MB, database file {db_mb:.0} MB", 100.0 * index_mb / mb, 100.0 * sketch_mb / mb).unwrap();
+    writeln!(out, "load average after the queries: {}", load_average()).unwrap();
     writeln!(out, "queries: limit {} with snippets; rg: `rg -l -i -F` per word (AND: each word over the previous matches), over {} plain files", plenary_core::search::DEFAULT_LIMIT, planned.len()).unwrap();
     drop(cache);
 }

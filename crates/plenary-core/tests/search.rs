@@ -520,7 +520,11 @@ fn the_page_of_the_hit_and_the_other_pages_are_right() {
         }],
     );
     let r = search(&cache, "clearance");
-    assert_eq!((r.hits[0].page, r.hits[0].also_pages.clone()), (4, vec![2]));
+    assert_eq!(
+        (r.hits[0].page, r.hits[0].also_pages.clone()),
+        (2, vec![4]),
+        "the first page with the word"
+    );
     let r = search(&cache, "clearance deadlines");
     assert_eq!(r.hits[0].page, 4, "the page with both words");
     assert_eq!(r.hits[0].also_pages, [2, 5]);
@@ -785,4 +789,100 @@ fn a_version_4_cache_with_texts_is_indexed_when_opened() {
     // Opening again indexes nothing twice.
     let cache = Cache::open(dir.path()).unwrap();
     assert_eq!(index_rows(&cache), (1, 1, 1));
+}
+
+#[test]
+fn a_phrase_running_from_one_page_onto_the_next_is_found_on_its_first_page() {
+    let (_dir, mut cache) = open();
+    add(
+        &mut cache,
+        &[Doc {
+            doc: "span",
+            pages: &[
+                "Introduction without the words.",
+                "Other text.",
+                "The survey found cluster munition",
+                "remnants in three provinces.",
+                "Nothing more.",
+            ],
+            ..Doc::default()
+        }],
+    );
+    let r = search(&cache, "\"cluster munition remnants\"");
+    assert_eq!(found(&r), ["span-en-0"]);
+    assert_eq!(r.hits[0].page, 3);
+    assert_eq!(marked(&r.hits[0]), "The survey found [cluster munition]");
+    let r = search(&cache, "provinces");
+    assert_eq!((r.hits[0].page, r.hits[0].also_pages.clone()), (4, vec![]));
+}
+
+#[test]
+fn the_same_file_twice_in_one_batch_is_indexed_once_as_its_last_text() {
+    let (_dir, mut cache) = open();
+    add(
+        &mut cache,
+        &[Doc {
+            doc: "twice",
+            pages: &["first text"],
+            ..Doc::default()
+        }],
+    );
+    let sha = Sha256::of(&bytes_of(&Doc {
+        doc: "twice",
+        pages: &["first text"],
+        ..Doc::default()
+    }));
+    let text = |t: &str| Rendition::Ok {
+        extractor: "pdftotext".into(),
+        pages: vec![t.into()],
+    };
+    cache
+        .put_renditions(&[(sha, text("older words")), (sha, text("newer words"))])
+        .unwrap();
+    assert!(ids(&cache, "older").is_empty());
+    assert!(ids(&cache, "first").is_empty());
+    assert_eq!(ids(&cache, "newer"), ["twice-en-0"]);
+    assert_eq!(index_rows(&cache), (1, 1, 1));
+}
+
+#[test]
+fn a_search_sees_what_another_process_wrote_since_the_last_search() {
+    let (dir, mut writer) = open();
+    add(
+        &mut writer,
+        &[Doc {
+            doc: "a",
+            pages: &["ammunition stockpiles"],
+            ..Doc::default()
+        }],
+    );
+    let reader = Cache::open(dir.path().join("cache")).unwrap();
+    assert_eq!(ids(&reader, "stockpiles"), ["a-en-0"]);
+    // Another connection (the app's sync, say) publishes a revision and a
+    // new document; the reader's next search sees both.
+    add(
+        &mut writer,
+        &[
+            Doc {
+                doc: "a",
+                revision: 1,
+                pages: &["ammunition stockpiles destroyed"],
+                ..Doc::default()
+            },
+            Doc {
+                doc: "b",
+                kind: DocumentKind::Report,
+                pages: &["stockpiles"],
+                ..Doc::default()
+            },
+        ],
+    );
+    assert_eq!(ids(&reader, "stockpiles"), ["a-en-1", "b-en-0"]);
+    let mut q = SearchQuery::new("stockpiles");
+    q.kinds = vec![DocumentKind::Report];
+    assert_eq!(found(&reader.search(&q).unwrap()), ["b-en-0"]);
+    writer
+        .apply(&[Record::Tombstone(Tombstone::Document(id("b")))])
+        .unwrap();
+    assert_eq!(ids(&reader, "stockpiles"), ["a-en-1"]);
 }

@@ -163,7 +163,17 @@ impl Cache {
             .format(&Rfc3339)
             .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
         let tx = self.conn.transaction()?;
-        for (sha256, rendition) in renditions {
+        // The same file twice in a batch: the last rendition wins.
+        let last: BTreeMap<&Sha256, usize> = renditions
+            .iter()
+            .enumerate()
+            .map(|(i, (sha, _))| (sha, i))
+            .collect();
+        let mut to_index: Vec<(i64, String)> = Vec::new();
+        for (i, (sha256, rendition)) in renditions.iter().enumerate() {
+            if last[sha256] != i {
+                continue;
+            }
             let hex = sha256.to_hex();
             tx.execute("DELETE FROM renditions WHERE sha256 = ?1", [&hex])?;
             match rendition {
@@ -179,9 +189,9 @@ impl Cache {
                     for (i, text) in pages.iter().enumerate() {
                         insert.execute(params![hex, i as i64 + 1, text])?;
                     }
-                    // In the same transaction: the index never lacks or
-                    // outlives a rendition.
-                    crate::search::index_file(&tx, &hex, pages)?;
+                    let prepared = crate::search::prepare(pages);
+                    let id = crate::search::add_file(&tx, &hex, &prepared.sketch)?;
+                    to_index.push((id, prepared.tokens));
                 }
                 Rendition::Unavailable { extractor, reason } => {
                     tx.execute(
@@ -192,6 +202,9 @@ impl Cache {
                 }
             }
         }
+        // In the same transaction, and last (see `index_texts`): the index
+        // never lacks or outlives a rendition.
+        crate::search::index_texts(&tx, &to_index)?;
         tx.commit()?;
         Ok(())
     }

@@ -18,6 +18,7 @@ mod queries;
 pub mod schema;
 mod write;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -39,6 +40,9 @@ pub struct Cache {
     dir: PathBuf,
     conn: Connection,
     blobs: BlobStore,
+    /// Search's view of the versions with text, rebuilt when the database
+    /// changes (see `search::Catalog`).
+    search_catalog: RefCell<Option<crate::search::Catalog>>,
 }
 
 /// How much the cache holds, for the settings page and `plenary cache info`.
@@ -64,7 +68,12 @@ impl Cache {
         // Renditions stored before the search index existed (migration 5).
         crate::search::catch_up(&mut conn)?;
         let blobs = BlobStore::open(dir.join("blobs"))?;
-        Ok(Cache { dir, conn, blobs })
+        Ok(Cache {
+            dir,
+            conn,
+            blobs,
+            search_catalog: RefCell::new(None),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -73,6 +82,10 @@ impl Cache {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn search_catalog(&self) -> &RefCell<Option<crate::search::Catalog>> {
+        &self.search_catalog
     }
 
     pub fn blobs(&self) -> &BlobStore {

@@ -244,7 +244,7 @@ mod tests {
             "9677b3b3798f0b1f3f6fd826b456a8b73faa7abc541957264dc1d795053a57d1",
             "b12a959e6d2c97c53a4541083148d764ac77cebb78552bce120f52a1a5c55aae",
             "d410ef53363b0cc93024769f2568f678a066981b9f1a8b40707d4fec747de47a",
-            "31aeafd90ef4d624608f57c8c3258af762fcfe1edf31cff459fe2429b167f14d",
+            "d6ccfdcedaf800544ed32419c48fc16216e4832beb4fba841bd565a567f97e46",
             "4c5e7083e3903c124cc802f07c57f7278140dccc00d159b57d0cc2e540dd03fc",
         ];
         let actual: Vec<String> = MIGRATIONS

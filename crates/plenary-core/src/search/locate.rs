@@ -1,14 +1,14 @@
 //! Where in a file the query matched: the best page, the other pages with
 //! hits, and a snippet of the original text around the best hit. Done in
 //! Rust for the few hits shown, with the same tokens as the index (so a hit
-//! FTS5 found is found here too), instead of storing positions per page.
-
-use std::collections::HashMap;
+//! FTS5 found is found here too), on the pages the file's sketch lets
+//! through (see `sketch.rs`), instead of storing positions per page.
 
 use serde::Serialize;
 
-use super::normalize::{TokenKind, is_han, tokenize};
+use super::normalize::{Lengths, TokenKind, is_han, tokenize_matching};
 use super::query::Parsed;
+use super::sketch::{TermKeys, query_token_keys};
 
 /// A piece of a snippet: original text, marked when it is (part of) a hit.
 /// The UI shows `text` as text (never as HTML) and emphasises hits.
@@ -28,200 +28,352 @@ pub(crate) struct Located {
 }
 
 /// At most this many other pages are listed.
-pub(crate) const ALSO_PAGES: usize = 20;
+pub(crate) const ALSO_PAGES: usize = 10;
 /// At most this many distinct query tokens take part in locating.
 const MAX_TOKENS: usize = 64;
 /// Snippet size, in characters, before and after the hits it shows.
 const BEFORE: usize = 70;
 const AFTER: usize = 160;
 const TERMS: usize = 20;
+/// Token positions skipped between pages that are not consecutive, so that
+/// no phrase matches across the gap.
+const GAP: usize = 1 << 20;
 
-/// The pages of a file as the index sees them: one string, pages separated by
-/// form feeds (as `pdftotext` writes them), and where each page starts.
-pub(crate) fn join_pages<S: AsRef<str>>(pages: &[S]) -> (String, Vec<usize>) {
-    let total = pages.iter().map(|p| p.as_ref().len() + 1).sum();
-    let mut text = String::with_capacity(total);
-    let mut starts = Vec::with_capacity(pages.len());
-    for (i, page) in pages.iter().enumerate() {
-        if i > 0 {
-            text.push('\x0c');
-        }
-        starts.push(text.len());
-        text.push_str(page.as_ref());
-    }
-    (text, starts)
+/// What the sketch needs to know of the query: each positive term's
+/// alternatives, as the keys of each of their tokens.
+pub(crate) fn sketch_terms(query: &Parsed) -> Vec<TermKeys> {
+    query
+        .groups
+        .iter()
+        .flatten()
+        .map(|term| {
+            term.alternatives
+                .iter()
+                .map(|alternative| {
+                    alternative
+                        .iter()
+                        .enumerate()
+                        .map(|(i, token)| {
+                            query_token_keys(token, term.prefix && i + 1 == alternative.len())
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
-/// One match of a term: the group it satisfies and its span in the text.
+/// One match of a term: the group it satisfies, the page (index into the
+/// pages read) and its span in that page's text.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     group: usize,
+    page: usize,
     start: usize,
     end: usize,
 }
 
-/// Locates the query's hits in a file's pages.
-pub(crate) fn locate<S: AsRef<str>>(pages: &[S], query: &Parsed) -> Located {
-    let (text, starts) = join_pages(pages);
-    let hits = find_hits(&text, query);
-    let page_of = |offset: usize| starts.partition_point(|&s| s <= offset).max(1) - 1;
-    let end_of = |page: usize| starts.get(page + 1).map_or(text.len(), |&s| s - 1);
+/// Locates the query's hits in a file. `candidates` are the pages (0-based,
+/// in order) that may hold hits; `load` reads one. Pages are read in order,
+/// consecutive pages continuing each other (a phrase may run from one onto
+/// the next), until the answer cannot change: the best page is the first
+/// page matching the most groups of the query (all of them, normally), and
+/// at most [`ALSO_PAGES`] other pages are listed, so a word on every page
+/// costs a dozen pages, not all. Without hits, the first candidate is the
+/// page and its start the snippet.
+pub(crate) fn locate<E>(
+    candidates: &[usize],
+    mut load: impl FnMut(usize) -> Result<Option<String>, E>,
+    query: &Parsed,
+) -> Result<Located, E> {
+    let mut finder = Finder::new(query);
+    let mut pages: Vec<(usize, String)> = Vec::new();
+    for &number in candidates {
+        let Some(text) = load(number)? else {
+            continue;
+        };
+        let index = pages.len();
+        let follows = pages.last().is_some_and(|(n, _)| n + 1 == number);
+        finder.add_page(index, follows, &text);
+        pages.push((number, text));
+        // Every page before this one is final: phrases run onto the next
+        // page at most.
+        finder.match_before(index);
+        if finder.settled(index) {
+            break;
+        }
+    }
+    finder.match_before(usize::MAX);
+    let hits = finder.hits;
 
-    // Per page: which groups it satisfies, and how many hits it has.
-    let mut per_page: HashMap<usize, (u64, usize)> = HashMap::new();
+    // Per page: which groups it satisfies.
+    let mut per_page: Vec<(usize, u64)> = Vec::new();
     for h in &hits {
-        let entry = per_page.entry(page_of(h.start)).or_default();
-        entry.0 |= 1u64 << (h.group % 64);
-        entry.1 += 1;
+        match per_page.last_mut() {
+            Some((p, groups)) if *p == h.page => *groups |= 1u64 << (h.group % 64),
+            _ => per_page.push((h.page, 1u64 << (h.group % 64))),
+        }
     }
     let best = per_page
         .iter()
-        .max_by(|a, b| {
-            let key = |(page, (groups, count)): (&usize, &(u64, usize))| {
-                (groups.count_ones(), *count, std::cmp::Reverse(*page))
-            };
-            key(*a).cmp(&key(*b))
-        })
-        .map(|(&page, _)| page)
-        .unwrap_or(0);
-    let mut also_pages: Vec<u32> = per_page
-        .keys()
-        .filter(|&&p| p != best)
-        .map(|&p| p as u32 + 1)
+        .max_by_key(|(page, groups)| (groups.count_ones(), std::cmp::Reverse(*page)))
+        .map_or(0, |(page, _)| *page);
+    let also_pages: Vec<u32> = per_page
+        .iter()
+        .filter(|(p, _)| *p != best)
+        .filter_map(|(p, _)| pages.get(*p).map(|(n, _)| *n as u32 + 1))
+        .take(ALSO_PAGES)
         .collect();
-    also_pages.sort_unstable();
-    also_pages.truncate(ALSO_PAGES);
 
-    let page_start = starts.get(best).copied().unwrap_or(0);
-    let page_end = end_of(best);
+    let Some((number, text)) = pages.get(best) else {
+        return Ok(Located {
+            page: candidates.first().map_or(1, |p| *p as u32 + 1),
+            also_pages,
+            snippet: Vec::new(),
+            terms: Vec::new(),
+        });
+    };
     let on_page: Vec<Hit> = hits
         .iter()
-        .filter(|h| page_of(h.start) == best)
+        .filter(|h| h.page == best)
         .map(|h| Hit {
-            end: h.end.min(page_end),
+            end: h.end.min(text.len()),
             ..*h
         })
         .collect();
-    let (snippet, terms) = snippet(&text, page_start, page_end, &on_page);
-    Located {
-        page: best as u32 + 1,
+    let (snippet, terms) = snippet(text, 0, text.len(), &on_page);
+    Ok(Located {
+        page: *number as u32 + 1,
         also_pages,
         snippet,
         terms,
-    }
+    })
 }
 
-/// Every match of every positive term, in text order.
-fn find_hits(text: &str, query: &Parsed) -> Vec<Hit> {
-    // Distinct query tokens get ids; a prefix token is distinct from the
-    // same text as a whole word.
-    let mut exact: HashMap<&str, usize> = HashMap::new();
-    let mut prefixes: Vec<(&str, usize)> = Vec::new();
-    let mut next_id = 0;
-    // For each term alternative: (group, the ids of its tokens).
-    let mut sequences: Vec<(usize, Vec<usize>)> = Vec::new();
-    'terms: for (group, terms) in query.groups.iter().enumerate() {
-        for term in terms {
-            for alternative in &term.alternatives {
-                let mut ids = Vec::with_capacity(alternative.len());
-                for (i, token) in alternative.iter().enumerate() {
-                    let is_prefix = term.prefix && i + 1 == alternative.len();
-                    let id = if is_prefix {
-                        match prefixes.iter().find(|(p, _)| p == token) {
+/// An occurrence of a query token in the text.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    position: usize,
+    /// The ids of the query tokens it is, as a bit set.
+    mask: u64,
+    page: usize,
+    start: usize,
+    end: usize,
+    /// Where its first character ends (for a Han pair matched by one character).
+    first_end: usize,
+}
+
+/// Finds the matches of the query's positive terms, page after page.
+struct Finder<'q> {
+    /// For each term alternative: (group, the ids of its tokens).
+    sequences: Vec<(usize, Vec<usize>)>,
+    groups: usize,
+    exact: Vec<(&'q str, usize)>,
+    exact_lengths: u64,
+    long_exact: bool,
+    prefixes: Vec<(&'q str, usize)>,
+    shortest_prefix: usize,
+    /// A one-character Han prefix matching a pair covers its first character only.
+    han_char_prefixes: u64,
+    position: usize,
+    occurrences: Vec<Occurrence>,
+    /// Occurrences before this one have been matched.
+    matched: usize,
+    hits: Vec<Hit>,
+    /// Per page read: the groups its hits satisfy.
+    page_groups: Vec<u64>,
+}
+
+impl<'q> Finder<'q> {
+    fn new(query: &'q Parsed) -> Self {
+        // Distinct query tokens get ids; a prefix token is distinct from the
+        // same text as a whole word.
+        let mut exact: Vec<(&str, usize)> = Vec::new();
+        let mut prefixes: Vec<(&str, usize)> = Vec::new();
+        let mut next_id = 0;
+        let mut sequences = Vec::new();
+        'terms: for (group, terms) in query.groups.iter().enumerate() {
+            for term in terms {
+                for alternative in &term.alternatives {
+                    let mut ids = Vec::with_capacity(alternative.len());
+                    for (i, token) in alternative.iter().enumerate() {
+                        let is_prefix = term.prefix && i + 1 == alternative.len();
+                        let list = if is_prefix { &mut prefixes } else { &mut exact };
+                        let id = match list.iter().find(|(t, _)| t == token) {
                             Some(&(_, id)) => id,
                             None => {
-                                prefixes.push((token, next_id));
+                                list.push((token, next_id));
                                 next_id += 1;
                                 next_id - 1
                             }
+                        };
+                        if id >= MAX_TOKENS {
+                            break 'terms;
                         }
-                    } else {
-                        *exact.entry(token).or_insert_with(|| {
-                            next_id += 1;
-                            next_id - 1
-                        })
-                    };
-                    if id >= MAX_TOKENS {
-                        break 'terms;
+                        ids.push(id);
                     }
-                    ids.push(id);
+                    sequences.push((group, ids));
                 }
-                sequences.push((group, ids));
             }
+        }
+        Finder {
+            groups: query.groups.len(),
+            exact_lengths: exact
+                .iter()
+                .filter(|(t, _)| t.len() < 64)
+                .fold(0, |m, (t, _)| m | 1u64 << t.len()),
+            long_exact: exact.iter().any(|(t, _)| t.len() >= 64),
+            shortest_prefix: prefixes
+                .iter()
+                .map(|(p, _)| p.len())
+                .min()
+                .unwrap_or(usize::MAX),
+            han_char_prefixes: prefixes
+                .iter()
+                .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
+                .fold(0, |m, (_, id)| m | 1u64 << id),
+            sequences,
+            exact,
+            prefixes,
+            position: 0,
+            occurrences: Vec::new(),
+            matched: 0,
+            hits: Vec::new(),
+            page_groups: Vec::new(),
         }
     }
 
-    // A one-character Han prefix matching a pair covers the first character only.
-    let han_char_prefixes: u64 = prefixes
-        .iter()
-        .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
-        .fold(0, |m, (_, id)| m | 1u64 << id);
-
-    // Occurrences of query tokens: token position, the ids matched (a bit
-    // set), the span, and the end of its first character.
-    let mut occurrences: Vec<(usize, u64, usize, usize, usize)> = Vec::new();
-    let mut position = 0;
-    tokenize(text, |t| {
-        let mut mask = exact.get(t.text).map_or(0, |&id| 1u64 << id);
-        for &(p, id) in &prefixes {
-            if t.text.starts_with(p) {
-                mask |= 1u64 << id;
-            }
+    /// Tokenizes the next page read (`follows`: it is the page after the
+    /// previous one), noting the query tokens on it. Most tokens are no
+    /// query token: a length check rejects them before any comparison.
+    fn add_page(&mut self, page: usize, follows: bool, text: &str) {
+        if !follows {
+            self.position += GAP;
         }
-        if mask != 0 {
-            let first_end = match t.kind {
-                TokenKind::HanPair => text[t.start..]
-                    .chars()
-                    .next()
-                    .map_or(t.end, |c| t.start + c.len_utf8()),
-                _ => t.end,
-            };
-            occurrences.push((position, mask, t.start, t.end, first_end));
-        }
-        position += 1;
-    });
-    let end_for = |o: &(usize, u64, usize, usize, usize), id: usize| {
-        if han_char_prefixes & (1u64 << id) != 0 {
-            o.4
-        } else {
-            o.3
-        }
-    };
-
-    let mut hits = Vec::new();
-    for (group, ids) in &sequences {
-        for (k, o) in occurrences.iter().enumerate() {
-            let (pos, mask, start) = (o.0, o.1, o.2);
-            if mask & (1u64 << ids[0]) == 0 {
-                continue;
-            }
-            let mut end = end_for(o, ids[0]);
-            let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
-                // Occurrences are in position order: the next token of the
-                // phrase, if it is a query token, is at most `offset` later.
-                match occurrences[k + 1..]
-                    .iter()
-                    .take(offset)
-                    .find(|o| o.0 == pos + offset)
-                {
-                    Some(o) if o.1 & (1u64 << id) != 0 => {
-                        end = end_for(o, id);
-                        true
+        self.page_groups.push(0);
+        let Finder {
+            exact,
+            exact_lengths,
+            long_exact,
+            prefixes,
+            shortest_prefix,
+            position,
+            occurrences,
+            ..
+        } = self;
+        let lengths = Lengths {
+            exact: *exact_lengths,
+            long: *long_exact,
+            from: *shortest_prefix,
+        };
+        let base = *position;
+        let count = tokenize_matching(text, Some(lengths), |t| {
+            let len = t.text.len();
+            let mut mask = 0u64;
+            if (len < 64 && *exact_lengths & (1u64 << len) != 0) || (len >= 64 && *long_exact) {
+                for &(q, id) in exact.iter() {
+                    if q == t.text {
+                        mask |= 1u64 << id;
                     }
-                    _ => false,
                 }
-            });
-            if matched {
-                hits.push(Hit {
-                    group: *group,
-                    start,
-                    end,
+            }
+            if len >= *shortest_prefix {
+                for &(p, id) in prefixes.iter() {
+                    if t.text.starts_with(p) {
+                        mask |= 1u64 << id;
+                    }
+                }
+            }
+            if mask != 0 {
+                let first_end = match t.kind {
+                    TokenKind::HanPair => text[t.start..]
+                        .chars()
+                        .next()
+                        .map_or(t.end, |c| t.start + c.len_utf8()),
+                    _ => t.end,
+                };
+                occurrences.push(Occurrence {
+                    position: base + t.index,
+                    mask,
+                    page,
+                    start: t.start,
+                    end: t.end,
+                    first_end,
                 });
             }
+        });
+        *position = base + count;
+    }
+
+    /// Matches the terms at every occurrence on pages before `page` (pages
+    /// read since are known, so phrases starting there are complete).
+    fn match_before(&mut self, page: usize) {
+        let until = self.occurrences[self.matched..]
+            .iter()
+            .position(|o| o.page >= page)
+            .map_or(self.occurrences.len(), |i| self.matched + i);
+        let occurrences = &self.occurrences;
+        let han = self.han_char_prefixes;
+        let end_for = |o: &Occurrence, id: usize| {
+            if han & (1u64 << id) != 0 {
+                o.first_end
+            } else {
+                o.end
+            }
+        };
+        for k in self.matched..until {
+            let o = &occurrences[k];
+            for (group, ids) in &self.sequences {
+                if o.mask & (1u64 << ids[0]) == 0 {
+                    continue;
+                }
+                let mut end = end_for(o, ids[0]);
+                let mut end_page = o.page;
+                let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
+                    // Occurrences are in position order: the phrase's next
+                    // token, if it is a query token, is at most `offset` later.
+                    match occurrences[k + 1..]
+                        .iter()
+                        .take(offset)
+                        .find(|n| n.position == o.position + offset)
+                    {
+                        Some(n) if n.mask & (1u64 << id) != 0 => {
+                            end = end_for(n, id);
+                            end_page = n.page;
+                            true
+                        }
+                        _ => false,
+                    }
+                });
+                if matched {
+                    self.hits.push(Hit {
+                        group: *group,
+                        page: o.page,
+                        start: o.start,
+                        // A phrase running onto the next page is shown up
+                        // to the end of its first page.
+                        end: if end_page == o.page { end } else { usize::MAX },
+                    });
+                    self.page_groups[o.page] |= 1u64 << (group % 64);
+                }
+            }
+        }
+        self.matched = until;
+        if page == usize::MAX {
+            self.hits
+                .sort_by_key(|h| (h.page, h.start, std::cmp::Reverse(h.end)));
         }
     }
-    hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-    hits
+
+    /// Whether reading more pages after `page` can change the answer: not
+    /// once an earlier page matches every group and enough others have hits.
+    fn settled(&self, page: usize) -> bool {
+        let closed = &self.page_groups[..page];
+        let all = closed
+            .iter()
+            .position(|g| g.count_ones() as usize >= self.groups.min(64));
+        all.is_some() && closed.iter().filter(|g| **g != 0).count() > ALSO_PAGES
+    }
 }
 
 /// The snippet around the densest cluster of hits on a page, and the
@@ -281,7 +433,10 @@ fn snippet(
             continue; // inside a hit already shown
         }
         let start = h.start.max(at);
-        push(&text[at..start], false);
+        // Hits separated only by blanks read as one: "[armes à sous-munitions]".
+        let gap = &text[at..start];
+        let joins = at > from && gap.trim().is_empty();
+        push(gap, joins);
         push(&text[start..h.end], true);
         at = h.end;
     }
@@ -371,6 +526,26 @@ mod tests {
     use super::super::query::parse;
     use super::*;
 
+    fn all<'a>(pages: &[&'a str]) -> Vec<(usize, &'a str)> {
+        pages.iter().copied().enumerate().collect()
+    }
+
+    /// Locates in these pages, every one a candidate.
+    fn locate<S: AsRef<str>>(pages: &[(usize, S)], query: &Parsed) -> Located {
+        let candidates: Vec<usize> = pages.iter().map(|p| p.0).collect();
+        super::locate::<()>(
+            &candidates,
+            |n| {
+                Ok(pages
+                    .iter()
+                    .find(|p| p.0 == n)
+                    .map(|p| p.1.as_ref().to_owned()))
+            },
+            query,
+        )
+        .unwrap()
+    }
+
     fn render(segments: &[SnippetSegment]) -> String {
         segments
             .iter()
@@ -391,7 +566,7 @@ mod tests {
             "The États parties discussed the budget.",
             "Les États parties et le développement durable:\nle développement des États.",
         ];
-        let l = locate(&pages, &parse("etats developpement"));
+        let l = locate(&all(&pages), &parse("etats developpement"));
         assert_eq!(l.page, 3);
         assert_eq!(l.also_pages, [2]);
         assert_eq!(
@@ -402,11 +577,23 @@ mod tests {
     }
 
     #[test]
+    fn adjacent_hits_read_as_one() {
+        let l = locate(
+            &all(&["Des armes à sous-munitions, armes et munitions."]),
+            &parse("armes à sous-munitions"),
+        );
+        assert_eq!(
+            render(&l.snippet),
+            "Des [armes à sous-munitions], [armes] et munitions."
+        );
+    }
+
+    #[test]
     fn phrases_match_adjacent_tokens_only_and_may_cross_a_line_end() {
         let pages = ["the council of\nhuman rights", "human rights council"];
-        let l = locate(&pages, &parse("\"human rights council\""));
+        let l = locate(&all(&pages), &parse("\"human rights council\""));
         assert_eq!((l.page, l.also_pages.clone()), (2, vec![]));
-        let l = locate(&pages, &parse("\"of human\""));
+        let l = locate(&all(&pages), &parse("\"of human\""));
         assert_eq!(l.page, 1);
         assert_eq!(render(&l.snippet), "the council [of human] rights");
     }
@@ -416,7 +603,7 @@ mod tests {
         let before = "word ".repeat(100);
         let after = " tail".repeat(100);
         let page = format!("{before}needle{after}");
-        let l = locate(&[page], &parse("needle"));
+        let l = locate(&[(0, page)], &parse("needle"));
         let s = render(&l.snippet);
         assert!(s.starts_with("… word"), "{s}");
         assert!(s.ends_with("tail …"), "{s}");
@@ -427,20 +614,74 @@ mod tests {
     #[test]
     fn prefix_and_han_hits() {
         let l = locate(
-            &["We develop; development is developing."],
+            &all(&["We develop; development is developing."]),
             &parse("develop*"),
         );
         assert_eq!(l.terms, ["develop", "development", "developing"]);
-        let l = locate(&["关于联合国大会的报告"], &parse("联合国大会"));
+        let l = locate(&all(&["关于联合国大会的报告"]), &parse("联合国大会"));
         assert_eq!(render(&l.snippet), "关于[联合国大会]的报告");
-        let l = locate(&["关于联合国大会的报告"], &parse("国"));
+        let l = locate(&all(&["关于联合国大会的报告"]), &parse("国"));
         assert_eq!(l.terms, ["国"]);
     }
 
     #[test]
     fn no_hit_gives_the_start_of_the_first_page() {
-        let l = locate(&["Some text.", "More."], &parse("absent"));
+        let l = locate(&all(&["Some text.", "More."]), &parse("absent"));
         assert_eq!((l.page, l.also_pages.len()), (1, 0));
         assert_eq!(render(&l.snippet), "Some text.");
+    }
+
+    #[test]
+    fn a_word_on_every_page_reads_a_dozen_pages_not_all() {
+        let pages: Vec<String> = (0..40)
+            .map(|i| format!("page {i} mentions the treaty"))
+            .collect();
+        let candidates: Vec<usize> = (0..40).collect();
+        let mut read = Vec::new();
+        let l = super::locate::<()>(
+            &candidates,
+            |n| {
+                read.push(n);
+                Ok(Some(pages[n].clone()))
+            },
+            &parse("treaty"),
+        )
+        .unwrap();
+        assert_eq!(l.page, 1);
+        assert_eq!(l.also_pages, (2..=11).collect::<Vec<u32>>());
+        assert_eq!(read, (0..=11).collect::<Vec<usize>>(), "stops once settled");
+        // Two words: reading goes on until a page holds both.
+        let mut read = 0;
+        let l = super::locate::<()>(
+            &candidates,
+            |n| {
+                read += 1;
+                Ok(Some(if n == 30 {
+                    format!("{} and the protocol", pages[n])
+                } else {
+                    pages[n].clone()
+                }))
+            },
+            &parse("treaty protocol"),
+        )
+        .unwrap();
+        assert_eq!((l.page, read), (31, 32));
+        assert_eq!(l.also_pages, (1..=10).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn page_numbers_come_from_the_pages_given_and_gaps_break_phrases() {
+        let pages = [(2, "the end of a"), (3, "phrase here"), (7, "phrase again")];
+        let l = locate(&pages, &parse("phrase"));
+        assert_eq!((l.page, l.also_pages.clone()), (4, vec![8]));
+        let l = locate(&pages, &parse("\"of a phrase\""));
+        assert_eq!(l.page, 3, "a phrase runs on into the next page");
+        assert_eq!(render(&l.snippet), "the end [of a]");
+        let gap = [(2, "the end of a"), (5, "phrase here")];
+        let l = locate(&gap, &parse("\"of a phrase\""));
+        assert!(
+            l.terms.is_empty(),
+            "not across pages that do not follow each other"
+        );
     }
 }

@@ -6,27 +6,34 @@
 //! * `query`: what the user typed, parsed by us into a safe FTS5 expression.
 //! * `index`: keeps the FTS5 index equal to the renditions.
 //! * `locate`: the page, other pages and snippet of a hit, in Rust.
+//! * `sketch`: per-page Bloom filters, so `locate` reads only the pages that
+//!   may hold a hit.
+//! * `catalog`: the versions with text and what the filters look at, in
+//!   memory, so that filtering the files FTS5 matched costs no joins.
 //!
-//! [`Cache::search`] ranks files with FTS5's bm25 (one row per file), joins
-//! them to the versions that use them (filters apply there), and locates the
-//! hits only for the page of results asked for.
+//! [`Cache::search`] ranks files with FTS5's bm25 (one row per file), maps
+//! them to the versions that use them (filters apply there, in the catalog),
+//! and locates the hits only for the page of results asked for.
 //!
 //! Architecture invariants: the index holds exactly the renditions with text
 //! in the cache (see `index`); user input never reaches FTS5 unescaped (see
 //! `query`); a query string never causes an error (broken syntax, or an
 //! expression FTS5 refuses, is searched as plain words, with `fallback` set).
 
+mod catalog;
 mod index;
 mod locate;
 pub mod normalize;
 mod query;
+mod sketch;
 
-use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-pub(crate) use index::{catch_up, index_file};
+pub(crate) use catalog::Catalog;
+pub(crate) use index::{add_file, catch_up, index_texts, prepare};
 pub use locate::SnippetSegment;
 
 use crate::cache::Cache;
@@ -108,10 +115,10 @@ pub struct SearchHit {
     pub revision_label: String,
     #[serde(with = "time::serde::rfc3339")]
     pub published_at: OffsetDateTime,
-    /// The page (1-based) with the best hit: the one matching the most of
-    /// the query's words, then the most hits, then the first.
+    /// The page (1-based) with the best hit: the first page matching the
+    /// most of the query's words (all of them, normally).
     pub page: u32,
-    /// Other pages with hits, in order (at most 20).
+    /// Other pages with hits, in order (the first 10).
     pub also_pages: Vec<u32>,
     /// Original text around the best hit; hits marked.
     pub snippet: Vec<SnippetSegment>,
@@ -196,74 +203,29 @@ impl Cache {
 
     /// Every version matching `expression` and the filters, with its bm25.
     fn candidates(&self, expression: &str, q: &SearchQuery) -> Result<Vec<Candidate>> {
-        let mut sql = String::from(
-            "SELECT s.score, v.rowid
-             FROM (SELECT rowid, bm25(search_index) AS score FROM search_index
-                   WHERE search_index MATCH ?1) AS s
-             JOIN search_files f ON f.id = s.rowid
-             JOIN versions v ON v.sha256 = f.sha256
-             JOIN documents d ON d.id = v.document_id
-             WHERE 1",
-        );
-        let mut params: Vec<Value> = vec![Value::Text(expression.to_owned())];
-        let mut bind = |sql: &mut String, clause: &str, value: Value| {
-            params.push(value);
-            sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
+        let conn = self.conn();
+        let files: Vec<(i64, f64)> = conn
+            .prepare_cached(
+                "SELECT rowid, bm25(search_index) FROM search_index WHERE search_index MATCH ?1",
+            )?
+            .query_map([expression], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut slot = self.search_catalog().borrow_mut();
+        let current = match slot.as_ref() {
+            Some(catalog) => catalog.is_current(conn)?,
+            None => false,
         };
-        if let Some(m) = &q.meeting {
-            bind(
-                &mut sql,
-                " AND d.meeting_id = ?",
-                Value::Text(m.to_string()),
-            );
+        if !current {
+            *slot = Some(Catalog::build(conn)?);
         }
-        if let Some(a) = &q.agenda_item {
-            bind(
-                &mut sql,
-                " AND d.agenda_item_id = ?",
-                Value::Text(a.to_string()),
-            );
-        }
-        if !q.languages.is_empty() {
-            sql.push_str(" AND v.language IN (NULL");
-            for l in &q.languages {
-                bind(&mut sql, ", ?", Value::Text(l.code().into()));
-            }
-            sql.push(')');
-        }
-        if !q.kinds.is_empty() {
-            sql.push_str(" AND d.kind IN (NULL");
-            for k in &q.kinds {
-                bind(&mut sql, ", ?", Value::Text(k.as_str().into()));
-            }
-            sql.push(')');
-        }
-        // published_at is RFC 3339 in UTC, so it sorts as text.
-        if let Some(from) = q.from {
-            bind(
-                &mut sql,
-                " AND v.published_at >= ?",
-                Value::Text(from.to_string()),
-            );
-        }
-        if let Some(to) = q.to {
-            let after = to
-                .next_day()
-                .map_or("9999-99-99".to_owned(), |d| d.to_string());
-            bind(&mut sql, " AND v.published_at < ?", Value::Text(after));
-        }
-        if !q.all_revisions {
-            sql.push_str(
-                " AND NOT EXISTS (SELECT 1 FROM versions l JOIN search_files lf ON lf.sha256 = l.sha256
-                   WHERE l.document_id = v.document_id AND l.language = v.language
-                     AND l.revision > v.revision)",
-            );
-        }
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-            Ok((r.get::<_, f64>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let Some(catalog) = slot.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let filter = catalog.filter(q);
+        Ok(files
+            .iter()
+            .flat_map(|&(file, score)| catalog.versions(file, &filter).map(move |v| (score, v)))
+            .collect())
     }
 
     /// A matching version as shown: its metadata, page and snippet.
@@ -296,11 +258,7 @@ impl Cache {
             })?;
         let (id, document, meeting, symbol, title, kind, language, revision, label, published) =
             row;
-        let pages: Vec<String> = conn
-            .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 ORDER BY page")?
-            .query_map([&sha256], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let located = locate::locate(&pages, parsed);
+        let located = self.locate(&sha256, parsed)?;
         let published_at = OffsetDateTime::parse(&published, &Rfc3339)
             .map_err(|e| InvalidInput::new("published_at", format!("{published:?}: {e}")))?;
         Ok(SearchHit {
@@ -320,6 +278,41 @@ impl Cache {
             terms: located.terms,
             score,
         })
+    }
+}
+
+impl Cache {
+    /// Where in a file the query matched, reading only the pages its sketch
+    /// lets through.
+    fn locate(&self, sha256: &str, parsed: &query::Parsed) -> Result<locate::Located> {
+        let conn = self.conn();
+        let (count, sketch): (i64, Option<Vec<u8>>) = conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM rendition_pages WHERE sha256 = ?1),
+                        (SELECT sketch FROM search_files WHERE sha256 = ?1)",
+            )?
+            .query_row([sha256], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let count = count.max(0) as usize;
+        let candidates = match &sketch {
+            Some(s) => sketch::candidate_pages(s, count, &locate::sketch_terms(parsed)),
+            None => (0..count).collect(),
+        };
+        let candidates = if candidates.is_empty() {
+            vec![0]
+        } else {
+            candidates
+        };
+        let mut page = conn
+            .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 AND page = ?2")?;
+        let located = locate::locate(
+            &candidates,
+            |n| {
+                page.query_row(rusqlite::params![sha256, n as i64 + 1], |r| r.get(0))
+                    .optional()
+            },
+            parsed,
+        )?;
+        Ok(located)
     }
 }
 

@@ -56,6 +56,9 @@ pub struct Token<'a> {
     pub start: usize,
     pub end: usize,
     pub kind: TokenKind,
+    /// Its place among the text's tokens (0 for the first): the position
+    /// FTS5 gives it.
+    pub index: usize,
 }
 
 /// The normalised form of `text` as the index stores it: its tokens separated
@@ -75,11 +78,44 @@ pub fn normalize_into(text: &str, out: &mut String) {
     });
 }
 
-/// Calls `emit` with every token of `text`, in order.
-pub fn tokenize<F: FnMut(Token<'_>)>(text: &str, emit: F) {
+/// Calls `emit` with every token of `text`, in order; returns how many
+/// there are.
+pub fn tokenize<F: FnMut(Token<'_>)>(text: &str, emit: F) -> usize {
+    tokenize_matching(text, None, emit)
+}
+
+/// Which normalised lengths (in bytes) a caller looks for: tokens of other
+/// lengths may be skipped without being normalised (they still count).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lengths {
+    /// Bit `n`: length `n` is wanted (for `n` < 64).
+    pub exact: u64,
+    /// Every length from 64 up is wanted.
+    pub long: bool,
+    /// Every length from this one up is wanted (prefixes).
+    pub from: usize,
+}
+
+impl Lengths {
+    fn wants(&self, len: usize) -> bool {
+        len >= self.from
+            || (len < 64 && self.exact & (1u64 << len) != 0)
+            || (len >= 64 && self.long)
+    }
+}
+
+/// [`tokenize`], but a plain ASCII word whose length is not wanted is only
+/// counted, not normalised nor emitted (most words, when looking for a few).
+pub(crate) fn tokenize_matching<F: FnMut(Token<'_>)>(
+    text: &str,
+    lengths: Option<Lengths>,
+    emit: F,
+) -> usize {
     let mut t = Tokenizer {
         text,
         emit,
+        lengths,
+        index: 0,
         word: String::with_capacity(32),
         word_start: 0,
         word_end: 0,
@@ -87,11 +123,15 @@ pub fn tokenize<F: FnMut(Token<'_>)>(text: &str, emit: F) {
         pair: String::with_capacity(8),
     };
     t.run();
+    t.index
 }
 
 struct Tokenizer<'t, F> {
     text: &'t str,
     emit: F,
+    lengths: Option<Lengths>,
+    /// Tokens so far.
+    index: usize,
     word: String,
     word_start: usize,
     word_end: usize,
@@ -103,33 +143,42 @@ struct Tokenizer<'t, F> {
 impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
     fn run(&mut self) {
         let bytes = self.text.as_bytes();
-        let ascii = ascii_table();
+        let table = fold_table();
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            if b < 0x80 {
-                let lower = ascii[b as usize];
-                if lower != 0 {
-                    if self.han.is_some() {
-                        self.end_han();
-                    }
-                    if self.word.is_empty() {
-                        self.word_start = i;
-                    }
-                    // A run of ASCII letters and digits in one go.
-                    self.word.push(lower as char);
-                    i += 1;
-                    while i < bytes.len() && bytes[i] < 0x80 {
-                        let l = ascii[bytes[i] as usize];
-                        if l == 0 {
-                            break;
-                        }
-                        self.word.push(l as char);
-                        i += 1;
-                    }
-                    self.word_end = i;
+            if ASCII_WORD[b as usize] {
+                // A run of ASCII letters and digits: copied and lower-cased in one go.
+                let mut j = i + 1;
+                while j < bytes.len() && ASCII_WORD[bytes[j] as usize] {
+                    j += 1;
+                }
+                if self.han.is_some() {
+                    self.end_han();
+                }
+                // A whole word of plain ASCII (nothing before it in the word,
+                // and it ends here: no letter, mark or hyphen follows) whose
+                // length is not wanted: counted, and skipped.
+                if let Some(lengths) = self.lengths
+                    && self.word.is_empty()
+                    && !lengths.wants(j - i)
+                    && bytes.get(j).is_none_or(|&b| b < 0x80 && b != b'-')
+                {
+                    self.index += 1;
+                    i = j;
                     continue;
                 }
+                if self.word.is_empty() {
+                    self.word_start = i;
+                }
+                let at = self.word.len();
+                self.word.push_str(&self.text[i..j]);
+                self.word[at..].make_ascii_lowercase();
+                self.word_end = j;
+                i = j;
+                continue;
+            }
+            if b < 0x80 {
                 if b == b'-'
                     && let Some(next) = self.line_end_hyphen(i + 1, false)
                 {
@@ -144,7 +193,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
             let end = i + c.len_utf8();
             let code = c as u32;
             if code < TABLE_LIMIT {
-                match fold_table()[code as usize] {
+                match table[code as usize] {
                     Fold::Chars { n, c: chars } => {
                         for &ch in &chars[..n as usize] {
                             self.push_char(ch, i, end);
@@ -158,6 +207,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                             i = next;
                             continue;
                         }
+                        self.skip(end);
                     }
                     Fold::Slow => self.slow(c, i, end),
                 }
@@ -268,7 +318,9 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                 start: prev_start,
                 end,
                 kind: TokenKind::HanPair,
+                index: self.index,
             });
+            self.index += 1;
         }
         self.han = Some((c, start, end));
     }
@@ -282,7 +334,9 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                 start,
                 end,
                 kind: TokenKind::HanLast,
+                index: self.index,
             });
+            self.index += 1;
         }
     }
 
@@ -293,7 +347,9 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                 start: self.word_start,
                 end: self.word_end,
                 kind: TokenKind::Word,
+                index: self.index,
             });
+            self.index += 1;
             self.word.clear();
         }
     }
@@ -483,24 +539,16 @@ fn fold_table() -> &'static [Fold] {
     })
 }
 
-/// ASCII letters and digits to their lower case; 0 for separators.
-fn ascii_table() -> &'static [u8; 128] {
-    static TABLE: [u8; 128] = {
-        let mut t = [0u8; 128];
-        let mut b = 0;
-        while b < 128 {
-            let c = b as u8;
-            t[b] = if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                0
-            };
-            b += 1;
-        }
-        t
-    };
-    &TABLE
-}
+/// ASCII letters and digits (false for every other byte, and all non-ASCII).
+static ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -636,6 +684,35 @@ mod tests {
         assert_eq!(words("devel\u{AD}opment"), ["development"]);
         assert_eq!(words("devel\u{AD}\nOpment"), ["development"]);
         assert_eq!(words("ab\u{200B}cd"), ["abcd"]);
+    }
+
+    #[test]
+    fn skipping_unwanted_lengths_keeps_positions() {
+        let text = "The Council, the COUNCIL and développement-\nally; self-help 中国 councils\n";
+        let mut all = Vec::new();
+        let n = tokenize(text, |t| all.push((t.text.to_owned(), t.index, t.start)));
+        let lengths = Lengths {
+            exact: 1 << 7,
+            long: false,
+            from: usize::MAX,
+        };
+        let mut some = Vec::new();
+        let m = tokenize_matching(text, Some(lengths), |t| {
+            some.push((t.text.to_owned(), t.index, t.start))
+        });
+        assert_eq!(n, m);
+        let wanted: Vec<_> = all.iter().filter(|t| t.0.len() == 7).cloned().collect();
+        assert_eq!(
+            some.iter()
+                .filter(|t| t.0.len() == 7)
+                .cloned()
+                .collect::<Vec<_>>(),
+            wanted
+        );
+        assert_eq!(wanted.len(), 2, "{all:?}");
+        // Words that are not plain ASCII are never skipped.
+        assert!(some.iter().any(|t| t.0 == "developpementally"));
+        assert!(some.iter().any(|t| t.0 == "中国"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 -- Migration 5: the full-text index over the text renditions.
 --
 -- One FTS5 row per file with text (not per page): ranking touches one row per
--- file, and the page of a hit is found in Rust for the few hits shown. The
+-- file, and the page of a hit is found in Rust for the few hits shown, on the
+-- pages its sketch (a Bloom filter per page) lets through. The
 -- text is normalised in Rust (src/search/normalize.rs) into space-separated
 -- folded tokens, so FTS5's cheap `ascii` tokenizer suffices (it keeps every
 -- non-ASCII byte inside a token). Contentless: the text already lives in
@@ -16,7 +17,8 @@
 
 CREATE TABLE search_files (
     id     INTEGER PRIMARY KEY,  -- the rowid in search_index
-    sha256 TEXT NOT NULL UNIQUE REFERENCES renditions(sha256) ON DELETE CASCADE
+    sha256 TEXT NOT NULL UNIQUE REFERENCES renditions(sha256) ON DELETE CASCADE,
+    sketch BLOB NOT NULL         -- per-page Bloom filters (src/search/sketch.rs)
 ) STRICT;
 
 CREATE VIRTUAL TABLE search_index USING fts5(
@@ -26,6 +28,11 @@ CREATE VIRTUAL TABLE search_index USING fts5(
     tokenize = 'ascii',
     detail = full
 );
+
+-- Index data waits in memory until the transaction commits (up to 64 MB)
+-- rather than being flushed every 1 MB (the default): each flush sorts every
+-- term it holds, and fewer, larger flushes mean fewer segments to merge.
+INSERT INTO search_index (search_index, rank) VALUES ('hashsize', 67108864);
 
 CREATE TRIGGER search_files_deleted AFTER DELETE ON search_files BEGIN
     DELETE FROM search_index WHERE rowid = old.id;
