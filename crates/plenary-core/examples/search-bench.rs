@@ -848,7 +848,9 @@ fn main() {
     for q in queries.iter().chain(&worst) {
         cache.search(&q.search).unwrap();
     }
-    let mut rows: Vec<(String, Vec<Duration>, Vec<Duration>, u64, Vec<Duration>)> = Vec::new();
+    // (query class, search wall times, rg times, hits, search CPU times)
+    type Row = (String, Vec<Duration>, Vec<Duration>, u64, Vec<Duration>);
+    let mut rows: Vec<Row> = Vec::new();
     let rg_ok = args.rg && Command::new("rg").arg("--version").output().is_ok();
     if args.rg && !rg_ok {
         eprintln!("rg not found: install ripgrep (apt-get install -y ripgrep) for the baseline");
