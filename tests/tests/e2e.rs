@@ -636,15 +636,18 @@ fn a_server_chosen_in_settings_syncs_and_languages_kept_offline_free_space() -> 
         app.send_keys(&testid("server-url"), &url).await?;
         app.click(&testid("server-save")).await?;
         wait_synced(&app).await?;
-        let before: u64 = app
-            .attr(&testid("space-total"), "data-bytes")
+        // The files arrive after the metadata: wait for Settings to count them.
+        let before = app
+            .poll(
+                "Settings to show the downloaded files",
+                WAIT,
+                "return Number(document.querySelector(arguments[0])?.dataset.bytes ?? 0);",
+                vec![json!(testid("space-total"))],
+                |v| v.as_u64().is_some_and(|b| b > 0),
+            )
             .await?
-            .and_then(|b| b.parse().ok())
+            .as_u64()
             .unwrap_or(0);
-        ensure!(
-            before > 0,
-            "after syncing, Settings shows {before} bytes downloaded"
-        );
         app.screenshot("synced-settings").await?;
 
         app.click(&testid("keep-only")).await?;
