@@ -124,7 +124,11 @@ fn human(
     let first = query.offset as u64 + 1;
     let last = query.offset as u64 + results.hits.len() as u64;
     if results.hits.is_empty() {
-        writeln!(out, "{} results; none after {}.", results.total, query.offset)?;
+        writeln!(
+            out,
+            "{} results; none after {}.",
+            results.total, query.offset
+        )?;
         return Ok(());
     }
     writeln!(out, "{} results, {first}-{last}:", results.total)?;

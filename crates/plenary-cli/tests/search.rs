@@ -74,18 +74,37 @@ fn searches_the_demo_in_six_languages_from_the_command_line() {
 
     // Human output: symbol, language, revision, page, snippet with [hits]
     // (stdout is not a terminal here).
-    let out = plenary(&cache, &["search", "armes a sous-munitions", "--lang", "fr", "--limit", "3"]);
+    let out = plenary(
+        &cache,
+        &[
+            "search",
+            "armes a sous-munitions",
+            "--lang",
+            "fr",
+            "--limit",
+            "3",
+        ],
+    );
     assert!(out.contains(" results, 1-"), "{out}");
     assert!(out.contains("  fr  "), "{out}");
     assert!(out.contains("p. "), "{out}");
-    assert!(out.contains("[armes à sous-munitions]"), "accents kept in the snippet: {out}");
+    assert!(
+        out.contains("[armes à sous-munitions]"),
+        "accents kept in the snippet: {out}"
+    );
 
     // French without accents, JSON.
     let fr = json(&cache, &["search", "\"etats parties\"", "--lang", "fr"]);
     assert!(!hits(&fr).is_empty());
     for h in hits(&fr) {
         assert_eq!(h["language"], "fr");
-        assert!(h["terms"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().to_lowercase().contains("états")));
+        assert!(
+            h["terms"].as_array().unwrap().iter().any(|t| t
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("états"))
+        );
         assert!(h["page"].as_u64().unwrap() >= 1);
     }
 
@@ -99,33 +118,87 @@ fn searches_the_demo_in_six_languages_from_the_command_line() {
         .filter(|s| s["hit"] == true)
         .map(|s| s["text"].as_str().unwrap().to_owned())
         .collect();
-    assert!(snippet.iter().any(|s| s.contains("集束弹药")), "{snippet:?}");
+    assert!(
+        snippet.iter().any(|s| s.contains("集束弹药")),
+        "{snippet:?}"
+    );
 
     // Arabic, with a taa marbuta written as haa (as typed) finding ة.
     let ar = json(&cache, &["search", "الذخائر العنقوديه", "--lang", "ar"]);
     assert!(!hits(&ar).is_empty(), "{ar}");
     // Russian and Spanish.
-    assert!(!hits(&json(&cache, &["search", "кассетных боеприпасов", "--lang", "ru"])).is_empty());
-    assert!(!hits(&json(&cache, &["search", "municiones racimo", "--lang", "es"])).is_empty());
+    assert!(
+        !hits(&json(
+            &cache,
+            &["search", "кассетных боеприпасов", "--lang", "ru"]
+        ))
+        .is_empty()
+    );
+    assert!(
+        !hits(&json(
+            &cache,
+            &["search", "municiones racimo", "--lang", "es"]
+        ))
+        .is_empty()
+    );
 
     // The draft declaration has four revisions: only the latest is searched
     // unless all revisions are asked for.
-    let latest = json(&cache, &["search", "déclaration", "--kind", "draft", "--lang", "fr"]);
-    let all = json(&cache, &["search", "déclaration", "--kind", "draft", "--lang", "fr", "--all-revisions"]);
-    assert!(all["total"].as_u64() > latest["total"].as_u64(), "{latest}\n{all}");
-    let labels: Vec<&str> = hits(&all).iter().map(|h| h["revision_label"].as_str().unwrap()).collect();
-    assert!(labels.contains(&"Original") && labels.iter().any(|l| l.starts_with("Rev.")), "{labels:?}");
+    let latest = json(
+        &cache,
+        &["search", "déclaration", "--kind", "draft", "--lang", "fr"],
+    );
+    let all = json(
+        &cache,
+        &[
+            "search",
+            "déclaration",
+            "--kind",
+            "draft",
+            "--lang",
+            "fr",
+            "--all-revisions",
+        ],
+    );
+    assert!(
+        all["total"].as_u64() > latest["total"].as_u64(),
+        "{latest}\n{all}"
+    );
+    let labels: Vec<&str> = hits(&all)
+        .iter()
+        .map(|h| h["revision_label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"Original") && labels.iter().any(|l| l.starts_with("Rev.")),
+        "{labels:?}"
+    );
 
     // Filters reach the core: a meeting that does not exist, dates outside it.
-    let none = json(&cache, &["search", "munitions", "--meeting", "no-such-meeting"]);
+    let none = json(
+        &cache,
+        &["search", "munitions", "--meeting", "no-such-meeting"],
+    );
     assert_eq!(none["total"], 0);
     let before = json(&cache, &["search", "munitions", "--to", "2020-01-01"]);
     assert_eq!(before["total"], 0);
-    let during = json(&cache, &["search", "munitions", "--from", "2024-01-01", "--to", "2024-12-31"]);
+    let during = json(
+        &cache,
+        &[
+            "search",
+            "munitions",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+        ],
+    );
     assert!(during["total"].as_u64().unwrap() > 0);
 
     // Exclusions after `--`, and broken syntax: results, never an error.
-    let excluded = json(&cache, &["search", "--lang", "en", "--", "munitions", "-declaration"]);
+    let excluded = json(
+        &cache,
+        &["search", "--lang", "en", "--", "munitions", "-declaration"],
+    );
     let with = json(&cache, &["search", "--lang", "en", "munitions"]);
     assert!(excluded["total"].as_u64() < with["total"].as_u64());
     let broken = plenary(&cache, &["search", "\"cluster munitions", "--lang", "en"]);
@@ -134,11 +207,17 @@ fn searches_the_demo_in_six_languages_from_the_command_line() {
 
     // Nothing found, and bad arguments.
     let nothing = plenary(&cache, &["search", "zzzxqj"]);
-    assert!(nothing.contains("No results") && !nothing.contains("no document texts"), "{nothing}");
+    assert!(
+        nothing.contains("No results") && !nothing.contains("no document texts"),
+        "{nothing}"
+    );
     let empty = dir.path().join("empty");
     plenary(&empty, &["demo", "seed"]);
     let nothing = plenary(&empty, &["search", "munitions"]);
-    assert!(nothing.contains("no document texts yet"), "the demo seeds no texts: {nothing}");
+    assert!(
+        nothing.contains("no document texts yet"),
+        "the demo seeds no texts: {nothing}"
+    );
     let bad = run(&cache, &["search", "x", "--from", "10/09/2024"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));

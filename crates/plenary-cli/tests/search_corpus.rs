@@ -81,8 +81,13 @@ fn json(path: &Path) -> serde_json::Value {
 /// Pages as the server's extractor makes them.
 fn extract(runtime: &tokio::runtime::Runtime, pdf: &[u8]) -> Vec<String> {
     runtime
-        .block_on(plenary_server::extract::pdftotext(pdf, Duration::from_secs(60)))
-        .unwrap_or_else(|e| panic!("pdftotext (from poppler-utils; scripts/setup installs it): {e}"))
+        .block_on(plenary_server::extract::pdftotext(
+            pdf,
+            Duration::from_secs(60),
+        ))
+        .unwrap_or_else(|e| {
+            panic!("pdftotext (from poppler-utils; scripts/setup installs it): {e}")
+        })
 }
 
 /// What a delegate types without accents: French and Spanish letters
@@ -147,7 +152,10 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
     for (pdf, document, language) in &sources {
         let bytes = read(&un.join(pdf));
         let sha = Sha256::of(&bytes);
-        if !records.iter().any(|r| matches!(r, Record::Document(d) if d.id.as_str() == document)) {
+        if !records
+            .iter()
+            .any(|r| matches!(r, Record::Document(d) if d.id.as_str() == document))
+        {
             records.push(Record::Document(Document {
                 id: document.parse().unwrap(),
                 meeting_id: "corpus".parse().unwrap(),
@@ -208,7 +216,10 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
             .lines()
             .map(str::to_owned)
             .collect();
-        reference.insert((d.to_lowercase().replace('_', "-"), Language::En), paragraphs);
+        reference.insert(
+            (d.to_lowercase().replace('_', "-"), Language::En),
+            paragraphs,
+        );
     }
     let normalised: BTreeMap<&(String, Language), String> = reference
         .iter()
@@ -233,9 +244,9 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
             let distinctive = (2..=words.len() - PHRASE_WORDS).find_map(|start| {
                 let text = words[start..start + PHRASE_WORDS].join(" ");
                 let needle = format!(" {}", normalize(&text));
-                let elsewhere = normalised.iter().any(|(k, t)| {
-                    (&k.0, k.1) != (document, *language) && t.contains(&needle)
-                });
+                let elsewhere = normalised
+                    .iter()
+                    .any(|(k, t)| (&k.0, k.1) != (document, *language) && t.contains(&needle));
                 (!elsewhere).then_some(text)
             });
             match distinctive {
@@ -292,7 +303,8 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
         let results = cache.search(&query).unwrap();
         assert!(!results.fallback, "{:?} fell back", p.text);
         let first = results.hits.first();
-        let ok = first.is_some_and(|h| h.document_id.as_str() == p.document && h.language == p.language);
+        let ok =
+            first.is_some_and(|h| h.document_id.as_str() == p.document && h.language == p.language);
         let counts = by_language.entry(p.language).or_default();
         counts.1 += 1;
         if ok {
@@ -321,7 +333,10 @@ fn phrases_from_aligned_paragraphs_find_their_document_first() {
             } else {
                 "not in the extracted text as written (extraction differs)".to_owned()
             };
-            misses.push(format!("{} {}: {:?}: {why}", p.document, p.language, p.text));
+            misses.push(format!(
+                "{} {}: {:?}: {why}",
+                p.document, p.language, p.text
+            ));
         }
     }
     let found: usize = by_language.values().map(|c| c.0).sum();

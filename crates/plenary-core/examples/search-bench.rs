@@ -98,7 +98,10 @@ struct Lang {
 impl Lang {
     fn sample(&self, rng: &mut SmallRng) -> &str {
         let x: f64 = rng.random::<f64>() * self.cdf[self.cdf.len() - 1];
-        let i = self.cdf.partition_point(|&c| c < x).min(self.vocab.len() - 1);
+        let i = self
+            .cdf
+            .partition_point(|&c| c < x)
+            .min(self.vocab.len() - 1);
         &self.vocab[i]
     }
 }
@@ -115,9 +118,10 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              national reports Coordinator Presidency Geneva Conference Review compliance obligations Article \
              contamination survivors funding mechanism Working Group programme budget sustainable peace",
             &[
-                "ar", "be", "con", "de", "en", "for", "gen", "in", "is", "la", "men", "na", "or", "pro",
-                "re", "ri", "sa", "ta", "ti", "tion", "ul", "un", "ver", "vi", "al", "ment", "ing", "ed",
-                "er", "es", "ly", "ous", "an", "co", "di", "ex", "im", "mo", "pa", "po",
+                "ar", "be", "con", "de", "en", "for", "gen", "in", "is", "la", "men", "na", "or",
+                "pro", "re", "ri", "sa", "ta", "ti", "tion", "ul", "un", "ver", "vi", "al", "ment",
+                "ing", "ed", "er", "es", "ly", "ous", "an", "co", "di", "ex", "im", "mo", "pa",
+                "po",
             ],
         ),
         Language::Fr => (
@@ -129,9 +133,9 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              respect obligations article contamination survivants financement mécanisme groupe travail \
              programme budget durable paix l'Assemblée générale qu'il été après très où",
             &[
-                "ar", "de", "con", "en", "pour", "gé", "in", "la", "men", "na", "pro", "ré", "dé", "té",
-                "tion", "ai", "eau", "ou", "è", "ê", "à", "ç", "ère", "ée", "on", "ment", "eur", "ie",
-                "mi", "pa", "po", "sé", "vé", "lé", "chu", "que",
+                "ar", "de", "con", "en", "pour", "gé", "in", "la", "men", "na", "pro", "ré", "dé",
+                "té", "tion", "ai", "eau", "ou", "è", "ê", "à", "ç", "ère", "ée", "on", "ment",
+                "eur", "ie", "mi", "pa", "po", "sé", "vé", "lé", "chu", "que",
             ],
         ),
         Language::Es => (
@@ -143,8 +147,9 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              obligaciones artículo contaminación supervivientes financiación mecanismo grupo trabajo \
              programa presupuesto sostenible paz niños año",
             &[
-                "ar", "de", "con", "en", "ción", "ta", "la", "do", "na", "pro", "re", "mi", "ri", "ía",
-                "ó", "á", "ue", "ie", "ñ", "es", "os", "as", "ti", "co", "pe", "ble", "mien", "to",
+                "ar", "de", "con", "en", "ción", "ta", "la", "do", "na", "pro", "re", "mi", "ri",
+                "ía", "ó", "á", "ue", "ie", "ñ", "es", "os", "as", "ti", "co", "pe", "ble", "mien",
+                "to",
             ],
         ),
         Language::Ru => (
@@ -155,8 +160,8 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              национальных докладов Председательства Женеве Конференции обзора соблюдения обязательств статьи \
              загрязнения выживших финансирования механизма рабочей группы программы бюджета устойчивого мира",
             &[
-                "ра", "ко", "ни", "ст", "во", "пре", "де", "го", "су", "ар", "ство", "ение", "ять", "ов",
-                "ёт", "ый", "ий", "на", "по", "за", "ли", "ме", "ча", "ще", "ю", "ся", "ть",
+                "ра", "ко", "ни", "ст", "во", "пре", "де", "го", "су", "ар", "ство", "ение", "ять",
+                "ов", "ёт", "ый", "ий", "на", "по", "за", "ли", "ме", "ча", "ще", "ю", "ся", "ть",
             ],
         ),
         Language::Ar => (
@@ -166,8 +171,8 @@ fn seeds(language: Language) -> (&'static str, &'static [&'static str]) {
              تدابير الشفافية التقارير الوطنية الرئاسة جنيف المؤتمر استعراض الامتثال الالتزامات المادة \
              التلوث الناجين التمويل آلية الفريق العامل البرنامج الميزانية المستدامة السلام مسؤولية",
             &[
-                "ال", "مت", "حد", "ة", "تن", "مي", "ق", "رار", "سل", "ام", "أ", "إ", "ى", "ؤ", "وا", "ين",
-                "ات", "ية", "مس", "تش", "ك", "ب", "ن", "ر", "ع", "ف",
+                "ال", "مت", "حد", "ة", "تن", "مي", "ق", "رار", "سل", "ام", "أ", "إ", "ى", "ؤ",
+                "وا", "ين", "ات", "ية", "مس", "تش", "ك", "ب", "ن", "ر", "ع", "ف",
             ],
         ),
         Language::Zh => (
@@ -225,8 +230,9 @@ fn build_lang(language: Language, share: f64, rng: &mut SmallRng) -> Lang {
             // Accented syllables are drawn as often as accents occur in the
             // language (in French about one word in four has one), not as
             // often as they are listed.
-            let (accented, plain): (Vec<&str>, Vec<&str>) =
-                syllables.iter().partition(|s| !s.is_ascii() && language != Language::Ru && language != Language::Ar);
+            let (accented, plain): (Vec<&str>, Vec<&str>) = syllables.iter().partition(|s| {
+                !s.is_ascii() && language != Language::Ru && language != Language::Ar
+            });
             let share = match language {
                 Language::Fr => 0.08,
                 Language::Es => 0.07,
@@ -291,16 +297,15 @@ fn generate_pages(
                 for k in 0..words {
                     let mut word = lang.sample(rng).to_owned();
                     if phrase.is_empty() && rng.random_bool(0.002) {
-                        phrase = (0..rng.random_range(1..3))
-                            .fold(word.clone(), |mut p, _| {
-                                // The following words are sampled now and written next.
-                                let w = lang.sample(rng);
-                                if lang.spaced {
-                                    p.push(' ');
-                                }
-                                p.push_str(w);
-                                p
-                            });
+                        phrase = (0..rng.random_range(1..3)).fold(word.clone(), |mut p, _| {
+                            // The following words are sampled now and written next.
+                            let w = lang.sample(rng);
+                            if lang.spaced {
+                                p.push(' ');
+                            }
+                            p.push_str(w);
+                            p
+                        });
                         word = phrase.clone();
                     }
                     if lang.spaced {
@@ -314,7 +319,10 @@ fn generate_pages(
                             // A fatha after the first letter, as some texts vocalise.
                             let mut cs = word.chars();
                             if let Some(first) = cs.next() {
-                                word = std::iter::once(first).chain(std::iter::once('\u{64E}')).chain(cs).collect();
+                                word = std::iter::once(first)
+                                    .chain(std::iter::once('\u{64E}'))
+                                    .chain(cs)
+                                    .collect();
                             }
                         }
                         let len = word.chars().count();
@@ -403,6 +411,17 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// One line of the table: a class of queries and what they took.
+#[derive(Debug, Default)]
+struct Row {
+    class: &'static str,
+    ours: Vec<Duration>,
+    cpu: Vec<Duration>,
+    rg: Vec<Duration>,
+    /// Matching versions, summed over the class.
+    hits: u64,
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -473,12 +492,19 @@ fn main() {
     let langs: Vec<Lang> = shares
         .iter()
         .map(|&(l, s)| {
-            let share = if args.only.is_empty() || args.only.contains(&l) { s } else { 0.0 };
+            let share = if args.only.is_empty() || args.only.contains(&l) {
+                s
+            } else {
+                0.0
+            };
             build_lang(l, share, &mut rng)
         })
         .collect();
     let total_share: f64 = langs.iter().map(|l| l.share).sum();
-    eprintln!("vocabularies built in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "vocabularies built in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let root = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
@@ -489,7 +515,8 @@ fn main() {
     // For experiments: FTS5 options (`k=v,k=v`, e.g. `automerge=8,pgsz=8000`)
     // set before indexing, through a second connection.
     if let Ok(options) = std::env::var("SEARCH_BENCH_FTS5") {
-        let conn = rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
+        let conn =
+            rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
         for kv in options.split(',').filter(|s| !s.is_empty()) {
             let (k, v) = kv.split_once('=').expect("k=v");
             conn.execute(
@@ -582,7 +609,11 @@ fn main() {
                     document_id: doc_id.clone(),
                     language,
                     revision: r,
-                    label: if r == 0 { "Original".into() } else { format!("Rev.{r}") },
+                    label: if r == 0 {
+                        "Original".into()
+                    } else {
+                        format!("Rev.{r}")
+                    },
                     published_at,
                     sha256: Sha256::of(vid.as_bytes()),
                     size: 1,
@@ -672,7 +703,9 @@ fn main() {
             language: Language::En,
             revision: 100 + k,
             label: format!("Rev.{}", 100 + k),
-            published_at: time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
+            published_at: time::OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap(),
             sha256: Sha256::of(vid.as_bytes()),
             size: 1,
             media_type: MediaType::Pdf,
@@ -736,9 +769,14 @@ fn main() {
             .collect();
         queries.push(plain("2-3 words (AND)", words.join(" "), words));
     }
-    let mut phrase_iter = phrases.iter().filter(|(l, p)| *l != 5 && p.contains(' ')).cycle();
+    let mut phrase_iter = phrases
+        .iter()
+        .filter(|(l, p)| *l != 5 && p.contains(' '))
+        .cycle();
     for _ in 0..per {
-        let Some((_, p)) = phrase_iter.next() else { break };
+        let Some((_, p)) = phrase_iter.next() else {
+            break;
+        };
         queries.push(plain("phrase", format!("\"{p}\""), vec![p.clone()]));
     }
     for i in 0..per {
@@ -751,7 +789,11 @@ fn main() {
             }
         };
         let prefix: String = w.chars().take(4 + i % 3).collect();
-        queries.push(plain("prefix (4-6 letters)", format!("{prefix}*"), vec![prefix]));
+        queries.push(plain(
+            "prefix (4-6 letters)",
+            format!("{prefix}*"),
+            vec![prefix],
+        ));
     }
     for i in 0..per {
         let l = latin[i % 4];
@@ -799,17 +841,25 @@ fn main() {
         queries.push(plain("ar / ru / zh", w.clone(), vec![w]));
     }
     let worst = vec![
-        plain("worst: 3-letter prefix 'con*'", "con*".into(), vec!["con".into()]),
+        plain(
+            "worst: 3-letter prefix 'con*'",
+            "con*".into(),
+            vec!["con".into()],
+        ),
         plain("worst: 'the'", "the".into(), vec!["the".into()]),
         plain("worst: 'de'", "de".into(), vec!["de".into()]),
-        plain("worst: \"of the\"", "\"of the\"".into(), vec!["of the".into()]),
+        plain(
+            "worst: \"of the\"",
+            "\"of the\"".into(),
+            vec!["of the".into()],
+        ),
     ];
 
     // Warm up (the OS page cache and SQLite's), then measure.
     for q in queries.iter().chain(&worst) {
         cache.search(&q.search).unwrap();
     }
-    let mut rows: Vec<(String, Vec<Duration>, Vec<Duration>, u64, Vec<Duration>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let rg_ok = args.rg && Command::new("rg").arg("--version").output().is_ok();
     if args.rg && !rg_ok {
         eprintln!("rg not found: install ripgrep (apt-get install -y ripgrep) for the baseline");
@@ -829,18 +879,21 @@ fn main() {
         } else {
             None
         };
-        let row = match rows.iter_mut().find(|r| r.0 == q.class) {
+        let row = match rows.iter_mut().find(|r| r.class == q.class) {
             Some(row) => row,
             None => {
-                rows.push((q.class.to_owned(), Vec::new(), Vec::new(), 0, Vec::new()));
+                rows.push(Row {
+                    class: q.class,
+                    ..Row::default()
+                });
                 rows.last_mut().unwrap()
             }
         };
-        row.1.push(ours);
-        row.4.push(ours_cpu);
-        row.3 += r.total;
+        row.ours.push(ours);
+        row.cpu.push(ours_cpu);
+        row.hits += r.total;
         if let Some(t) = theirs {
-            row.2.push(t);
+            row.rg.push(t);
         }
         if !q.class.starts_with("worst") {
             all_cpu.push(ours_cpu);
@@ -850,7 +903,8 @@ fn main() {
     }
 
     // Sizes.
-    let conn = rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
+    let conn =
+        rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
     let size = |like: &str| -> f64 {
         conn.query_row(
             "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?1",
@@ -862,7 +916,7 @@ fn main() {
     };
     let index_mb = size("search_index%");
     let sketch_mb = size("search_files%") + size("sqlite_autoindex_search_files%");
-    let pages_mb = size("rendition_pages%") ;
+    let pages_mb = size("rendition_pages%");
     let db_mb = std::fs::metadata(cache_dir.join(plenary_core::cache::DATABASE_FILE))
         .map(|m| m.len())
         .unwrap_or(0) as f64
@@ -871,16 +925,40 @@ fn main() {
     // Report.
     let out = &mut std::io::stdout().lock();
     let mb = text_bytes as f64 / 1e6;
-    writeln!(out, "\nsearch-bench: {} versions, {:.0} MB of text (seed {})", planned.len(), mb, args.seed).unwrap();
+    writeln!(
+        out,
+        "\nsearch-bench: {} versions, {:.0} MB of text (seed {})",
+        planned.len(),
+        mb,
+        args.seed
+    )
+    .unwrap();
     let shares: Vec<String> = langs
         .iter()
         .zip(lang_bytes)
-        .map(|(l, b)| format!("{} {:.0}%", l.language, 100.0 * b as f64 / text_bytes as f64))
+        .map(|(l, b)| {
+            format!(
+                "{} {:.0}%",
+                l.language,
+                100.0 * b as f64 / text_bytes as f64
+            )
+        })
         .collect();
-    writeln!(out, "languages (bytes): {}; text generated in {:.1} s (not timed)", shares.join(", "), generation.as_secs_f64()).unwrap();
+    writeln!(
+        out,
+        "languages (bytes): {}; text generated in {:.1} s (not timed)",
+        shares.join(", "),
+        generation.as_secs_f64()
+    )
+    .unwrap();
     writeln!(out, "\n| query class | n | plenary p50 ms | p95 ms | CPU mean ms | rg p50 ms | rg p95 ms | rg/plenary p50 | mean hits (total) |").unwrap();
     writeln!(out, "|---|---|---|---|---|---|---|---|---|").unwrap();
-    let line = |out: &mut std::io::StdoutLock, name: &str, ours: &mut Vec<Duration>, cpu: &mut Vec<Duration>, theirs: &mut Vec<Duration>, hits: Option<u64>| {
+    let line = |out: &mut std::io::StdoutLock,
+                name: &str,
+                ours: &mut Vec<Duration>,
+                cpu: &mut Vec<Duration>,
+                theirs: &mut Vec<Duration>,
+                hits: Option<u64>| {
         ours.sort();
         cpu.sort();
         theirs.sort();
@@ -900,25 +978,58 @@ fn main() {
             // Summed over the class: the kernel updates a thread's CPU
             // time at ticks, so one short query's reading is coarse.
             ms(cpu.iter().sum::<Duration>() / cpu.len().max(1) as u32),
-            if theirs.is_empty() { "-".into() } else { ms(r50) },
-            if theirs.is_empty() { "-".into() } else { ms(r95) },
-            hits.map_or("".into(), |h| format!("{:.0}", h as f64 / ours.len().max(1) as f64)),
+            if theirs.is_empty() {
+                "-".into()
+            } else {
+                ms(r50)
+            },
+            if theirs.is_empty() {
+                "-".into()
+            } else {
+                ms(r95)
+            },
+            hits.map_or("".into(), |h| format!(
+                "{:.0}",
+                h as f64 / ours.len().max(1) as f64
+            )),
         )
         .unwrap();
     };
-    for (name, ours, theirs, hits, cpu) in rows.iter_mut() {
-        if !name.starts_with("worst") {
-            line(out, name, ours, cpu, theirs, Some(*hits));
-        }
+    for r in rows.iter_mut().filter(|r| !r.class.starts_with("worst")) {
+        line(
+            out,
+            r.class,
+            &mut r.ours,
+            &mut r.cpu,
+            &mut r.rg,
+            Some(r.hits),
+        );
     }
-    line(out, "**all of the mix**", &mut all_ours, &mut all_cpu, &mut all_rg, None);
-    for (name, ours, theirs, hits, cpu) in rows.iter_mut() {
-        if name.starts_with("worst") {
-            line(out, name, ours, cpu, theirs, Some(*hits));
-        }
+    line(
+        out,
+        "**all of the mix**",
+        &mut all_ours,
+        &mut all_cpu,
+        &mut all_rg,
+        None,
+    );
+    for r in rows.iter_mut().filter(|r| r.class.starts_with("worst")) {
+        line(
+            out,
+            r.class,
+            &mut r.ours,
+            &mut r.cpu,
+            &mut r.rg,
+            Some(r.hits),
+        );
     }
     writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s wall, {:.1} MB/s of CPU time (put_renditions end to end: pages stored + normalised + indexed, batches of 100, one commit each; load average {load_during_indexing})", index_time.as_secs_f64(), mb / index_time.as_secs_f64(), mb / index_cpu.as_secs_f64()).unwrap();
-    writeln!(out, "normalisation alone (every 10th version, CPU time): {:.0} MB/s", mb / normalize_time.as_secs_f64()).unwrap();
+    writeln!(
+        out,
+        "normalisation alone (every 10th version, CPU time): {:.0} MB/s",
+        mb / normalize_time.as_secs_f64()
+    )
+    .unwrap();
     writeln!(out, "one new version (~100 KB) into the full index: median {} ms, max {} ms (5 runs, commit included)", ms(one_version[2]), ms(one_version[4])).unwrap();
     writeln!(out, "sizes: FTS5 index {index_mb:.0} MB ({:.0}% of the text), page sketches {sketch_mb:.0} MB ({:.0}%), rendition_pages {pages_mb:.0} MB, database file {db_mb:.0} MB", 100.0 * index_mb / mb, 100.0 * sketch_mb / mb).unwrap();
     writeln!(out, "load average after the queries: {}", load_average()).unwrap();

@@ -62,11 +62,21 @@ fn version_id(doc: &str, lang: Language, revision: u32) -> String {
 
 /// The file's bytes: distinct per version unless the test shares them.
 fn bytes_of(d: &Doc) -> Vec<u8> {
-    format!("{}|{}|{}|{}", d.doc, d.lang, d.revision, d.pages.join("\u{c}")).into_bytes()
+    format!(
+        "{}|{}|{}|{}",
+        d.doc,
+        d.lang,
+        d.revision,
+        d.pages.join("\u{c}")
+    )
+    .into_bytes()
 }
 
 fn add(cache: &mut Cache, docs: &[Doc]) {
-    let mut records = vec![meeting("m1", date!(2024 - 09 - 10)), meeting("m2", date!(2025 - 03 - 03))];
+    let mut records = vec![
+        meeting("m1", date!(2024 - 09 - 10)),
+        meeting("m2", date!(2025 - 03 - 03)),
+    ];
     for item in ["m1-i1", "m1-i2"] {
         records.push(Record::AgendaItem(AgendaItem {
             id: id(item),
@@ -127,7 +137,11 @@ fn search(cache: &Cache, text: &str) -> SearchResults {
 }
 
 fn found(results: &SearchResults) -> Vec<String> {
-    results.hits.iter().map(|h| h.version_id.to_string()).collect()
+    results
+        .hits
+        .iter()
+        .map(|h| h.version_id.to_string())
+        .collect()
 }
 
 fn ids(cache: &Cache, text: &str) -> Vec<String> {
@@ -139,7 +153,13 @@ fn ids(cache: &Cache, text: &str) -> Vec<String> {
 fn marked(hit: &SearchHit) -> String {
     hit.snippet
         .iter()
-        .map(|s| if s.hit { format!("[{}]", s.text) } else { s.text.clone() })
+        .map(|s| {
+            if s.hit {
+                format!("[{}]", s.text)
+            } else {
+                s.text.clone()
+            }
+        })
         .collect()
 }
 
@@ -162,7 +182,12 @@ fn accent_free_and_upper_case_queries_find_accented_french() {
             },
         ],
     );
-    for q in ["developpement etats", "DÉVELOPPEMENT", "Developpement Durable", "ÉTATS"] {
+    for q in [
+        "developpement etats",
+        "DÉVELOPPEMENT",
+        "Developpement Durable",
+        "ÉTATS",
+    ] {
         assert_eq!(ids(&cache, q), ["fr-fr-0"], "{q}");
     }
     let hit = &search(&cache, "etats developpement").hits[0];
@@ -197,7 +222,10 @@ fn cyrillic_yo_and_ye_are_the_same_letter() {
     assert_eq!(ids(&cache, "еще"), ["a-ru-0"]);
     assert_eq!(ids(&cache, "ЕЩЁ"), ["a-ru-0"]);
     assert_eq!(ids(&cache, "ёлка"), ["b-ru-0"]);
-    assert_eq!(marked(&search(&cache, "еще").hits[0]), "[Ещё] одно заседание Совета.");
+    assert_eq!(
+        marked(&search(&cache, "еще").hits[0]),
+        "[Ещё] одно заседание Совета."
+    );
 }
 
 #[test]
@@ -228,7 +256,11 @@ fn arabic_with_harakat_and_alef_forms_matches_plain_and_back() {
     // the plain spelling.
     assert_eq!(ids(&cache, "الأَطْرَاف الاتفاقية إلى"), ["plain-ar-0"]);
     let hit = &search(&cache, "المتحده").hits[0];
-    assert_eq!(hit.terms, ["الْمُتَّحِدَةُ"], "the original spelling is highlighted");
+    assert_eq!(
+        hit.terms,
+        ["الْمُتَّحِدَةُ"],
+        "the original spelling is highlighted"
+    );
 }
 
 #[test]
@@ -243,7 +275,14 @@ fn chinese_phrases_are_found_inside_sentences_only_when_adjacent() {
             ..Doc::default()
         }],
     );
-    for q in ["可持续发展", "秘书长", "发展的决议", "\"请秘书长提交\"", "长", "议"] {
+    for q in [
+        "可持续发展",
+        "秘书长",
+        "发展的决议",
+        "\"请秘书长提交\"",
+        "长",
+        "议",
+    ] {
         assert_eq!(ids(&cache, q), ["zh-zh-0"], "{q}");
     }
     // Every character is in the text, but not next to each other.
@@ -287,7 +326,10 @@ fn phrases_words_prefixes_or_and_exclusions() {
     assert_eq!(ids(&cache, "council -draft"), ["a-en-0", "b-en-0"]);
     assert_eq!(ids(&cache, "council NOT \"human rights\""), ["c-en-0"]);
     assert_eq!(ids(&cache, "geneva OR draft"), ["a-en-0", "c-en-0"]);
-    assert_eq!(ids(&cache, "council geneva OR countries"), ["a-en-0", "b-en-0"]);
+    assert_eq!(
+        ids(&cache, "council geneva OR countries"),
+        ["a-en-0", "b-en-0"]
+    );
     assert!(!search(&cache, "council -draft").fallback);
 }
 
@@ -388,7 +430,10 @@ fn filters_by_meeting_language_kind_agenda_item_and_dates() {
         with(&|q| q.kinds = vec![DocumentKind::Report, DocumentKind::Statement]),
         ["d2-en-0", "d3-es-0"]
     );
-    assert_eq!(with(&|q| q.agenda_item = Some(id("m1-i1"))), ["d1-en-0", "d1-fr-0"]);
+    assert_eq!(
+        with(&|q| q.agenda_item = Some(id("m1-i1"))),
+        ["d1-en-0", "d1-fr-0"]
+    );
     assert_eq!(
         with(&|q| {
             q.from = Some(date!(2024 - 09 - 11));
@@ -410,10 +455,16 @@ fn filters_by_meeting_language_kind_agenda_item_and_dates() {
     let mut bad = SearchQuery::new("quorum");
     bad.from = Some(date!(2025 - 01 - 02));
     bad.to = Some(date!(2025 - 01 - 01));
-    assert_eq!(cache.search(&bad).unwrap_err().code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        cache.search(&bad).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
     bad = SearchQuery::new("quorum");
     bad.limit = 0;
-    assert_eq!(cache.search(&bad).unwrap_err().code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        cache.search(&bad).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
 }
 
 #[test]
@@ -490,7 +541,10 @@ fn the_page_of_the_hit_and_the_other_pages_are_right() {
     assert_eq!(hit.meeting_id.as_str(), "m1");
     assert_eq!(hit.symbol.as_ref().unwrap().as_str(), "CCM/MSP/LONG");
     assert_eq!(hit.title, "Title of long");
-    assert_eq!((hit.kind, hit.language), (DocumentKind::Draft, Language::En));
+    assert_eq!(
+        (hit.kind, hit.language),
+        (DocumentKind::Draft, Language::En)
+    );
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["hits"][0]["published_at"], "2024-09-10T09:00:00Z");
     assert_eq!(json["hits"][0]["snippet"][0]["text"], "Cover");
@@ -506,11 +560,18 @@ fn words_hyphenated_at_line_ends_and_soft_hyphens_are_found() {
         &mut cache,
         &[Doc {
             doc: "h",
-            pages: &["the right to self-\ndetermination and sustainable develop-\nment; peace\u{AD}keeping"],
+            pages: &[
+                "the right to self-\ndetermination and sustainable develop-\nment; peace\u{AD}keeping",
+            ],
             ..Doc::default()
         }],
     );
-    for q in ["development", "self-determination", "peacekeeping", "\"sustainable development\""] {
+    for q in [
+        "development",
+        "self-determination",
+        "peacekeeping",
+        "\"sustainable development\"",
+    ] {
         assert_eq!(ids(&cache, q), ["h-en-0"], "{q}");
     }
     let hit = &search(&cache, "development").hits[0];
@@ -595,9 +656,17 @@ fn freeing_space_removes_index_entries_and_a_resync_restores_them() {
         .unwrap();
     let freed = cache.free_space().unwrap();
     assert_eq!(freed.files, 1);
-    assert_eq!(ids(&cache, "landmine"), ["x-en-0"], "the French text is gone");
+    assert_eq!(
+        ids(&cache, "landmine"),
+        ["x-en-0"],
+        "the French text is gone"
+    );
     assert!(ids(&cache, "victimes").is_empty());
-    assert_eq!(index_rows(&cache), (1, 1, 1), "no entry outlives its rendition");
+    assert_eq!(
+        index_rows(&cache),
+        (1, 1, 1),
+        "no entry outlives its rendition"
+    );
 
     // Keeping French again: the next sync downloads the file and its text.
     cache.set_keep_languages(&Languages::All).unwrap();

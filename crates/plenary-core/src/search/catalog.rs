@@ -111,11 +111,7 @@ impl Catalog {
 
     /// The versions of a file that the query's filters let through, as their
     /// rowids in `versions`.
-    pub fn versions<'a>(
-        &'a self,
-        file: i64,
-        filter: &'a Filter,
-    ) -> impl Iterator<Item = i64> + 'a {
+    pub fn versions<'a>(&'a self, file: i64, filter: &'a Filter) -> impl Iterator<Item = i64> + 'a {
         self.by_file
             .get(&file)
             .into_iter()
@@ -130,7 +126,10 @@ impl Catalog {
         let name = |id: &str| self.names.get(id).copied();
         Filter {
             // An id the catalog does not know matches nothing: u32::MAX.
-            meeting: q.meeting.as_ref().map(|m| name(m.as_str()).unwrap_or(u32::MAX)),
+            meeting: q
+                .meeting
+                .as_ref()
+                .map(|m| name(m.as_str()).unwrap_or(u32::MAX)),
             agenda_item: q
                 .agenda_item
                 .as_ref()
@@ -139,7 +138,9 @@ impl Catalog {
             kinds: q.kinds.clone(),
             from: q.from.map(|d| d.to_string()),
             // Published before the day after `to`.
-            before: q.to.map(|d| d.next_day().map_or("9999".to_owned(), |n| n.to_string())),
+            before: q
+                .to
+                .map(|d| d.next_day().map_or("9999".to_owned(), |n| n.to_string())),
             latest_only: !q.all_revisions,
         }
     }
@@ -163,7 +164,13 @@ impl Filter {
             && self.agenda_item.is_none_or(|a| Some(a) == e.agenda_item)
             && (self.languages.is_empty() || self.languages.contains(&e.language))
             && (self.kinds.is_empty() || self.kinds.contains(&e.kind))
-            && self.from.as_deref().is_none_or(|f| e.published_at.as_str() >= f)
-            && self.before.as_deref().is_none_or(|b| e.published_at.as_str() < b)
+            && self
+                .from
+                .as_deref()
+                .is_none_or(|f| e.published_at.as_str() >= f)
+            && self
+                .before
+                .as_deref()
+                .is_none_or(|b| e.published_at.as_str() < b)
     }
 }

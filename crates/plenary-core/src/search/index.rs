@@ -60,7 +60,8 @@ pub(crate) fn add_file(conn: &Connection, sha256_hex: &str, sketch: &[u8]) -> Re
 /// which sorts every pending term and writes a small segment. Interleaving
 /// such statements with the FTS5 inserts made indexing several times slower.
 pub(crate) fn index_texts(conn: &Connection, files: &[(i64, String)]) -> Result<()> {
-    let mut insert = conn.prepare_cached("INSERT INTO search_index (rowid, text) VALUES (?1, ?2)")?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO search_index (rowid, text) VALUES (?1, ?2)")?;
     for (id, tokens) in files {
         insert.execute(rusqlite::params![id, tokens])?;
     }

@@ -223,7 +223,11 @@ impl<'q> Finder<'q> {
                 .filter(|(t, _)| t.len() < 64)
                 .fold(0, |m, (t, _)| m | 1u64 << t.len()),
             long_exact: exact.iter().any(|(t, _)| t.len() >= 64),
-            shortest_prefix: prefixes.iter().map(|(p, _)| p.len()).min().unwrap_or(usize::MAX),
+            shortest_prefix: prefixes
+                .iter()
+                .map(|(p, _)| p.len())
+                .min()
+                .unwrap_or(usize::MAX),
             han_char_prefixes: prefixes
                 .iter()
                 .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
@@ -531,7 +535,12 @@ mod tests {
         let candidates: Vec<usize> = pages.iter().map(|p| p.0).collect();
         super::locate::<()>(
             &candidates,
-            |n| Ok(pages.iter().find(|p| p.0 == n).map(|p| p.1.as_ref().to_owned())),
+            |n| {
+                Ok(pages
+                    .iter()
+                    .find(|p| p.0 == n)
+                    .map(|p| p.1.as_ref().to_owned()))
+            },
             query,
         )
         .unwrap()
@@ -573,7 +582,10 @@ mod tests {
             &all(&["Des armes à sous-munitions, armes et munitions."]),
             &parse("armes à sous-munitions"),
         );
-        assert_eq!(render(&l.snippet), "Des [armes à sous-munitions], [armes] et munitions.");
+        assert_eq!(
+            render(&l.snippet),
+            "Des [armes à sous-munitions], [armes] et munitions."
+        );
     }
 
     #[test]
@@ -621,7 +633,9 @@ mod tests {
 
     #[test]
     fn a_word_on_every_page_reads_a_dozen_pages_not_all() {
-        let pages: Vec<String> = (0..40).map(|i| format!("page {i} mentions the treaty")).collect();
+        let pages: Vec<String> = (0..40)
+            .map(|i| format!("page {i} mentions the treaty"))
+            .collect();
         let candidates: Vec<usize> = (0..40).collect();
         let mut read = Vec::new();
         let l = super::locate::<()>(
@@ -642,7 +656,11 @@ mod tests {
             &candidates,
             |n| {
                 read += 1;
-                Ok(Some(if n == 30 { format!("{} and the protocol", pages[n]) } else { pages[n].clone() }))
+                Ok(Some(if n == 30 {
+                    format!("{} and the protocol", pages[n])
+                } else {
+                    pages[n].clone()
+                }))
             },
             &parse("treaty protocol"),
         )
@@ -661,6 +679,9 @@ mod tests {
         assert_eq!(render(&l.snippet), "the end [of a]");
         let gap = [(2, "the end of a"), (5, "phrase here")];
         let l = locate(&gap, &parse("\"of a phrase\""));
-        assert!(l.terms.is_empty(), "not across pages that do not follow each other");
+        assert!(
+            l.terms.is_empty(),
+            "not across pages that do not follow each other"
+        );
     }
 }

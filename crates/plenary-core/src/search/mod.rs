@@ -138,8 +138,8 @@ pub struct SearchResults {
     pub fallback: bool,
 }
 
-/// A matching version before it is shown: bm25 (lower is better), the
-/// version's rowid, and its file's row in the index.
+/// A matching version before it is shown: bm25 (lower is better) and the
+/// version's rowid.
 type Candidate = (f64, i64);
 
 impl Cache {
@@ -302,8 +302,8 @@ impl Cache {
         } else {
             candidates
         };
-        let mut page =
-            conn.prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 AND page = ?2")?;
+        let mut page = conn
+            .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 AND page = ?2")?;
         let located = locate::locate(
             &candidates,
             |n| {
@@ -316,9 +316,31 @@ impl Cache {
     }
 }
 
-/// FTS5 refused the expression (a syntax error is SQLITE_ERROR), as opposed
-/// to the database failing.
+/// FTS5 refused the expression (its errors are SQLITE_ERROR with a message
+/// that names it), as opposed to the database failing.
 fn is_query_error(e: &Error) -> bool {
-    matches!(e, Error::Database(rusqlite::Error::SqliteFailure(f, _))
-        if f.code == rusqlite::ErrorCode::Unknown)
+    matches!(e, Error::Database(rusqlite::Error::SqliteFailure(f, Some(message)))
+        if f.code == rusqlite::ErrorCode::Unknown && message.contains("fts5"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expression_fts5_refuses_is_told_from_a_database_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let q = SearchQuery::new("x");
+        for bad in ["\"unterminated", "AND", "a NEAR(", "col:x"] {
+            let e = cache.candidates(bad, &q).unwrap_err();
+            assert!(is_query_error(&e), "{bad}: {e}");
+        }
+        assert!(cache.candidates("\"fine\"", &q).unwrap().is_empty());
+        let io = Error::Database(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR),
+            Some("disk I/O error".into()),
+        ));
+        assert!(!is_query_error(&io));
+    }
 }

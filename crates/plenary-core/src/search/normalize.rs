@@ -98,7 +98,9 @@ pub(crate) struct Lengths {
 
 impl Lengths {
     fn wants(&self, len: usize) -> bool {
-        len >= self.from || (len < 64 && self.exact & (1u64 << len) != 0) || (len >= 64 && self.long)
+        len >= self.from
+            || (len < 64 && self.exact & (1u64 << len) != 0)
+            || (len >= 64 && self.long)
     }
 }
 
@@ -562,7 +564,9 @@ mod tests {
     fn lower_cases_and_splits_on_punctuation() {
         assert_eq!(
             words("The Human-Rights COUNCIL, (A/HRC/34) 2024."),
-            ["the", "human", "rights", "council", "a", "hrc", "34", "2024"]
+            [
+                "the", "human", "rights", "council", "a", "hrc", "34", "2024"
+            ]
         );
         assert_eq!(normalize("Hello, World"), "hello world ");
         assert!(words(" \n\t—…«»“”’ ").is_empty());
@@ -572,7 +576,15 @@ mod tests {
     fn folds_latin_diacritics() {
         assert_eq!(
             words("Développement États Ça ÜBER naïve São Ñandú"),
-            ["developpement", "etats", "ca", "uber", "naive", "sao", "nandu"]
+            [
+                "developpement",
+                "etats",
+                "ca",
+                "uber",
+                "naive",
+                "sao",
+                "nandu"
+            ]
         );
         // Decomposed input (NFD) folds the same way as composed.
         assert_eq!(words("De\u{301}veloppement"), ["developpement"]);
@@ -621,7 +633,9 @@ mod tests {
     #[test]
     fn han_runs_become_pairs_and_a_last_character() {
         let mut out = Vec::new();
-        tokenize("联合国大会 A 国", |t| out.push((t.text.to_owned(), t.kind)));
+        tokenize("联合国大会 A 国", |t| {
+            out.push((t.text.to_owned(), t.kind))
+        });
         use TokenKind::*;
         assert_eq!(
             out,
@@ -683,10 +697,18 @@ mod tests {
             from: usize::MAX,
         };
         let mut some = Vec::new();
-        let m = tokenize_matching(text, Some(lengths), |t| some.push((t.text.to_owned(), t.index, t.start)));
+        let m = tokenize_matching(text, Some(lengths), |t| {
+            some.push((t.text.to_owned(), t.index, t.start))
+        });
         assert_eq!(n, m);
         let wanted: Vec<_> = all.iter().filter(|t| t.0.len() == 7).cloned().collect();
-        assert_eq!(some.iter().filter(|t| t.0.len() == 7).cloned().collect::<Vec<_>>(), wanted);
+        assert_eq!(
+            some.iter()
+                .filter(|t| t.0.len() == 7)
+                .cloned()
+                .collect::<Vec<_>>(),
+            wanted
+        );
         assert_eq!(wanted.len(), 2, "{all:?}");
         // Words that are not plain ASCII are never skipped.
         assert!(some.iter().any(|t| t.0 == "developpementally"));

@@ -276,7 +276,10 @@ fn term(text: &str, prefix: bool) -> Option<Term> {
         .char_indices()
         .filter(|&(i, c)| {
             !(is_hyphen(c)
-                && text[..i].chars().next_back().is_some_and(char::is_alphabetic)
+                && text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphabetic)
                 && text[i + c.len_utf8()..]
                     .chars()
                     .next()
@@ -346,7 +349,10 @@ mod tests {
         );
         assert_eq!(
             fts("report -draft NOT \"working paper\""),
-            ("(\"report\") NOT (\"draft\" OR \"working paper\")".into(), false)
+            (
+                "(\"report\") NOT (\"draft\" OR \"working paper\")".into(),
+                false
+            )
         );
         assert_eq!(
             fts("\"États membres\"*"),
@@ -358,10 +364,7 @@ mod tests {
 
     #[test]
     fn punctuation_inside_a_word_makes_a_phrase() {
-        assert_eq!(
-            fts("A/HRC/WG.6/34"),
-            ("\"a hrc wg 6 34\"".into(), false)
-        );
+        assert_eq!(fts("A/HRC/WG.6/34"), ("\"a hrc wg 6 34\"".into(), false));
         assert_eq!(fts("col:x"), ("\"col x\"".into(), false));
         assert_eq!(
             fts("self-determination"),
@@ -379,7 +382,10 @@ mod tests {
         // One character: a prefix of a pair, or the character alone.
         assert_eq!(fts("国"), ("\"国\"*".into(), false));
         // In the middle of a phrase the run must end where the text's does.
-        assert_eq!(fts("\"联合国 2024\""), ("\"联合 合国 国 2024\"".into(), false));
+        assert_eq!(
+            fts("\"联合国 2024\""),
+            ("\"联合 合国 国 2024\"".into(), false)
+        );
     }
 
     #[test]

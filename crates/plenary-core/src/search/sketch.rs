@@ -171,9 +171,9 @@ fn filters(sketch: &[u8], pages: usize) -> Option<Vec<&[u8]>> {
 fn holds(filter: &[u8], keys: &[Key]) -> bool {
     let bits = filter.len() as u64 * 8;
     bits > 0
-        && keys.iter().all(|&k| {
-            probes(k, bits).all(|b| filter[(b / 8) as usize] & (1 << (b % 8)) != 0)
-        })
+        && keys
+            .iter()
+            .all(|&k| probes(k, bits).all(|b| filter[(b / 8) as usize] & (1 << (b % 8)) != 0))
 }
 
 /// The pages (0-based, in order) that may hold a hit of some term. A page may hold a hit that starts on it
@@ -254,7 +254,10 @@ mod tests {
         let on = |terms: Vec<TermKeys>, page| candidate_pages(&s, 4, &terms).contains(&page);
         assert!(on(token("develop", true), 0));
         assert!(on(token("deve", true), 0));
-        assert!(on(token("dev", true), 2), "a short prefix cannot be told: any page");
+        assert!(
+            on(token("dev", true), 2),
+            "a short prefix cannot be told: any page"
+        );
         assert!(on(token("国", true), 3));
         assert!(on(token("会", true), 3), "a run's last character");
         assert!(on(token("联合", false), 3));
@@ -267,7 +270,11 @@ mod tests {
         ]]];
         assert!(!on(phrase.clone(), 0));
         let s2 = sketch(&["the end of", "human rights"]);
-        assert_eq!(candidate_pages(&s2, 2, &phrase), [0, 1], "a phrase across pages");
+        assert_eq!(
+            candidate_pages(&s2, 2, &phrase),
+            [0, 1],
+            "a phrase across pages"
+        );
     }
 
     #[test]
