@@ -411,6 +411,17 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// One line of the table: a class of queries and what they took.
+#[derive(Debug, Default)]
+struct Row {
+    class: &'static str,
+    ours: Vec<Duration>,
+    cpu: Vec<Duration>,
+    rg: Vec<Duration>,
+    /// Matching versions, summed over the class.
+    hits: u64,
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -848,8 +859,6 @@ fn main() {
     for q in queries.iter().chain(&worst) {
         cache.search(&q.search).unwrap();
     }
-    // (query class, search wall times, rg times, hits, search CPU times)
-    type Row = (String, Vec<Duration>, Vec<Duration>, u64, Vec<Duration>);
     let mut rows: Vec<Row> = Vec::new();
     let rg_ok = args.rg && Command::new("rg").arg("--version").output().is_ok();
     if args.rg && !rg_ok {
@@ -870,18 +879,21 @@ fn main() {
         } else {
             None
         };
-        let row = match rows.iter_mut().find(|r| r.0 == q.class) {
+        let row = match rows.iter_mut().find(|r| r.class == q.class) {
             Some(row) => row,
             None => {
-                rows.push((q.class.to_owned(), Vec::new(), Vec::new(), 0, Vec::new()));
+                rows.push(Row {
+                    class: q.class,
+                    ..Row::default()
+                });
                 rows.last_mut().unwrap()
             }
         };
-        row.1.push(ours);
-        row.4.push(ours_cpu);
-        row.3 += r.total;
+        row.ours.push(ours);
+        row.cpu.push(ours_cpu);
+        row.hits += r.total;
         if let Some(t) = theirs {
-            row.2.push(t);
+            row.rg.push(t);
         }
         if !q.class.starts_with("worst") {
             all_cpu.push(ours_cpu);
@@ -983,10 +995,15 @@ fn main() {
         )
         .unwrap();
     };
-    for (name, ours, theirs, hits, cpu) in rows.iter_mut() {
-        if !name.starts_with("worst") {
-            line(out, name, ours, cpu, theirs, Some(*hits));
-        }
+    for r in rows.iter_mut().filter(|r| !r.class.starts_with("worst")) {
+        line(
+            out,
+            r.class,
+            &mut r.ours,
+            &mut r.cpu,
+            &mut r.rg,
+            Some(r.hits),
+        );
     }
     line(
         out,
@@ -996,10 +1013,15 @@ fn main() {
         &mut all_rg,
         None,
     );
-    for (name, ours, theirs, hits, cpu) in rows.iter_mut() {
-        if name.starts_with("worst") {
-            line(out, name, ours, cpu, theirs, Some(*hits));
-        }
+    for r in rows.iter_mut().filter(|r| r.class.starts_with("worst")) {
+        line(
+            out,
+            r.class,
+            &mut r.ours,
+            &mut r.cpu,
+            &mut r.rg,
+            Some(r.hits),
+        );
     }
     writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s wall, {:.1} MB/s of CPU time (put_renditions end to end: pages stored + normalised + indexed, batches of 100, one commit each; load average {load_during_indexing})", index_time.as_secs_f64(), mb / index_time.as_secs_f64(), mb / index_cpu.as_secs_f64()).unwrap();
     writeln!(

@@ -37,7 +37,7 @@ pub(crate) use index::{add_file, catch_up, index_texts, prepare};
 pub use locate::SnippetSegment;
 
 use crate::cache::Cache;
-use crate::error::{Error, InvalidInput, Result};
+use crate::error::{InvalidInput, Result};
 use crate::model::{
     AgendaItemId, DocumentId, DocumentKind, Language, MeetingId, Symbol, VersionId,
 };
@@ -138,8 +138,8 @@ pub struct SearchResults {
     pub fallback: bool,
 }
 
-/// A matching version before it is shown: bm25 (lower is better), the
-/// version's rowid, and its file's row in the index.
+/// A matching version before it is shown: bm25 (lower is better) and the
+/// version's rowid.
 type Candidate = (f64, i64);
 
 impl Cache {
@@ -167,18 +167,14 @@ impl Cache {
         let candidates = if parsed.is_empty() {
             Vec::new()
         } else {
-            match self.candidates(&parsed.to_fts5(), query) {
-                Ok(c) => c,
-                Err(e) if is_query_error(&e) => {
-                    tracing::warn!(error = %e, "FTS5 refused a query; searching its plain words");
+            match self.candidates(&parsed.to_fts5(), query)? {
+                Some(c) => c,
+                None => {
+                    tracing::warn!(query = %query.text, "FTS5 refused a query; searching its plain words");
                     parsed = query::plain_words(&query.text);
-                    match self.candidates(&parsed.to_fts5(), query) {
-                        Ok(c) => c,
-                        Err(e) if is_query_error(&e) => Vec::new(),
-                        Err(e) => return Err(e),
-                    }
+                    self.candidates(&parsed.to_fts5(), query)?
+                        .unwrap_or_default()
                 }
-                Err(e) => return Err(e),
             }
         };
         let total = candidates.len() as u64;
@@ -201,15 +197,13 @@ impl Cache {
         })
     }
 
-    /// Every version matching `expression` and the filters, with its bm25.
-    fn candidates(&self, expression: &str, q: &SearchQuery) -> Result<Vec<Candidate>> {
+    /// Every version matching `expression` and the filters, with its bm25;
+    /// `None` if FTS5 refused the expression.
+    fn candidates(&self, expression: &str, q: &SearchQuery) -> Result<Option<Vec<Candidate>>> {
         let conn = self.conn();
-        let files: Vec<(i64, f64)> = conn
-            .prepare_cached(
-                "SELECT rowid, bm25(search_index) FROM search_index WHERE search_index MATCH ?1",
-            )?
-            .query_map([expression], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let Some(files) = matching_files(conn, expression)? else {
+            return Ok(None);
+        };
         let mut slot = self.search_catalog().borrow_mut();
         let current = match slot.as_ref() {
             Some(catalog) => catalog.is_current(conn)?,
@@ -219,13 +213,15 @@ impl Cache {
             *slot = Some(Catalog::build(conn)?);
         }
         let Some(catalog) = slot.as_ref() else {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         };
         let filter = catalog.filter(q);
-        Ok(files
-            .iter()
-            .flat_map(|&(file, score)| catalog.versions(file, &filter).map(move |v| (score, v)))
-            .collect())
+        Ok(Some(
+            files
+                .iter()
+                .flat_map(|&(file, score)| catalog.versions(file, &filter).map(move |v| (score, v)))
+                .collect(),
+        ))
     }
 
     /// A matching version as shown: its metadata, page and snippet.
@@ -316,9 +312,52 @@ impl Cache {
     }
 }
 
-/// FTS5 refused the expression (a syntax error is SQLITE_ERROR), as opposed
-/// to the database failing.
-fn is_query_error(e: &Error) -> bool {
-    matches!(e, Error::Database(rusqlite::Error::SqliteFailure(f, _))
-        if f.code == rusqlite::ErrorCode::Unknown)
+/// The files matching an FTS5 expression, with their bm25; `None` if FTS5
+/// refused the expression ("syntax error", "unterminated string", "no such
+/// column": SQLITE_ERROR while the statement runs). The same code would come
+/// from a broken schema, so a refusal counts only if the statement still
+/// prepares; otherwise it is the database's error.
+fn matching_files(
+    conn: &rusqlite::Connection,
+    expression: &str,
+) -> Result<Option<Vec<(i64, f64)>>> {
+    const SQL: &str =
+        "SELECT rowid, bm25(search_index) FROM search_index WHERE search_index MATCH ?1";
+    let mut stmt = conn.prepare_cached(SQL)?;
+    let rows = stmt
+        .query_map([expression], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+    match rows {
+        Ok(files) => Ok(Some(files)),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::Unknown) => {
+            conn.prepare(SQL)?;
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expression_fts5_refuses_is_told_from_a_database_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        for bad in ["\"unterminated", "AND", "a NEAR(", "col:x", "*"] {
+            assert_eq!(matching_files(cache.conn(), bad).unwrap(), None, "{bad}");
+        }
+        assert_eq!(
+            matching_files(cache.conn(), "\"fine\"").unwrap(),
+            Some(Vec::new())
+        );
+        // A database failure is an error, not a refused query.
+        cache
+            .conn()
+            .execute_batch("DROP TABLE search_index")
+            .unwrap();
+        let e = matching_files(cache.conn(), "\"fine\"").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Database, "{e}");
+    }
 }
