@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use plenary_demo::facts;
-use plenary_e2e::memory::{process_tree, pss_kib};
+use plenary_e2e::memory::tree_pss_kib;
 use plenary_e2e::process::GroupChild;
 use plenary_e2e::{Display, paths, tail};
 use serde::Serialize;
@@ -317,8 +317,7 @@ fn settled_pss(root: u32) -> (u64, usize, bool) {
     let deadline = Instant::now() + SETTLE_TIMEOUT;
     let mut samples: Vec<u64> = Vec::new();
     loop {
-        let tree = process_tree(root);
-        let pss: u64 = tree.iter().filter_map(|pid| pss_kib(*pid)).sum();
+        let (pss, processes) = tree_pss_kib(root);
         samples.push(pss);
         if samples.len() >= SETTLE_SAMPLES {
             let window = &samples[samples.len() - SETTLE_SAMPLES..];
@@ -327,11 +326,11 @@ fn settled_pss(root: u32) -> (u64, usize, bool) {
                 *window.iter().max().unwrap_or(&0),
             );
             if hi > 0 && (hi - lo) as f64 <= hi as f64 * SETTLE_TOLERANCE {
-                return (pss, tree.len(), true);
+                return (pss, processes, true);
             }
         }
         if Instant::now() >= deadline {
-            return (pss, tree.len(), false);
+            return (pss, processes, false);
         }
         std::thread::sleep(SAMPLE_EVERY);
     }

@@ -106,24 +106,8 @@ export function SearchScreen({ params }: { params: URLSearchParams }) {
               ))}
             </select>
           )}
-          <label class="inline-field">
-            <span>{m.from}</span>
-            <input
-              type="date"
-              data-testid="search-from"
-              value={query.from ?? ""}
-              onChange={(e) => set({ from: (e.target as HTMLInputElement).value || undefined })}
-            />
-          </label>
-          <label class="inline-field">
-            <span>{m.to}</span>
-            <input
-              type="date"
-              data-testid="search-to"
-              value={query.to ?? ""}
-              onChange={(e) => set({ to: (e.target as HTMLInputElement).value || undefined })}
-            />
-          </label>
+          <DateField label={m.from} testid="search-from" value={query.from} onChange={(from) => set({ from })} />
+          <DateField label={m.to} testid="search-to" value={query.to} onChange={(to) => set({ to })} />
           <label class="choice">
             <input
               type="checkbox"
@@ -153,6 +137,30 @@ export function SearchScreen({ params }: { params: URLSearchParams }) {
         )}
       </main>
     </div>
+  );
+}
+
+function DateField({
+  label,
+  testid,
+  value,
+  onChange,
+}: {
+  label: string;
+  testid: string;
+  value: string | null;
+  onChange: (day: string | undefined) => void;
+}) {
+  return (
+    <label class="inline-field">
+      <span>{label}</span>
+      <input
+        type="date"
+        data-testid={testid}
+        value={value ?? ""}
+        onChange={(e) => onChange((e.target as HTMLInputElement).value || undefined)}
+      />
+    </label>
   );
 }
 

@@ -2,7 +2,7 @@
 // (Cmd+K) focuses it from anywhere.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../lib/i18n";
-import { navigate, searchHref } from "../lib/router";
+import { navigate, parseRoute, searchHref } from "../lib/router";
 
 export function SearchBox() {
   const input = useRef<HTMLInputElement>(null);
@@ -47,17 +47,20 @@ export function SearchBox() {
   );
 }
 
+/** The search screen's parameters, when it is the current screen. */
+function searchParams(): URLSearchParams | null {
+  const route = parseRoute(location.hash);
+  return route.name === "search" ? route.params : null;
+}
+
 /** The query shown on the search screen (so the box keeps it there). */
 function currentQuery(): string {
-  const [path, query = ""] = location.hash.replace(/^#/, "").split("?", 2);
-  return path === "/search" ? (new URLSearchParams(query).get("q") ?? "") : "";
+  return searchParams()?.get("q") ?? "";
 }
 
 /** Filters chosen on the search screen carry over to a new query typed there. */
 function filtersFromLocation(): Record<string, string | undefined> {
-  const [path, query = ""] = location.hash.replace(/^#/, "").split("?", 2);
-  if (path !== "/search") return {};
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of new URLSearchParams(query)) if (k !== "q") out[k] = v;
+  for (const [k, v] of searchParams() ?? []) if (k !== "q") out[k] = v;
   return out;
 }

@@ -237,6 +237,7 @@ impl Cache {
         ))?;
         let documents = stmt
             .query_map([id.as_str()], |row| {
+                let arrivals = arrivals(row, 10)?;
                 Ok(DocumentSummary {
                     document: document_row(row)?,
                     languages: languages(row.get(6)?),
@@ -246,8 +247,8 @@ impl Cache {
                         Some(_) => Some(timestamp(row, 9)?),
                         None => None,
                     },
-                    freshness: arrivals(row, 10)?.freshness(),
-                    arrived: arrivals(row, 10)?.last.unwrap_or(0),
+                    freshness: arrivals.freshness(),
+                    arrived: arrivals.last.unwrap_or(0),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
