@@ -217,9 +217,9 @@ async fn story(store: &dyn Store) {
     let mut late_cursor = 0;
     pull(store, &mut late, &mut late_cursor, 3).await;
     assert_eq!(
-        late.meeting_overview(&id("m1")).unwrap(),
-        fresh.meeting_overview(&id("m1")).unwrap(),
-        "a late client and an incremental client must agree"
+        published_state(late.meeting_overview(&id("m1")).unwrap()),
+        published_state(fresh.meeting_overview(&id("m1")).unwrap()),
+        "a late client and an incremental client must agree on everything published"
     );
 
     // Bad batches are refused whole.
@@ -254,4 +254,15 @@ async fn story(store: &dyn Store) {
     pull(store, &mut fresh, &mut incremental_cursor, 100).await;
     assert!(fresh.meetings().unwrap().is_empty());
     assert_eq!(fresh.stats().unwrap().versions, 0);
+}
+
+/// The part of an overview that comes from the server. Arrival numbers and
+/// new/updated marks are each cache's own history (a late client receives
+/// everything in one batch), so they are left out of the comparison.
+fn published_state(mut overview: plenary_core::cache::MeetingOverview) -> plenary_core::cache::MeetingOverview {
+    for summary in &mut overview.documents {
+        summary.arrived = 0;
+        summary.freshness = None;
+    }
+    overview
 }
