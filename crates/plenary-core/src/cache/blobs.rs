@@ -115,8 +115,41 @@ impl BlobStore {
     /// Moves a completed download into place, if and only if `actual` (the
     /// hash of every byte written to the partial, computed by the caller as
     /// the bytes went by) is the expected one. A mismatched partial is deleted.
+    /// The rename is durable when this returns.
     pub fn commit_partial(&self, expected: &Sha256, actual: &Sha256) -> Result<()> {
-        let partial = self.partial_path(expected);
+        if actual != expected {
+            self.remove_partial(expected)?;
+            return Err(Error::HashMismatch {
+                expected: *expected,
+                actual: *actual,
+            });
+        }
+        if self.contains(expected) {
+            self.remove_partial(expected)?;
+            return Ok(());
+        }
+        let partial = File::open(self.partial_path(expected))
+            .map_err(|e| Error::io(format!("opening the download of blob {expected}"), e))?;
+        if let Some(unsynced) = self.commit_partial_file(expected, actual, &partial)? {
+            Self::sync_dirs([unsynced])?;
+        }
+        Ok(())
+    }
+
+    /// [`commit_partial`](Self::commit_partial) for a caller that holds the
+    /// partial open (`partial`), in two steps so that many commits share
+    /// their directory fsyncs: this one checks the hash, fsyncs the partial
+    /// and renames it into `objects/`; the rename is durable only once
+    /// [`sync_dirs`](Self::sync_dirs) has synced the returned folder. A
+    /// crash in between leaves the blob either absent (to be fetched again)
+    /// or whole at its final path, never partly written: its bytes were on
+    /// disk before the rename. `None`: the blob was already there.
+    pub fn commit_partial_file(
+        &self,
+        expected: &Sha256,
+        actual: &Sha256,
+        partial: &File,
+    ) -> Result<Option<UnsyncedDir>> {
         if actual != expected {
             self.remove_partial(expected)?;
             return Err(Error::HashMismatch {
@@ -128,15 +161,25 @@ impl BlobStore {
         let dest = self.path_of(expected);
         if dest.is_file() {
             self.remove_partial(expected)?;
-            return Ok(());
+            return Ok(None);
         }
-        File::open(&partial)
-            .and_then(|f| f.sync_all())
+        partial
+            .sync_all()
             .map_err(|e| Error::io(context("syncing the download of"), e))?;
         let shard = dest.parent().expect("blob paths have a shard directory");
         fs::create_dir_all(shard).map_err(|e| Error::io(context("creating the folder of"), e))?;
-        fs::rename(&partial, &dest).map_err(|e| Error::io(context("moving into place"), e))?;
-        sync_dir(shard).map_err(|e| Error::io(context("syncing the folder of"), e))?;
+        fs::rename(self.partial_path(expected), &dest)
+            .map_err(|e| Error::io(context("moving into place"), e))?;
+        Ok(Some(UnsyncedDir(shard.to_owned())))
+    }
+
+    /// Makes the renames into these folders durable: one fsync per distinct folder.
+    pub fn sync_dirs(dirs: impl IntoIterator<Item = UnsyncedDir>) -> Result<()> {
+        let dirs: std::collections::BTreeSet<PathBuf> = dirs.into_iter().map(|d| d.0).collect();
+        for dir in dirs {
+            sync_dir(&dir)
+                .map_err(|e| Error::io(format!("syncing the folder {}", dir.display()), e))?;
+        }
         Ok(())
     }
 
@@ -282,6 +325,12 @@ impl BlobStore {
         Ok(total)
     }
 }
+
+/// A folder of `objects/` that received a blob by a rename not yet made
+/// durable; [`BlobStore::sync_dirs`] does that.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[must_use = "the rename is durable only once BlobStore::sync_dirs has synced its folder"]
+pub struct UnsyncedDir(PathBuf);
 
 /// A blob being written. Dropped without [`commit`](Self::commit), it leaves nothing behind.
 #[derive(Debug)]
