@@ -24,7 +24,9 @@
 //!    (target < 1 s).
 //!
 //! curl does not fsync; plenary makes every file durable before it counts it
-//! as stored, so the comparison is not flattering to plenary.
+//! as stored (and checks its hash), so the comparison is not flattering to
+//! plenary. Each timed run starts after a `sync(1)`, so that neither pays
+//! for writing back what the run before it left in the page cache.
 
 use std::path::Path;
 use std::process::Command;
@@ -178,6 +180,9 @@ fn timed(cmd: Command) -> Run {
             full.env(k, v);
         }
     }
+    // Neither client pays for writing back what an earlier run left dirty
+    // (curl never fsyncs: its files reach the disk after it exits).
+    let _ = Command::new("sync").status();
     let server_before = own_cpu();
     let started = Instant::now();
     let out = full.output().expect("/usr/bin/time (apt install time)");

@@ -115,72 +115,106 @@ impl BlobStore {
     /// Moves a completed download into place, if and only if `actual` (the
     /// hash of every byte written to the partial, computed by the caller as
     /// the bytes went by) is the expected one. A mismatched partial is deleted.
-    /// The rename is durable when this returns.
     pub fn commit_partial(&self, expected: &Sha256, actual: &Sha256) -> Result<()> {
-        if actual != expected {
-            self.remove_partial(expected)?;
-            return Err(Error::HashMismatch {
-                expected: *expected,
-                actual: *actual,
-            });
-        }
-        if self.contains(expected) {
-            self.remove_partial(expected)?;
-            return Ok(());
-        }
-        let partial = File::open(self.partial_path(expected))
-            .map_err(|e| Error::io(format!("opening the download of blob {expected}"), e))?;
-        if let Some(unsynced) = self.commit_partial_file(expected, actual, &partial)? {
-            Self::sync_dirs([unsynced])?;
-        }
-        Ok(())
+        let file =
+            if actual == expected && !self.contains(expected) {
+                Some(File::open(self.partial_path(expected)).map_err(|e| {
+                    Error::io(format!("opening the download of blob {expected}"), e)
+                })?)
+            } else {
+                None
+            };
+        let partial = VerifiedPartial {
+            expected: *expected,
+            actual: *actual,
+            file,
+        };
+        let (_, result) = self
+            .commit_partials(vec![partial])
+            .pop()
+            .expect("one result per partial");
+        result
     }
 
-    /// [`commit_partial`](Self::commit_partial) for a caller that holds the
-    /// partial open (`partial`), in two steps so that many commits share
-    /// their directory fsyncs: this one checks the hash, fsyncs the partial
-    /// and renames it into `objects/`; the rename is durable only once
-    /// [`sync_dirs`](Self::sync_dirs) has synced the returned folder. A
-    /// crash in between leaves the blob either absent (to be fetched again)
-    /// or whole at its final path, never partly written: its bytes were on
-    /// disk before the rename. `None`: the blob was already there.
-    pub fn commit_partial_file(
-        &self,
-        expected: &Sha256,
-        actual: &Sha256,
-        partial: &File,
-    ) -> Result<Option<UnsyncedDir>> {
-        if actual != expected {
-            self.remove_partial(expected)?;
-            return Err(Error::HashMismatch {
-                expected: *expected,
-                actual: *actual,
-            });
+    /// Commits completed downloads together (a group commit): checks each
+    /// hash, fsyncs every partial at once (the disk then flushes its cache
+    /// once for many files, not once per file), renames each into
+    /// `objects/`, and fsyncs every folder that received one, again at once.
+    /// When this returns, the renames are durable. A crash before then leaves
+    /// each blob either absent (fetched again next time) or whole at its
+    /// final path, never partly written: its bytes were on disk before its
+    /// rename. A mismatched partial is deleted; one result per partial, in order.
+    pub fn commit_partials(&self, partials: Vec<VerifiedPartial>) -> Vec<(Sha256, Result<()>)> {
+        let context = |what: &str, sha: &Sha256| format!("{what} blob {sha}");
+        let mut results: Vec<(Sha256, Result<()>)> =
+            partials.iter().map(|p| (p.expected, Ok(()))).collect();
+        // The partials to move: the right bytes, not already stored.
+        let mut moving = Vec::new();
+        for (i, p) in partials.into_iter().enumerate() {
+            if p.actual != p.expected {
+                results[i].1 = self
+                    .remove_partial(&p.expected)
+                    .and(Err(Error::HashMismatch {
+                        expected: p.expected,
+                        actual: p.actual,
+                    }));
+            } else if self.contains(&p.expected) {
+                results[i].1 = self.remove_partial(&p.expected);
+            } else if let Some(file) = p.file {
+                moving.push((i, p.expected, file));
+            } else {
+                results[i].1 = Err(Error::io(
+                    context("no download to commit for", &p.expected),
+                    io::ErrorKind::NotFound.into(),
+                ));
+            }
         }
-        let context = |what: &str| format!("{what} blob {expected}");
-        let dest = self.path_of(expected);
-        if dest.is_file() {
-            self.remove_partial(expected)?;
-            return Ok(None);
+        // 1. Every partial's bytes on disk, before any rename.
+        let synced = at_once(&moving, |(_, sha, file)| {
+            file.sync_all()
+                .map_err(|e| Error::io(context("syncing the download of", sha), e))
+        });
+        // 2. The renames.
+        let mut renamed: Vec<(usize, PathBuf)> = Vec::new();
+        for ((i, sha, _), synced) in moving.iter().zip(synced) {
+            let dest = self.path_of(sha);
+            let shard = dest
+                .parent()
+                .expect("blob paths have a shard directory")
+                .to_owned();
+            let moved = synced
+                .and_then(|()| {
+                    fs::create_dir_all(&shard)
+                        .map_err(|e| Error::io(context("creating the folder of", sha), e))
+                })
+                .and_then(|()| {
+                    fs::rename(self.partial_path(sha), &dest)
+                        .map_err(|e| Error::io(context("moving into place", sha), e))
+                });
+            match moved {
+                Ok(()) => renamed.push((*i, shard)),
+                Err(e) => results[*i].1 = Err(e),
+            }
         }
-        partial
-            .sync_all()
-            .map_err(|e| Error::io(context("syncing the download of"), e))?;
-        let shard = dest.parent().expect("blob paths have a shard directory");
-        fs::create_dir_all(shard).map_err(|e| Error::io(context("creating the folder of"), e))?;
-        fs::rename(self.partial_path(expected), &dest)
-            .map_err(|e| Error::io(context("moving into place"), e))?;
-        Ok(Some(UnsyncedDir(shard.to_owned())))
-    }
-
-    /// Makes the renames into these folders durable: one fsync per distinct folder.
-    pub fn sync_dirs(dirs: impl IntoIterator<Item = UnsyncedDir>) -> Result<()> {
-        let dirs: std::collections::BTreeSet<PathBuf> = dirs.into_iter().map(|d| d.0).collect();
-        for dir in dirs {
-            sync_dir(&dir)
-                .map_err(|e| Error::io(format!("syncing the folder {}", dir.display()), e))?;
+        drop(moving);
+        // 3. The renames durable: each folder once.
+        let mut dirs: Vec<PathBuf> = renamed.iter().map(|(_, d)| d.clone()).collect();
+        dirs.sort();
+        dirs.dedup();
+        let dir_synced = at_once(&dirs, |dir| sync_dir(dir));
+        for (dir, synced) in dirs.iter().zip(dir_synced) {
+            if let Err(e) = synced {
+                for (i, _) in renamed.iter().filter(|(_, d)| d == dir) {
+                    let sha = &results[*i].0;
+                    let again = match e.raw_os_error() {
+                        Some(code) => io::Error::from_raw_os_error(code),
+                        None => io::Error::new(e.kind(), e.to_string()),
+                    };
+                    results[*i].1 = Err(Error::io(context("syncing the folder of", sha), again));
+                }
+            }
         }
-        Ok(())
+        results
     }
 
     /// Deletes a blob (to free space). Returns whether it was there.
@@ -326,11 +360,51 @@ impl BlobStore {
     }
 }
 
-/// A folder of `objects/` that received a blob by a rename not yet made
-/// durable; [`BlobStore::sync_dirs`] does that.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-#[must_use = "the rename is durable only once BlobStore::sync_dirs has synced its folder"]
-pub struct UnsyncedDir(PathBuf);
+/// A completed download, ready for [`BlobStore::commit_partials`]: the
+/// partial, still open (and locked by its writer), with the hash of every
+/// byte written to it.
+#[derive(Debug)]
+pub struct VerifiedPartial {
+    expected: Sha256,
+    actual: Sha256,
+    file: Option<File>,
+}
+
+impl VerifiedPartial {
+    pub fn new(expected: Sha256, actual: Sha256, file: File) -> Self {
+        VerifiedPartial {
+            expected,
+            actual,
+            file: Some(file),
+        }
+    }
+
+    pub fn sha256(&self) -> Sha256 {
+        self.expected
+    }
+}
+
+/// Runs `f` on every item, all at once (a few threads), for system calls
+/// that the kernel serves better together, such as fsyncs that share one
+/// disk cache flush. Results in order.
+fn at_once<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const THREADS: usize = 32;
+    if items.len() <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let per_thread = items.len().div_ceil(THREADS);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an fsync thread panicked"))
+            .collect()
+    })
+}
 
 /// A blob being written. Dropped without [`commit`](Self::commit), it leaves nothing behind.
 #[derive(Debug)]

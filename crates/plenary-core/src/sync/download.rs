@@ -13,73 +13,56 @@
 //!   the N bytes already there is recomputed from disk first); a `200`
 //!   answer restarts from zero, a `206` whose `Content-Range` does not start
 //!   at N is refused;
-//! - the file enters the cache only through [`BlobStore::commit_partial_file`],
+//! - the file enters the cache only through [`BlobStore::commit_partials`],
 //!   after its SHA-256 is checked and its bytes fsynced; a wrong hash deletes
 //!   the partial (the next try starts afresh) and never touches a good file;
 //! - a full disk deletes the partial (to give the space back) and stops the sync.
 //!
-//! A try ends as soon as the hash is checked: the fsync and the rename go on
-//! in the background ([`Download::commit`]) while the connection fetches the
-//! next file, and the executor makes the renames durable in batches
-//! ([`BlobStore::sync_dirs`]).
+//! A try ends as soon as the hash is checked, with the partial still open
+//! and locked ([`VerifiedPartial`]): the connection fetches the next file
+//! while the executor commits the verified ones in groups.
 
 use std::fs::File;
 use std::io::{IoSlice, Read, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use sha2::Digest;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
 use super::http::Failed;
 use super::plan::Fetch;
 use super::progress::Progress;
 use super::{SyncClient, SyncError, SyncOptions};
-use crate::cache::{BlobStore, UnsyncedDir};
+use crate::cache::{BlobStore, VerifiedPartial};
 use crate::model::Sha256;
 
 /// Received chunks that may wait for one download's writer (each at most
 /// hyper's read buffer, about 400 KB).
-pub const QUEUED_CHUNKS: usize = 8;
+pub const QUEUED_CHUNKS: usize = 4;
 
 /// Chunks written by one `writev` when they queue up.
 const CHUNKS_PER_WRITE: usize = 64;
 
-/// What the downloads of one sync share: their writers, which
-/// [`finish`](Self::finish) waits for, and a bound on the files being
-/// fsynced and renamed at once.
-#[derive(Debug)]
+/// Written bytes are handed to the disk (without waiting) every this many,
+/// and at the end: by the time the commit fsyncs them, most are on disk.
+const WRITEBACK_EVERY: u64 = 1024 * 1024;
+
+/// The writers of one sync's downloads, which [`finish`](Self::finish) waits for.
+#[derive(Debug, Default)]
 pub(crate) struct Writers {
     tracker: TaskTracker,
-    commits: Arc<Semaphore>,
 }
 
 impl Writers {
-    pub fn new(parallel: usize) -> Self {
-        Writers {
-            tracker: TaskTracker::new(),
-            commits: Arc::new(Semaphore::new(2 * parallel.max(1))),
-        }
-    }
-
-    /// Waits until every writer is done: a cancelled try's writer first
-    /// writes what was received, a verified file's writer commits it.
+    /// Waits until every writer is done (a cancelled try's writer first
+    /// writes what was received).
     pub async fn finish(&self) {
         self.tracker.close();
         self.tracker.wait().await;
     }
-}
-
-/// A download whose bytes were all received and whose hash matched.
-#[derive(Debug)]
-pub(crate) struct Download {
-    /// Ends once the file is fsynced and renamed into `objects/`, with the
-    /// folder whose sync makes the rename durable (`None`: it was there already).
-    pub commit: JoinHandle<crate::Result<Option<UnsyncedDir>>>,
 }
 
 enum ToWriter {
@@ -88,8 +71,8 @@ enum ToWriter {
     Restart,
     /// The bytes are not what was asked for: empty the partial and stop.
     Discard,
-    /// Every byte was sent: check the hash (answered at once), then commit.
-    Finish(OwnedSemaphorePermit, oneshot::Sender<crate::Result<()>>),
+    /// Every byte was sent: check the hash and hand the partial over.
+    Finish(oneshot::Sender<crate::Result<VerifiedPartial>>),
 }
 
 impl SyncClient {
@@ -103,7 +86,7 @@ impl SyncClient {
         progress: &Progress,
         received: &AtomicU64,
         writers: &Writers,
-    ) -> Result<Download, Failed> {
+    ) -> Result<VerifiedPartial, Failed> {
         let sha = fetch.sha256;
         let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
         let (started_tx, started_rx) = oneshot::channel();
@@ -196,19 +179,12 @@ impl SyncClient {
                     fetch.file_name, fetch.size
                 ))));
             }
-            // At most a few files are being fsynced at once: wait for a turn.
-            let permit = writers
-                .commits
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the commit semaphore is never closed");
             let (verified_tx, verified_rx) = oneshot::channel();
-            tx.send(ToWriter::Finish(permit, verified_tx))
+            tx.send(ToWriter::Finish(verified_tx))
                 .await
                 .map_err(|_| gone())?;
             match verified_rx.await {
-                Ok(Ok(())) => Ok(()),
+                Ok(Ok(verified)) => Ok(verified),
                 Ok(Err(crate::Error::HashMismatch { actual, .. })) => {
                     Err(Failed::retry(SyncError::Corrupt {
                         sha256: sha,
@@ -222,14 +198,14 @@ impl SyncClient {
         .await;
         drop(tx);
         match result {
-            Ok(()) => Ok(Download { commit: writer }),
+            Ok(verified) => Ok(verified),
             Err(failed) => {
                 // The writer ends once the channel closes; its error, if any,
                 // is the real one (a full disk, say, rather than "stopped").
                 let failed = match writer.await {
                     Ok(Err(e)) => Failed::fatal(SyncError::Cache(e)),
                     Err(e) => Failed::fatal(SyncError::Protocol(format!("writing {sha}: {e}"))),
-                    Ok(Ok(_)) => failed,
+                    Ok(Ok(())) => failed,
                 };
                 // Bytes of this try that will not count: those of a restarted or deleted partial.
                 let kept = tokio::fs::metadata(blobs.partial_path(&sha))
@@ -243,12 +219,10 @@ impl SyncClient {
     }
 }
 
-fn writer_failed(
-    ended: Result<crate::Result<Option<UnsyncedDir>>, tokio::task::JoinError>,
-) -> Failed {
+fn writer_failed(ended: Result<crate::Result<()>, tokio::task::JoinError>) -> Failed {
     match ended {
         Ok(Err(e)) => Failed::fatal(SyncError::Cache(e)),
-        Ok(Ok(_)) => Failed::fatal(SyncError::Protocol("the download's writer stopped".into())),
+        Ok(Ok(())) => Failed::fatal(SyncError::Protocol("the download's writer stopped".into())),
         Err(e) => Failed::fatal(SyncError::Protocol(format!("the download's writer: {e}"))),
     }
 }
@@ -256,16 +230,16 @@ fn writer_failed(
 /// The writer of one try (on the blocking pool): opens and locks the
 /// partial, hashes what an earlier try left there and says how much that is
 /// (`started`), then writes and hashes the chunks it is sent until
-/// [`ToWriter::Finish`] (check the hash, fsync, rename) or until the try
-/// hangs up (what was received stays in the partial for the next try).
-/// A full disk deletes the partial.
+/// [`ToWriter::Finish`] (check the hash, hand the open partial over) or
+/// until the try hangs up (what was received stays in the partial for the
+/// next try). A wrong hash or a full disk deletes the partial.
 fn write_partial(
     blobs: &BlobStore,
     sha: Sha256,
     size: u64,
     started: oneshot::Sender<u64>,
     rx: mpsc::Receiver<ToWriter>,
-) -> crate::Result<Option<UnsyncedDir>> {
+) -> crate::Result<()> {
     let path = blobs.partial_path(&sha);
     let result = write_partial_inner(blobs, &path, sha, size, started, rx);
     if matches!(&result, Err(e) if e.code() == crate::ErrorCode::DiskFull) {
@@ -281,18 +255,19 @@ fn write_partial_inner(
     size: u64,
     started: oneshot::Sender<u64>,
     mut rx: mpsc::Receiver<ToWriter>,
-) -> crate::Result<Option<UnsyncedDir>> {
+) -> crate::Result<()> {
     let io =
         |e: std::io::Error| crate::Error::io(format!("writing the download {}", path.display()), e);
     let mut file = open_locked(path).map_err(io)?;
     let (mut hasher, mut have) = hash_existing(&mut file, size).map_err(io)?;
     if started.send(have).is_err() {
-        return Ok(None); // the try was dropped meanwhile
+        return Ok(()); // the try was dropped meanwhile
     }
     let mut chunks: Vec<Bytes> = Vec::with_capacity(CHUNKS_PER_WRITE);
+    let mut written_back = have;
     loop {
         let Some(mut next) = rx.blocking_recv() else {
-            return Ok(None); // the try ended without every byte: resumed later
+            return Ok(()); // the try ended without every byte: resumed later
         };
         // The chunks already waiting go to disk in one write.
         let control = loop {
@@ -314,6 +289,10 @@ fn write_partial_inner(
                 hasher.update(&chunk);
                 have += chunk.len() as u64;
             }
+            if have - written_back >= WRITEBACK_EVERY {
+                start_writeback(&file, written_back, have);
+                written_back = have;
+            }
         }
         match control {
             None => {}
@@ -322,32 +301,43 @@ fn write_partial_inner(
                 file.set_len(0).map_err(io)?;
                 hasher = sha2::Sha256::new();
                 have = 0;
+                written_back = 0;
             }
             Some(ToWriter::Discard) => {
                 file.set_len(0).map_err(io)?;
-                return Ok(None);
+                return Ok(());
             }
-            Some(ToWriter::Finish(_permit, verified)) => {
+            Some(ToWriter::Finish(verified)) => {
                 let actual = Sha256::from_bytes(hasher.finalize().into());
                 if actual != sha || have != size {
-                    // Deletes the partial and says why.
-                    let err = blobs
-                        .commit_partial_file(&sha, &actual, &file)
-                        .err()
-                        .unwrap_or(crate::Error::HashMismatch {
-                            expected: sha,
-                            actual,
-                        });
-                    let _ = verified.send(Err(err));
-                    return Ok(None);
+                    blobs.remove_partial(&sha)?;
+                    let _ = verified.send(Err(crate::Error::HashMismatch {
+                        expected: sha,
+                        actual,
+                    }));
+                    return Ok(());
                 }
-                let _ = verified.send(Ok(()));
-                // The permit is held until the file is fsynced and renamed.
-                return blobs.commit_partial_file(&sha, &actual, &file);
+                start_writeback(&file, written_back, have);
+                let _ = verified.send(Ok(VerifiedPartial::new(sha, actual, file)));
+                return Ok(());
             }
         }
     }
 }
+
+/// Asks the kernel to start writing these bytes of the file to disk, without
+/// waiting: Linux's `POSIX_FADV_DONTNEED` starts the writeback of dirty
+/// pages (and drops clean ones from the page cache, where a download need
+/// not stay). Only a hint: the commit's fsync is what makes them durable.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, from: u64, to: u64) {
+    if let Some(len) = std::num::NonZeroU64::new(to.saturating_sub(from)) {
+        let _ = rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::DontNeed);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _from: u64, _to: u64) {}
 
 /// Opens (creating) the partial and locks it; if another writer deleted it
 /// while we waited for the lock, opens the new one.

@@ -26,12 +26,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::{BlobStore, Rendition, UnsyncedDir};
+use crate::cache::{BlobStore, Rendition, VerifiedPartial};
 use crate::model::{Record, Sha256};
 use crate::{Cache, ErrorCode};
 pub use http::RetryPolicy;
@@ -353,7 +353,7 @@ impl SyncClient {
             enqueue(sha);
         }
         let texts_cancel = cancel.child_token();
-        let writers = download::Writers::new(options.parallel);
+        let writers = download::Writers::default();
         let files = async {
             let result = self
                 .fetch_files(
@@ -401,8 +401,9 @@ impl SyncClient {
         Ok(report)
     }
 
-    /// Downloads `wanted`, `parallel` at a time, and makes them durable in
-    /// batches; `stored` hears of each file once its rename is durable.
+    /// Downloads `wanted`, `parallel` at a time, and commits them in groups
+    /// ([`BlobStore::commit_partials`]); `stored` hears of each file once it
+    /// is durably in the cache.
     #[allow(clippy::too_many_arguments)]
     async fn fetch_files(
         &self,
@@ -434,76 +435,62 @@ impl SyncClient {
                 })
                 .buffer_unordered(options.parallel.max(1)),
         );
-        // Verified files being fsynced and renamed, in the background.
-        let mut commits = FuturesUnordered::new();
-        // Renamed files whose folders are not synced yet, and since when.
-        let mut unsynced: Vec<(Sha256, Option<UnsyncedDir>)> = Vec::new();
-        let mut oldest_unsynced = tokio::time::Instant::now();
-        // Folder syncs under way, each for a batch of files.
-        let mut syncing = FuturesUnordered::new();
+        // Verified downloads waiting to be committed, and the group being
+        // committed (one at a time: while it is, the next one gathers, so the
+        // busier the disk the larger the groups and the fewer its flushes).
+        let mut ready: Vec<VerifiedPartial> = Vec::new();
+        let mut committing: Option<JoinHandle<Vec<(Sha256, crate::Result<()>)>>> = None;
         let mut failure: Option<SyncError> = None;
         loop {
-            let idle = downloads.is_none() && commits.is_empty();
-            if !unsynced.is_empty()
-                && (idle
-                    || unsynced.len() >= DIR_SYNC_BATCH
-                    || oldest_unsynced.elapsed() >= DIR_SYNC_DELAY)
-            {
-                syncing.push(sync_dirs(std::mem::take(&mut unsynced)));
+            if committing.is_none() && !ready.is_empty() {
+                let (group, store) = (std::mem::take(&mut ready), blobs.clone());
+                committing = Some(tokio::task::spawn_blocking(move || {
+                    store.commit_partials(group)
+                }));
             }
-            if idle && syncing.is_empty() {
+            if downloads.is_none() && committing.is_none() {
                 break;
             }
-            let flush_at = oldest_unsynced + DIR_SYNC_DELAY;
             tokio::select! {
-                next = next_of(&mut downloads) => match next {
+                next = next_of(&mut downloads), if ready.len() < MAX_GROUP => match next {
                     None => downloads = None,
-                    Some((fetch, Ok(download))) => {
-                        let sha = fetch.sha256;
-                        commits.push(async move {
-                            download.commit.await.map(|r| r.map(|dir| (sha, dir)))
-                        });
-                    }
+                    Some((_, Ok(verified))) => ready.push(verified),
                     // This file only: the server will not serve it, or keeps sending it damaged.
                     Some((fetch, Err(e @ (SyncError::Refused { .. } | SyncError::Corrupt { .. })))) => {
                         tracing::warn!(sha256 = %fetch.sha256, error = %e, "file not fetched");
                         report.files_failed.push((fetch.sha256, e.to_string()));
                     }
-                    // The server, the network or the disk: stop; partials stay for the next sync.
+                    // The server, the network or the disk: stop (the files
+                    // verified so far are still committed); partials stay
+                    // for the next sync.
                     Some((_, Err(e))) => {
                         failure.get_or_insert(e);
                         downloads = None;
                     }
                 },
-                Some(committed) = commits.next(), if !commits.is_empty() => match committed {
-                    Ok(Ok((sha, dir))) => {
-                        if unsynced.is_empty() {
-                            oldest_unsynced = tokio::time::Instant::now();
+                committed = next_of_task(&mut committing) => {
+                    committing = None;
+                    let results = match committed {
+                        Ok(results) => results,
+                        Err(e) => {
+                            failure.get_or_insert(SyncError::Protocol(format!("storing files: {e}")));
+                            downloads = None;
+                            continue;
                         }
-                        unsynced.push((sha, dir));
-                    }
-                    Ok(Err(e)) => {
-                        failure.get_or_insert(SyncError::Cache(e));
-                        downloads = None;
-                    }
-                    Err(e) => {
-                        failure.get_or_insert(SyncError::Protocol(format!("storing a file: {e}")));
-                        downloads = None;
-                    }
-                },
-                Some(synced) = syncing.next(), if !syncing.is_empty() => match synced {
-                    Ok(shas) => {
-                        report.files_fetched += shas.len();
-                        for sha in shas {
-                            stored(sha);
+                    };
+                    for (sha, result) in results {
+                        match result {
+                            Ok(()) => {
+                                report.files_fetched += 1;
+                                stored(sha);
+                            }
+                            Err(e) => {
+                                failure.get_or_insert(SyncError::Cache(e));
+                                downloads = None;
+                            }
                         }
                     }
-                    Err(e) => {
-                        failure.get_or_insert(e);
-                        downloads = None;
-                    }
-                },
-                _ = tokio::time::sleep_until(flush_at), if !unsynced.is_empty() => {}
+                }
             }
         }
         report.bytes_fetched = received.load(Ordering::Relaxed);
@@ -603,42 +590,22 @@ async fn store_texts(
     Ok(())
 }
 
-/// Renamed files are made durable in batches: their folders are synced once
-/// this many are waiting, or once the first has waited this long, or when
-/// nothing else is under way.
-const DIR_SYNC_BATCH: usize = 64;
-const DIR_SYNC_DELAY: Duration = Duration::from_millis(500);
-
-/// Syncs the folders of a batch of renamed files, each folder once and
-/// several at a time; returns the files, now durable.
-async fn sync_dirs(batch: Vec<(Sha256, Option<UnsyncedDir>)>) -> Result<Vec<Sha256>, SyncError> {
-    let mut dirs: Vec<UnsyncedDir> = Vec::new();
-    let mut shas = Vec::with_capacity(batch.len());
-    for (sha, dir) in batch {
-        shas.push(sha);
-        dirs.extend(dir);
-    }
-    dirs.sort();
-    dirs.dedup();
-    let per_task = dirs.len().div_ceil(4).max(1);
-    let mut tasks = Vec::new();
-    while !dirs.is_empty() {
-        let some: Vec<UnsyncedDir> = dirs.drain(..per_task.min(dirs.len())).collect();
-        tasks.push(tokio::task::spawn_blocking(move || {
-            BlobStore::sync_dirs(some)
-        }));
-    }
-    for task in tasks {
-        task.await
-            .map_err(|e| SyncError::Protocol(format!("syncing folders: {e}")))??;
-    }
-    Ok(shas)
-}
+/// The most verified downloads waiting for a commit (each holds its partial
+/// open); past this, downloads wait.
+const MAX_GROUP: usize = 64;
 
 /// The next item of a stream that may be gone (then never).
 async fn next_of<S: futures_util::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
     match stream {
         Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The end of a task that may not exist (then never).
+async fn next_of_task<T>(task: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
+    match task {
+        Some(t) => t.await,
         None => std::future::pending().await,
     }
 }
