@@ -145,6 +145,32 @@ impl BlobStore {
     /// final path, never partly written: its bytes were on disk before its
     /// rename. A mismatched partial is deleted; one result per partial, in order.
     pub fn commit_partials(&self, partials: Vec<VerifiedPartial>) -> Vec<(Sha256, Result<()>)> {
+        let (mut results, renamed) = self.sync_and_rename(partials);
+        // 3. The renames durable: each folder once, all at once.
+        let mut dirs: Vec<&Path> = renamed.iter().map(|(_, d)| d.as_path()).collect();
+        dirs.sort();
+        dirs.dedup();
+        let synced = at_once(&dirs, |dir| sync_dir(dir));
+        for (dir, synced) in dirs.iter().zip(synced) {
+            let Err(e) = synced else { continue };
+            for (i, _) in renamed.iter().filter(|(_, d)| d == dir) {
+                let again = match e.raw_os_error() {
+                    Some(code) => io::Error::from_raw_os_error(code),
+                    None => io::Error::new(e.kind(), e.to_string()),
+                };
+                let context = format!("syncing the folder of blob {}", results[*i].0);
+                results[*i].1 = Err(Error::io(context, again));
+            }
+        }
+        results
+    }
+
+    /// Steps 1 and 2 of [`commit_partials`](Self::commit_partials): the
+    /// results so far, and the renamed ones (by index) with their folders.
+    fn sync_and_rename(
+        &self,
+        partials: Vec<VerifiedPartial>,
+    ) -> (Vec<(Sha256, Result<()>)>, Vec<(usize, PathBuf)>) {
         let context = |what: &str, sha: &Sha256| format!("{what} blob {sha}");
         let mut results: Vec<(Sha256, Result<()>)> =
             partials.iter().map(|p| (p.expected, Ok(()))).collect();
@@ -175,16 +201,13 @@ impl BlobStore {
                 .map_err(|e| Error::io(context("syncing the download of", sha), e))
         });
         // 2. The renames.
-        let mut renamed: Vec<(usize, PathBuf)> = Vec::new();
+        let mut renamed = Vec::new();
         for ((i, sha, _), synced) in moving.iter().zip(synced) {
             let dest = self.path_of(sha);
-            let shard = dest
-                .parent()
-                .expect("blob paths have a shard directory")
-                .to_owned();
+            let shard = dest.parent().expect("blob paths have a shard directory");
             let moved = synced
                 .and_then(|()| {
-                    fs::create_dir_all(&shard)
+                    fs::create_dir_all(shard)
                         .map_err(|e| Error::io(context("creating the folder of", sha), e))
                 })
                 .and_then(|()| {
@@ -192,29 +215,11 @@ impl BlobStore {
                         .map_err(|e| Error::io(context("moving into place", sha), e))
                 });
             match moved {
-                Ok(()) => renamed.push((*i, shard)),
+                Ok(()) => renamed.push((*i, shard.to_owned())),
                 Err(e) => results[*i].1 = Err(e),
             }
         }
-        drop(moving);
-        // 3. The renames durable: each folder once.
-        let mut dirs: Vec<PathBuf> = renamed.iter().map(|(_, d)| d.clone()).collect();
-        dirs.sort();
-        dirs.dedup();
-        let dir_synced = at_once(&dirs, |dir| sync_dir(dir));
-        for (dir, synced) in dirs.iter().zip(dir_synced) {
-            if let Err(e) = synced {
-                for (i, _) in renamed.iter().filter(|(_, d)| d == dir) {
-                    let sha = &results[*i].0;
-                    let again = match e.raw_os_error() {
-                        Some(code) => io::Error::from_raw_os_error(code),
-                        None => io::Error::new(e.kind(), e.to_string()),
-                    };
-                    results[*i].1 = Err(Error::io(context("syncing the folder of", sha), again));
-                }
-            }
-        }
-        results
+        (results, renamed)
     }
 
     /// Deletes a blob (to free space). Returns whether it was there.
@@ -565,6 +570,79 @@ mod tests {
         assert_eq!(report.checked, 2);
         assert_eq!(report.quarantined, vec![bad]);
         assert!(store.contains(&good));
+    }
+
+    /// Writes `bytes` as a download would, and hands the partial over as
+    /// verified with the hash of what was written.
+    fn downloaded(store: &BlobStore, expected: Sha256, bytes: &[u8]) -> VerifiedPartial {
+        let path = store.partial_path(&expected);
+        fs::write(&path, bytes).unwrap();
+        VerifiedPartial::new(expected, Sha256::of(bytes), File::open(&path).unwrap())
+    }
+
+    #[test]
+    fn a_group_commit_stores_the_right_bytes_and_deletes_the_wrong() {
+        let (_dir, store) = store();
+        let (a, b) = (b"Article 1".as_slice(), b"Article 2".as_slice());
+        let stored_before = store.put(b"Article 3").unwrap();
+        let wrong = Sha256::of(b"Article 4");
+        let group = vec![
+            downloaded(&store, Sha256::of(a), a),
+            downloaded(&store, wrong, b"Article 4, damaged"),
+            downloaded(&store, Sha256::of(b), b),
+            downloaded(&store, stored_before, b"Article 3"),
+        ];
+        let results = store.commit_partials(group);
+        let shas: Vec<Sha256> = results.iter().map(|(s, _)| *s).collect();
+        assert_eq!(shas, [Sha256::of(a), wrong, Sha256::of(b), stored_before]);
+        assert!(results[0].1.is_ok() && results[2].1.is_ok() && results[3].1.is_ok());
+        assert!(
+            matches!(results[1].1, Err(Error::HashMismatch { .. })),
+            "{:?}",
+            results[1].1
+        );
+        assert_eq!(store.read(&Sha256::of(a)).unwrap(), a);
+        assert_eq!(store.read(&Sha256::of(b)).unwrap(), b);
+        assert!(
+            !store.contains(&wrong),
+            "damaged bytes never reach a final path"
+        );
+        assert!(
+            store.partials().unwrap().is_empty(),
+            "no partial is left behind"
+        );
+    }
+
+    #[test]
+    fn a_group_interrupted_before_its_folders_are_synced_leaves_whole_files_or_none() {
+        // The process dies after the renames, before the folder fsyncs: each
+        // blob at a final path was fsynced before its rename, so whichever
+        // renames survive, each names a whole, verified file; the others are
+        // absent and their downloads start again.
+        let (dir, store) = store();
+        let files: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; 50_000 + i as usize]).collect();
+        let group = files
+            .iter()
+            .map(|f| downloaded(&store, Sha256::of(f), f))
+            .collect();
+        let (results, renamed) = store.sync_and_rename(group);
+        assert!(results.iter().all(|(_, r)| r.is_ok()));
+        assert_eq!(renamed.len(), files.len());
+        drop(store); // the crash, before step 3
+
+        let reopened = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let report = reopened.verify_all().unwrap();
+        assert!(report.quarantined.is_empty(), "{report:?}");
+        for f in &files {
+            let sha = Sha256::of(f);
+            assert!(reopened.contains(&sha));
+            assert_eq!(reopened.read(&sha).unwrap(), *f);
+        }
+        assert!(reopened.partials().unwrap().is_empty());
+        // A download of the same file again (the renames lost) commits cleanly.
+        let again = downloaded(&reopened, Sha256::of(&files[0]), &files[0]);
+        assert!(reopened.commit_partials(vec![again])[0].1.is_ok());
+        assert!(reopened.partials().unwrap().is_empty());
     }
 
     #[test]
