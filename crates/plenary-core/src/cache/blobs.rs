@@ -144,7 +144,7 @@ impl BlobStore {
     /// each blob either absent (fetched again next time) or whole at its
     /// final path, never partly written: its bytes were on disk before its
     /// rename. A mismatched partial is deleted; one result per partial, in order.
-    pub fn commit_partials(&self, partials: Vec<VerifiedPartial>) -> Vec<(Sha256, Result<()>)> {
+    pub fn commit_partials(&self, partials: Vec<VerifiedPartial>) -> Committed {
         let (mut results, renamed) = self.sync_and_rename(partials);
         // 3. The renames durable: each folder once, all at once.
         let mut dirs: Vec<&Path> = renamed.iter().map(|(_, d)| d.as_path()).collect();
@@ -170,10 +170,9 @@ impl BlobStore {
     fn sync_and_rename(
         &self,
         partials: Vec<VerifiedPartial>,
-    ) -> (Vec<(Sha256, Result<()>)>, Vec<(usize, PathBuf)>) {
+    ) -> (Committed, Vec<(usize, PathBuf)>) {
         let context = |what: &str, sha: &Sha256| format!("{what} blob {sha}");
-        let mut results: Vec<(Sha256, Result<()>)> =
-            partials.iter().map(|p| (p.expected, Ok(()))).collect();
+        let mut results: Committed = partials.iter().map(|p| (p.expected, Ok(()))).collect();
         // The partials to move: the right bytes, not already stored.
         let mut moving = Vec::new();
         for (i, p) in partials.into_iter().enumerate() {
@@ -364,6 +363,9 @@ impl BlobStore {
         Ok(total)
     }
 }
+
+/// What [`BlobStore::commit_partials`] did with each partial, in order.
+pub type Committed = Vec<(Sha256, Result<()>)>;
 
 /// A completed download, ready for [`BlobStore::commit_partials`]: the
 /// partial, still open (and locked by its writer), with the hash of every

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use blobs::{BlobStore, VerifiedPartial, VerifyReport};
+pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use keep::{FreedSpace, Rendition, SpaceUsed};
 pub use queries::{DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo};
 pub use write::ApplyReport;

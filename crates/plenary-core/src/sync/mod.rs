@@ -31,7 +31,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::{BlobStore, Rendition, VerifiedPartial};
+use crate::cache::{BlobStore, Committed, Rendition, VerifiedPartial};
 use crate::model::{Record, Sha256};
 use crate::{Cache, ErrorCode};
 pub use http::RetryPolicy;
@@ -439,7 +439,7 @@ impl SyncClient {
         // committed (one at a time: while it is, the next one gathers, so the
         // busier the disk the larger the groups and the fewer its flushes).
         let mut ready: Vec<VerifiedPartial> = Vec::new();
-        let mut committing: Option<JoinHandle<Vec<(Sha256, crate::Result<()>)>>> = None;
+        let mut committing: Option<JoinHandle<Committed>> = None;
         let mut failure: Option<SyncError> = None;
         loop {
             if committing.is_none() && !ready.is_empty() {
@@ -535,10 +535,10 @@ impl SyncClient {
                     break;
                 }
             }
-            if batch.len() >= 100 {
-                if let Err(e) = store_texts(cache, &mut batch, &mut stored).await {
-                    return ((stored, pending), Err(e));
-                }
+            if batch.len() >= 100
+                && let Err(e) = store_texts(cache, &mut batch, &mut stored).await
+            {
+                return ((stored, pending), Err(e));
             }
         }
         if let Err(e) = store_texts(cache, &mut batch, &mut stored).await {
