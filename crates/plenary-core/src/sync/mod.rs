@@ -3,8 +3,10 @@
 //!
 //! A sync has three phases: the **feed** (metadata, page by page), the
 //! **files** the user keeps offline ([`crate::Cache::keep`]), streamed,
-//! resumable and verified ([`download`]), and their **texts** (renditions,
-//! for search). Every request is retried with backoff ([`http`]).
+//! resumable and verified ([`download`]) and committed to the blob store in
+//! groups ([`BlobStore::commit_partials`]), and their **texts** (renditions,
+//! for search), each fetched as soon as its file is stored, alongside the
+//! downloads. Every request is retried with backoff ([`http`]).
 //!
 //! Architecture invariants:
 //! - each feed page is applied with its cursor in one transaction
@@ -374,8 +376,10 @@ impl SyncClient {
                 Ok(()) if options.texts => {
                     // 3. The texts still on their way.
                     texts.in_phase.store(true, Ordering::Relaxed);
-                    let left =
-                        texts.queued.load(Ordering::Relaxed) - texts.done.load(Ordering::Relaxed);
+                    let left = texts
+                        .queued
+                        .load(Ordering::Relaxed)
+                        .saturating_sub(texts.done.load(Ordering::Relaxed));
                     progress.phase(SyncPhase::Texts, left, 0);
                 }
                 Ok(()) => {}
