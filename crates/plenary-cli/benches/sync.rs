@@ -5,6 +5,7 @@
 //! SYNC_BENCH_FILES=200 SYNC_BENCH_MB=100 cargo bench -p plenary-cli --bench sync
 //! SYNC_BENCH_ROUNDS=5 SYNC_BENCH_PARALLEL=8 cargo bench -p plenary-cli --bench sync
 //! SYNC_BENCH_HOLD=1 cargo bench -p plenary-cli --bench sync  # publish, then serve (to profile)
+//! SYNC_BENCH_BASELINE=/tmp/plenary-old cargo bench -p plenary-cli --bench sync  # before/after
 //! ```
 //!
 //! Needs `curl` and GNU `time` (`/usr/bin/time`; apt packages `curl` and `time`).
@@ -18,7 +19,9 @@
 //!    cache (peak RSS must not grow);
 //!
 //! with the CPU time of each client and of the server (this process) meanwhile,
-//! to tell a slow client from a busy machine. Then, once:
+//! to tell a slow client from a busy machine, and the time until curl's files
+//! are on disk too (curl, then `sync -f`), the floor for a client that, like
+//! plenary, makes every file durable. Then, once:
 //! 3. a no-op sync (one request, target < 50 ms);
 //! 4. a staff upload (2 MB) until it is in a connected LiveSync client's cache
 //!    (target < 1 s).
@@ -210,13 +213,23 @@ fn timed(cmd: Command) -> Run {
     }
 }
 
+/// One round of a comparison: curl, this plenary, and maybe a baseline one.
+#[derive(Debug, Clone, Copy)]
+struct Round {
+    curl: Run,
+    /// curl's time plus a syncfs of the file system it wrote to.
+    curl_durable: f64,
+    sync: Run,
+    base: Option<Run>,
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-fn sync_cmd(cache: &Path, url: &str, parallel: usize) -> Command {
-    let mut cmd = Command::new(PLENARY);
+fn sync_cmd(bin: &str, cache: &Path, url: &str, parallel: usize) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.arg("--cache-dir")
         .arg(cache)
         .args(["--json", "sync", "--server", url, "--parallel"])
@@ -307,7 +320,7 @@ async fn run() {
         println!("  {:?}", curl);
         println!(
             "  {PLENARY} --cache-dir /tmp/bench-cache settings meetings bench-small && {:?}",
-            sync_cmd(Path::new("/tmp/bench-cache"), &url, parallel)
+            sync_cmd(PLENARY, Path::new("/tmp/bench-cache"), &url, parallel)
         );
         tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
     }
@@ -315,23 +328,43 @@ async fn run() {
     // 1. First sync vs curl, same URLs, same server, same number of connections;
     // 2. larger files (peak RSS must not grow with file size), incremental.
     // Each round: curl, then a fresh cache that keeps only the small meeting's
-    // files; then curl and the same cache with the big meeting kept too.
+    // files; then curl and the same cache with the big meeting kept too. With
+    // SYNC_BENCH_BASELINE (another `plenary` binary), that one too, in its
+    // own cache, before or after this one in turn.
+    let baseline = std::env::var("SYNC_BENCH_BASELINE").ok();
     let run_blocking = |cmd: Command| tokio::task::spawn_blocking(move || timed(cmd));
     let cache1 = root.path().join("cache1");
-    let mut first: Vec<(Run, Run)> = Vec::new();
-    let mut incremental: Vec<(Run, Run)> = Vec::new();
+    let mut first: Vec<Round> = Vec::new();
+    let mut incremental: Vec<Round> = Vec::new();
     for round in 0..rounds {
-        let cache_dir = root.path().join(format!("cache-{round}"));
-        let _ = std::fs::remove_dir_all(&cache_dir);
-        Cache::open(&cache_dir)
-            .unwrap()
-            .set_keep_meetings(&Meetings::Only(vec!["bench-small".parse().unwrap()]))
-            .unwrap();
+        let mut clients = vec![(
+            PLENARY.to_owned(),
+            root.path().join(format!("cache-{round}")),
+        )];
+        if let Some(bin) = &baseline {
+            let base = (bin.clone(), root.path().join(format!("base-{round}")));
+            if round % 2 == 0 {
+                clients.insert(0, base);
+            } else {
+                clients.push(base);
+            }
+        }
+        for (_, dir) in &clients {
+            let _ = std::fs::remove_dir_all(dir);
+            Cache::open(dir)
+                .unwrap()
+                .set_keep_meetings(&Meetings::Only(vec!["bench-small".parse().unwrap()]))
+                .unwrap();
+        }
         for (published, runs) in [(&small, &mut first), (&big, &mut incremental)] {
             let curl_dir = root.path().join("curl");
             let curl = run_blocking(curl_cmd(&curl_dir, &url, &published.shas, parallel))
                 .await
                 .unwrap();
+            // Until curl's files are on disk too (syncfs: the whole file system).
+            let t = Instant::now();
+            let _ = Command::new("sync").arg("-f").arg(&curl_dir).status();
+            let curl_durable = curl.secs + t.elapsed().as_secs_f64();
             let conf = std::fs::metadata(curl_dir.join("curl.conf")).unwrap().len();
             assert_eq!(
                 du(&curl_dir) - conf,
@@ -339,47 +372,79 @@ async fn run() {
                 "curl fetched every file"
             );
             std::fs::remove_dir_all(&curl_dir).unwrap();
-            let sync = run_blocking(sync_cmd(&cache_dir, &url, parallel))
-                .await
-                .unwrap();
-            runs.push((sync, curl));
-            Cache::open(&cache_dir)
-                .unwrap()
-                .set_keep_meetings(&Meetings::All)
-                .unwrap();
+            let (mut sync, mut base) = (None, None);
+            for (bin, dir) in &clients {
+                let run = run_blocking(sync_cmd(bin, dir, &url, parallel))
+                    .await
+                    .unwrap();
+                if bin == PLENARY {
+                    sync = Some(run);
+                } else {
+                    base = Some(run);
+                }
+                Cache::open(dir)
+                    .unwrap()
+                    .set_keep_meetings(&Meetings::All)
+                    .unwrap();
+            }
+            runs.push(Round {
+                curl,
+                curl_durable,
+                sync: sync.unwrap(),
+                base,
+            });
         }
-        if round + 1 == rounds {
-            std::fs::rename(&cache_dir, &cache1).unwrap();
-        } else {
-            std::fs::remove_dir_all(&cache_dir).unwrap();
+        for (bin, dir) in clients {
+            if round + 1 == rounds && bin == PLENARY {
+                std::fs::rename(&dir, &cache1).unwrap();
+            } else {
+                std::fs::remove_dir_all(&dir).unwrap();
+            }
         }
     }
-    let report = |what: String, mb: f64, runs: &[(Run, Run)]| {
-        let sync_s = median(runs.iter().map(|r| r.0.secs).collect());
-        let curl_s = median(runs.iter().map(|r| r.1.secs).collect());
-        let ratios: Vec<String> = runs
-            .iter()
-            .map(|(s, c)| format!("{:.2}", c.secs / s.secs))
-            .collect();
-        let field = |f: fn(&Run) -> f64, side: fn(&(Run, Run)) -> &Run| {
-            median(runs.iter().map(|r| f(side(r))).collect())
+    let report = |what: String, mb: f64, runs: &[Round]| {
+        let med = |f: &dyn Fn(&Round) -> f64| median(runs.iter().map(f).collect());
+        let each = |f: &dyn Fn(&Round) -> f64| {
+            runs.iter()
+                .map(|r| format!("{:.2}", f(r)))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
+        let curl_s = med(&|r| r.curl.secs);
+        let sync_s = med(&|r| r.sync.secs);
         println!(
-            "{what}, {mb:.0} MB, median of {}: plenary sync {sync_s:.2} s ({:.0} MB/s), curl --parallel-max {parallel} {curl_s:.2} s ({:.0} MB/s): throughput ratio {:.2} (target >= 0.9; each round {})",
+            "{what}, {mb:.0} MB, median of {} rounds: curl --parallel-max {parallel} {curl_s:.2} s ({:.0} MB/s; {:.2} s until its files are on disk too)",
             runs.len(),
-            mb / sync_s,
             mb / curl_s,
-            curl_s / sync_s,
-            ratios.join(", ")
+            med(&|r| r.curl_durable),
         );
         println!(
+            "  plenary sync --parallel {parallel}: {sync_s:.2} s ({:.0} MB/s), throughput ratio to curl {:.2} (target >= 0.9; each round {})",
+            mb / sync_s,
+            curl_s / sync_s,
+            each(&|r| r.curl.secs / r.sync.secs)
+        );
+        if runs.iter().all(|r| r.base.is_some()) {
+            let base = |r: &Round| r.base.expect("checked above");
+            let base_s = med(&|r| base(r).secs);
+            println!(
+                "  baseline {}: {base_s:.2} s ({:.0} MB/s), throughput ratio to curl {:.2} (each round {}); peak RSS {:.1} MB, CPU {:.2} s",
+                baseline.as_deref().unwrap_or_default(),
+                mb / base_s,
+                curl_s / base_s,
+                each(&|r| r.curl.secs / base(r).secs),
+                med(&|r| base(r).rss_mb),
+                med(&|r| base(r).cpu),
+            );
+        }
+        println!(
             "  peak RSS plenary {:.1} MB, curl {:.1} MB; CPU s plenary {:.2}, curl {:.2}; server CPU s during plenary {:.2}, during curl {:.2}",
-            field(|r| r.rss_mb, |r| &r.0),
-            field(|r| r.rss_mb, |r| &r.1),
-            field(|r| r.cpu, |r| &r.0),
-            field(|r| r.cpu, |r| &r.1),
-            field(|r| r.server_cpu, |r| &r.0),
-            field(|r| r.server_cpu, |r| &r.1),
+            med(&|r| r.sync.rss_mb),
+            med(&|r| r.curl.rss_mb),
+            med(&|r| r.sync.cpu),
+            med(&|r| r.curl.cpu),
+            med(&|r| r.sync.server_cpu),
+            med(&|r| r.curl.server_cpu),
         );
     };
     report(
@@ -407,7 +472,7 @@ async fn run() {
         best = best.min(t.elapsed().as_secs_f64());
         assert_eq!((report.pages, report.files_fetched), (1, 0), "{report:?}");
     }
-    let noop_process_s = run_blocking(sync_cmd(&cache1, &url, parallel))
+    let noop_process_s = run_blocking(sync_cmd(PLENARY, &cache1, &url, parallel))
         .await
         .unwrap()
         .secs;
