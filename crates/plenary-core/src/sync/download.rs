@@ -41,7 +41,7 @@ use crate::model::Sha256;
 
 /// Received chunks that may wait for one download's writer (each at most
 /// hyper's read buffer, about 400 KB).
-pub const QUEUED_CHUNKS: usize = 4;
+pub const QUEUED_CHUNKS: usize = 2;
 
 /// Chunks written by one `writev` when they queue up.
 const CHUNKS_PER_WRITE: usize = 64;
