@@ -8,7 +8,9 @@
 //! SYNC_BENCH_BASELINE=/tmp/plenary-old cargo bench -p plenary-cli --bench sync  # before/after
 //! ```
 //!
-//! Needs `curl` and GNU `time` (`/usr/bin/time`; apt packages `curl` and `time`).
+//! Needs `curl` and GNU `time` (`/usr/bin/time`; apt packages `curl` and `time`),
+//! and room in the temporary folder: every round's files stay until the end
+//! (about 1 GB per client per round).
 //! Publishes random files through the real server's HTTP API on loopback, then,
 //! `SYNC_BENCH_ROUNDS` times (default 3; medians are reported, and each round's ratio):
 //! 1. first sync with the real `plenary sync --parallel N` binary vs `curl
@@ -350,14 +352,20 @@ async fn run() {
             }
         }
         for (_, dir) in &clients {
-            let _ = std::fs::remove_dir_all(dir);
             Cache::open(dir)
                 .unwrap()
                 .set_keep_meetings(&Meetings::Only(vec!["bench-small".parse().unwrap()]))
                 .unwrap();
         }
-        for (published, runs) in [(&small, &mut first), (&big, &mut incremental)] {
-            let curl_dir = root.path().join("curl");
+        for (phase, (published, runs)) in [(&small, &mut first), (&big, &mut incremental)]
+            .into_iter()
+            .enumerate()
+        {
+            // Nothing is deleted until the end: on a file system without a
+            // journal (ext4 here), creating files right after deleting
+            // thousands costs more (inodes deleted in the last minute are
+            // skipped one by one), which would tax whichever client came next.
+            let curl_dir = root.path().join(format!("curl-{round}-{phase}"));
             let curl = run_blocking(curl_cmd(&curl_dir, &url, &published.shas, parallel))
                 .await
                 .unwrap();
@@ -371,7 +379,6 @@ async fn run() {
                 published.bytes,
                 "curl fetched every file"
             );
-            std::fs::remove_dir_all(&curl_dir).unwrap();
             let (mut sync, mut base) = (None, None);
             for (bin, dir) in &clients {
                 let run = run_blocking(sync_cmd(bin, dir, &url, parallel))
@@ -394,12 +401,12 @@ async fn run() {
                 base,
             });
         }
-        for (bin, dir) in clients {
-            if round + 1 == rounds && bin == PLENARY {
-                std::fs::rename(&dir, &cache1).unwrap();
-            } else {
-                std::fs::remove_dir_all(&dir).unwrap();
-            }
+        if round + 1 == rounds {
+            std::fs::rename(
+                &clients.iter().find(|(b, _)| b == PLENARY).unwrap().1,
+                &cache1,
+            )
+            .unwrap();
         }
     }
     let report = |what: String, mb: f64, runs: &[Round]| {
