@@ -310,6 +310,7 @@ fn write_partial_inner(
             Some(ToWriter::Finish(verified)) => {
                 let actual = Sha256::from_bytes(hasher.finalize().into());
                 if actual != sha || have != size {
+                    drop(file); // closed first: some systems delete no open file
                     blobs.remove_partial(&sha)?;
                     let _ = verified.send(Err(crate::Error::HashMismatch {
                         expected: sha,
