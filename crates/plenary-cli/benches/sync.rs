@@ -22,8 +22,10 @@
 //!
 //! with the CPU time of each client and of the server (this process) meanwhile,
 //! to tell a slow client from a busy machine, and the time until curl's files
-//! are on disk too (curl, then `sync -f`), the floor for a client that, like
-//! plenary, makes every file durable. Then, once:
+//! are on disk too (curl, then `sync -f`), and how fast this disk writes the
+//! same bytes durably at best (one file, one fsync): curl never waits for the
+//! disk, so where the network outruns the disk no client that makes every
+//! file durable, as plenary does, can match it. Then, once:
 //! 3. a no-op sync (one request, target < 50 ms);
 //! 4. a staff upload (2 MB) until it is in a connected LiveSync client's cache
 //!    (target < 1 s).
@@ -258,6 +260,30 @@ fn curl_cmd(dir: &Path, url: &str, shas: &[Sha256], parallel: usize) -> Command 
     cmd
 }
 
+/// Seconds to write `bytes` to one new file in `dir` and fsync it: what
+/// the disk allows a client that makes its files durable.
+fn disk_floor(dir: &Path, bytes: u64) -> f64 {
+    use std::io::Write;
+    let _ = Command::new("sync").status();
+    let path = dir.join(format!("disk-floor-{}", rand::random::<u32>()));
+    // Random bytes (64 MB, written over and over), not zeros a disk might compress.
+    let mut data = vec![0u8; 64 << 20];
+    rand::rng().fill_bytes(&mut data);
+    let started = Instant::now();
+    let mut file = std::fs::File::create(&path).unwrap();
+    let mut left = bytes;
+    for chunk in data.chunks(1 << 20).cycle() {
+        if left == 0 {
+            break;
+        }
+        let n = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+    file.sync_all().unwrap();
+    started.elapsed().as_secs_f64()
+}
+
 fn du(dir: &Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -334,6 +360,7 @@ async fn run() {
     // SYNC_BENCH_BASELINE (another `plenary` binary), that one too, in its
     // own cache, before or after this one in turn.
     let baseline = std::env::var("SYNC_BENCH_BASELINE").ok();
+    let disk_before = disk_floor(root.path(), small.bytes);
     let run_blocking = |cmd: Command| tokio::task::spawn_blocking(move || timed(cmd));
     let cache1 = root.path().join("cache1");
     let mut first: Vec<Round> = Vec::new();
@@ -454,6 +481,13 @@ async fn run() {
             med(&|r| r.curl.server_cpu),
         );
     };
+    let disk_after = disk_floor(root.path(), small.bytes);
+    println!(
+        "this disk writes {:.0} MB durably (one file, one fsync) in {disk_before:.2} s before the rounds and {disk_after:.2} s after ({:.0} and {:.0} MB/s): no client that fsyncs what it stores can be faster",
+        small.bytes as f64 / 1e6,
+        small.bytes as f64 / 1e6 / disk_before,
+        small.bytes as f64 / 1e6 / disk_after,
+    );
     report(
         format!("first sync, {files} files of {:.1} MB", size as f64 / 1e6),
         small.bytes as f64 / 1e6,
