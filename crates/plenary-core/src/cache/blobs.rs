@@ -215,7 +215,13 @@ impl BlobStore {
                 });
             match moved {
                 Ok(()) => renamed.push((*i, shard.to_owned())),
-                Err(e) => results[*i].1 = Err(e),
+                Err(e) => {
+                    if e.code() == crate::ErrorCode::DiskFull {
+                        // Give the space back; the download starts afresh.
+                        let _ = self.remove_partial(sha);
+                    }
+                    results[*i].1 = Err(e);
+                }
             }
         }
         (results, renamed)
