@@ -540,3 +540,90 @@ async fn live_sync_follows_the_events_across_a_server_restart() {
     live.stop().await;
     s.check_equal().await;
 }
+
+/// SIGKILLs a real `plenary sync` process `delay` after its files phase
+/// began; returns whether it had to be killed (it may finish first).
+fn kill_sync_after(cache_dir: &std::path::Path, url: &str, delay: Duration) -> bool {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plenary"))
+        .arg("--cache-dir")
+        .arg(cache_dir)
+        .args(["sync", "--server", url, "--parallel", "4"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start plenary sync");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    // Progress goes to stderr, a line per phase and per tenth of the bytes.
+    let files_begun = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.starts_with("sync: files:"));
+    std::thread::sleep(delay);
+    let killed = child.try_wait().unwrap().is_none();
+    let _ = child.kill(); // SIGKILL on Unix
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        files_begun || status.success(),
+        "plenary sync ended before downloading ({status}): {rest:?}"
+    );
+    killed
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_process_killed_at_any_moment_leaves_a_sound_cache() {
+    // 120 files: a kill lands while some are being written, some hashed,
+    // some fsynced or renamed in a group, some texts stored.
+    let sizes: Vec<usize> = (0..120).map(|i| 40_000 + (i * 7_919) % 160_000).collect();
+    let s = Setup::new(&sizes).await;
+    let _dump = DumpOnFailure(&s.proxy);
+    let published: std::collections::HashMap<Sha256, Vec<u8>> = meeting(7, "m1", &sizes)
+        .0
+        .into_iter()
+        .map(|(_, bytes)| (Sha256::of(&bytes), bytes))
+        .collect();
+    let url = s.server().url();
+    let cache_dir = s.cache_dir();
+    let mut killed_midway = 0;
+    for delay_ms in [0u64, 15, 40, 5, 80, 25, 120, 10, 60, 200] {
+        let (dir, u) = (cache_dir.clone(), url.clone());
+        let killed = tokio::task::spawn_blocking(move || {
+            kill_sync_after(&dir, &u, Duration::from_millis(delay_ms))
+        })
+        .await
+        .unwrap();
+        // After any kill: the cache opens, nothing damaged or partial sits at
+        // a final path, and each partial holds the first bytes of its file.
+        let cache = check_cache_sound(&cache_dir);
+        let present = cache.blobs().list().unwrap().len();
+        for (sha, len) in cache.blobs().partials().unwrap() {
+            let bytes = &published[&sha];
+            let on_disk = std::fs::read(cache.blobs().partial_path(&sha)).unwrap();
+            assert!(on_disk.len() == len as usize && on_disk.len() <= bytes.len());
+            assert!(
+                bytes.starts_with(&on_disk),
+                "a partial holds exactly the first bytes of its file"
+            );
+        }
+        eprintln!(
+            "killed {delay_ms} ms into the files: {killed}; {present} files stored, partials {:?}",
+            cache.blobs().partials().unwrap()
+        );
+        drop(cache);
+        if killed && present > 0 && present < sizes.len() {
+            killed_midway += 1;
+        }
+        if !killed {
+            break;
+        }
+    }
+    assert!(
+        killed_midway > 0,
+        "no kill landed while the files were being fetched"
+    );
+    let report = s.sync().await.expect("the next sync completes");
+    assert!(report.files_failed.is_empty(), "{report:?}");
+    s.check_equal().await;
+}

@@ -259,7 +259,9 @@ async fn story(store: &dyn Store) {
 /// The part of an overview that comes from the server. Arrival numbers and
 /// new/updated marks are each cache's own history (a late client receives
 /// everything in one batch), so they are left out of the comparison.
-fn published_state(mut overview: plenary_core::cache::MeetingOverview) -> plenary_core::cache::MeetingOverview {
+fn published_state(
+    mut overview: plenary_core::cache::MeetingOverview,
+) -> plenary_core::cache::MeetingOverview {
     for summary in &mut overview.documents {
         summary.arrived = 0;
         summary.freshness = None;

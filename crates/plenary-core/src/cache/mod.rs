@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use blobs::{BlobStore, VerifyReport};
+pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use fresh::{Freshness, NewsCount};
 pub use keep::{FreedSpace, Rendition, SpaceUsed};
 pub use prefs::{Preferences, ServerSettings, UiLanguage};

@@ -2,28 +2,78 @@
 //!
 //! Architecture invariants:
 //! - the bytes go to `blobs/partial/<sha256>.part`, hashed as they arrive;
-//!   memory use does not grow with the file's size;
+//!   memory use does not grow with the file's size (at most
+//!   [`QUEUED_CHUNKS`] received chunks wait for the disk per download);
+//! - each try's partial is owned by one **writer** on tokio's blocking pool
+//!   (the async side only moves bytes, so hashing and disk I/O never stall
+//!   the runtime and several downloads use several cores). The writer holds
+//!   an exclusive lock on the partial: a try that was dropped (cancelled)
+//!   and the next one never write to it at once, even from two processes;
 //! - an interrupted download is resumed with `Range: bytes=N-` (the hash of
 //!   the N bytes already there is recomputed from disk first); a `200`
 //!   answer restarts from zero, a `206` whose `Content-Range` does not start
 //!   at N is refused;
-//! - the file enters the cache only through [`BlobStore::commit_partial`],
-//!   after its SHA-256 is checked; a wrong hash deletes the partial (the
-//!   next try starts afresh) and never touches a good file;
+//! - the file enters the cache only through [`BlobStore::commit_partials`],
+//!   after its SHA-256 is checked and its bytes fsynced; a wrong hash deletes
+//!   the partial (the next try starts afresh) and never touches a good file;
 //! - a full disk deletes the partial (to give the space back) and stops the sync.
+//!
+//! A try ends as soon as the hash is checked, with the partial still open
+//! and locked ([`VerifiedPartial`]): the connection fetches the next file
+//! while the executor commits the verified ones in groups.
 
+use std::fs::File;
+use std::io::{IoSlice, Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use bytes::Bytes;
 use sha2::Digest;
-use std::io::Write;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::task::TaskTracker;
 
 use super::http::Failed;
 use super::plan::Fetch;
 use super::progress::Progress;
 use super::{SyncClient, SyncError, SyncOptions};
-use crate::cache::BlobStore;
+use crate::cache::{BlobStore, VerifiedPartial};
 use crate::model::Sha256;
+
+/// Received chunks that may wait for one download's writer (each at most
+/// hyper's read buffer, about 400 KB).
+pub const QUEUED_CHUNKS: usize = 2;
+
+/// Chunks written by one `writev` when they queue up.
+const CHUNKS_PER_WRITE: usize = 64;
+
+/// Written bytes are handed to the disk (without waiting) every this many,
+/// and at the end: by the time the commit fsyncs them, most are on disk.
+const WRITEBACK_EVERY: u64 = 1024 * 1024;
+
+/// The writers of one sync's downloads, which [`finish`](Self::finish) waits for.
+#[derive(Debug, Default)]
+pub(crate) struct Writers {
+    tracker: TaskTracker,
+}
+
+impl Writers {
+    /// Waits until every writer is done (a cancelled try's writer first
+    /// writes what was received).
+    pub async fn finish(&self) {
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+}
+
+enum ToWriter {
+    Chunk(Bytes),
+    /// The server sends the whole file after all: start again from zero.
+    Restart,
+    /// The bytes are not what was asked for: empty the partial and stop.
+    Discard,
+    /// Every byte was sent: check the hash and hand the partial over.
+    Finish(oneshot::Sender<crate::Result<VerifiedPartial>>),
+}
 
 impl SyncClient {
     /// One try at downloading `fetch` into the blob store; counts the bytes
@@ -35,19 +85,19 @@ impl SyncClient {
         options: &SyncOptions,
         progress: &Progress,
         received: &AtomicU64,
-    ) -> Result<(), Failed> {
+        writers: &Writers,
+    ) -> Result<VerifiedPartial, Failed> {
         let sha = fetch.sha256;
-        let path = blobs.partial_path(&sha);
-        let (mut hasher, mut have) = hash_partial(&path, fetch.size).await?;
-        // Written synchronously, chunk by chunk, right after hashing: at every
-        // await point the partial holds exactly the bytes hashed, so a cancel
-        // (which drops this future) or a crash loses nothing it cannot redo.
-        // Writes without fsync go to the page cache and take microseconds.
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| disk(e, &path))?;
+        let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
+        let (started_tx, started_rx) = oneshot::channel();
+        let writer = writers.tracker.spawn_blocking({
+            let (blobs, size) = (blobs.clone(), fetch.size);
+            move || write_partial(&blobs, sha, size, started_tx, rx)
+        });
+        let Ok(mut have) = started_rx.await else {
+            // The writer could not open or read the partial.
+            return Err(writer_failed(writer.await));
+        };
         // What this try added to the progress, to take back what a failure undoes.
         let reported = AtomicI64::new(0);
         let report = |delta: i64, name: Option<&str>| {
@@ -55,6 +105,8 @@ impl SyncClient {
             progress.bytes(delta, name);
         };
         report(have as i64, Some(&fetch.file_name));
+        // The writer stopped (it failed writing): the reason is in its result.
+        let gone = || Failed::fatal(SyncError::Protocol("the download's writer stopped".into()));
         let result = async {
             if have < fetch.size || fetch.size == 0 {
                 let from = (have > 0).then_some(have);
@@ -70,7 +122,7 @@ impl SyncClient {
                             .unwrap_or("");
                         if !range.starts_with(&format!("bytes {from}-")) {
                             // Not the bytes we asked for: start afresh next try.
-                            truncate(&mut file, &path)?;
+                            tx.send(ToWriter::Discard).await.map_err(|_| gone())?;
                             return Err(Failed::retry(self.unreachable(format!(
                                 "asked for {sha} from byte {from}, got Content-Range {range:?}"
                             ))));
@@ -78,8 +130,7 @@ impl SyncClient {
                     }
                     (Some(_), 200) => {
                         // The server sends the whole file: start again from zero.
-                        truncate(&mut file, &path)?;
-                        hasher = sha2::Sha256::new();
+                        tx.send(ToWriter::Restart).await.map_err(|_| gone())?;
                         report(-(have as i64), None);
                         have = 0;
                     }
@@ -108,18 +159,18 @@ impl SyncClient {
                         Ok(Ok(None)) => break,
                         Ok(Ok(Some(chunk))) => chunk,
                     };
-                    if have + chunk.len() as u64 > fetch.size {
-                        truncate(&mut file, &path)?;
+                    let n = chunk.len() as u64;
+                    if have + n > fetch.size {
+                        tx.send(ToWriter::Discard).await.map_err(|_| gone())?;
                         return Err(Failed::retry(SyncError::Corrupt {
                             sha256: sha,
                             detail: format!("the server sent more than {} bytes", fetch.size),
                         }));
                     }
-                    file.write_all(&chunk).map_err(|e| disk(e, &path))?;
-                    hasher.update(&chunk);
-                    have += chunk.len() as u64;
-                    received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                    report(chunk.len() as i64, None);
+                    tx.send(ToWriter::Chunk(chunk)).await.map_err(|_| gone())?;
+                    have += n;
+                    received.fetch_add(n, Ordering::Relaxed);
+                    report(n as i64, None);
                 }
             }
             if have < fetch.size {
@@ -128,11 +179,12 @@ impl SyncClient {
                     fetch.file_name, fetch.size
                 ))));
             }
-            drop(file);
-            let actual = Sha256::from_bytes(hasher.clone().finalize().into());
-            let store = blobs.clone();
-            match tokio::task::spawn_blocking(move || store.commit_partial(&sha, &actual)).await {
-                Ok(Ok(())) => Ok(()),
+            let (verified_tx, verified_rx) = oneshot::channel();
+            tx.send(ToWriter::Finish(verified_tx))
+                .await
+                .map_err(|_| gone())?;
+            match verified_rx.await {
+                Ok(Ok(verified)) => Ok(verified),
                 Ok(Err(crate::Error::HashMismatch { actual, .. })) => {
                     Err(Failed::retry(SyncError::Corrupt {
                         sha256: sha,
@@ -140,69 +192,223 @@ impl SyncClient {
                     }))
                 }
                 Ok(Err(e)) => Err(Failed::fatal(SyncError::Cache(e))),
-                Err(e) => Err(Failed::fatal(SyncError::Protocol(format!(
-                    "storing {sha}: {e}"
-                )))),
+                Err(_) => Err(gone()),
             }
         }
         .await;
-        if let Err(f) = &result {
-            // Bytes of this try that will not count: those of a restarted or deleted partial.
-            let kept = tokio::fs::metadata(&path)
-                .await
-                .map(|m| m.len())
-                .unwrap_or(0);
-            progress.bytes(kept as i64 - reported.load(Ordering::Relaxed), None);
-            if matches!(f.error, SyncError::Cache(ref e) if e.code() == crate::ErrorCode::DiskFull)
-            {
-                let _ = tokio::fs::remove_file(&path).await;
+        drop(tx);
+        match result {
+            Ok(verified) => Ok(verified),
+            Err(failed) => {
+                // The writer ends once the channel closes; its error, if any,
+                // is the real one (a full disk, say, rather than "stopped").
+                let failed = match writer.await {
+                    Ok(Err(e)) => Failed::fatal(SyncError::Cache(e)),
+                    Err(e) => Failed::fatal(SyncError::Protocol(format!("writing {sha}: {e}"))),
+                    Ok(Ok(())) => failed,
+                };
+                // Bytes of this try that will not count: those of a restarted or deleted partial.
+                let kept = tokio::fs::metadata(blobs.partial_path(&sha))
+                    .await
+                    .map(|m| m.len())
+                    .unwrap_or(0);
+                progress.bytes(kept as i64 - reported.load(Ordering::Relaxed), None);
+                Err(failed)
             }
         }
-        result
     }
 }
 
-/// The hash and length of what an earlier try left in the partial file (a
-/// partial longer than the file is deleted).
-async fn hash_partial(path: &Path, size: u64) -> Result<(sha2::Sha256, u64), Failed> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        use std::io::Read;
-        let mut hasher = sha2::Sha256::new();
-        let mut file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((hasher, 0)),
-            Err(e) => return Err(disk(e, &path)),
+fn writer_failed(ended: Result<crate::Result<()>, tokio::task::JoinError>) -> Failed {
+    match ended {
+        Ok(Err(e)) => Failed::fatal(SyncError::Cache(e)),
+        Ok(Ok(())) => Failed::fatal(SyncError::Protocol("the download's writer stopped".into())),
+        Err(e) => Failed::fatal(SyncError::Protocol(format!("the download's writer: {e}"))),
+    }
+}
+
+/// The writer of one try (on the blocking pool): opens and locks the
+/// partial, hashes what an earlier try left there and says how much that is
+/// (`started`), then writes and hashes the chunks it is sent until
+/// [`ToWriter::Finish`] (check the hash, hand the open partial over) or
+/// until the try hangs up (what was received stays in the partial for the
+/// next try). A wrong hash or a full disk deletes the partial.
+fn write_partial(
+    blobs: &BlobStore,
+    sha: Sha256,
+    size: u64,
+    started: oneshot::Sender<u64>,
+    rx: mpsc::Receiver<ToWriter>,
+) -> crate::Result<()> {
+    let path = blobs.partial_path(&sha);
+    let result = write_partial_inner(blobs, &path, sha, size, started, rx);
+    if matches!(&result, Err(e) if e.code() == crate::ErrorCode::DiskFull) {
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+fn write_partial_inner(
+    blobs: &BlobStore,
+    path: &Path,
+    sha: Sha256,
+    size: u64,
+    started: oneshot::Sender<u64>,
+    mut rx: mpsc::Receiver<ToWriter>,
+) -> crate::Result<()> {
+    let io =
+        |e: std::io::Error| crate::Error::io(format!("writing the download {}", path.display()), e);
+    let mut file = open_locked(path).map_err(io)?;
+    let (mut hasher, mut have) = hash_existing(&mut file, size).map_err(io)?;
+    if started.send(have).is_err() {
+        return Ok(()); // the try was dropped meanwhile
+    }
+    let mut chunks: Vec<Bytes> = Vec::with_capacity(CHUNKS_PER_WRITE);
+    let mut written_back = have;
+    loop {
+        let Some(mut next) = rx.blocking_recv() else {
+            return Ok(()); // the try ended without every byte: resumed later
         };
-        let len = file.metadata().map_err(|e| disk(e, &path))?.len();
-        if len > size {
-            drop(file);
-            std::fs::remove_file(&path).map_err(|e| disk(e, &path))?;
-            return Ok((sha2::Sha256::new(), 0));
-        }
-        let mut buf = vec![0u8; 1024 * 1024];
-        let mut total = 0u64;
-        loop {
-            let n = file.read(&mut buf).map_err(|e| disk(e, &path))?;
-            if n == 0 {
-                break;
+        // The chunks already waiting go to disk in one write.
+        let control = loop {
+            match next {
+                ToWriter::Chunk(chunk) => chunks.push(chunk),
+                other => break Some(other),
             }
-            hasher.update(&buf[..n]);
-            total += n as u64;
+            if chunks.len() == CHUNKS_PER_WRITE {
+                break None;
+            }
+            match rx.try_recv() {
+                Ok(more) => next = more,
+                Err(_) => break None,
+            }
+        };
+        if !chunks.is_empty() {
+            write_all(&mut file, &chunks).map_err(io)?;
+            for chunk in chunks.drain(..) {
+                hasher.update(&chunk);
+                have += chunk.len() as u64;
+            }
+            if have - written_back >= WRITEBACK_EVERY {
+                start_writeback(&file, written_back, have);
+                written_back = have;
+            }
         }
-        Ok((hasher, total))
+        match control {
+            None => {}
+            Some(ToWriter::Chunk(_)) => unreachable!("chunks are gathered above"),
+            Some(ToWriter::Restart) => {
+                file.set_len(0).map_err(io)?;
+                hasher = sha2::Sha256::new();
+                have = 0;
+                written_back = 0;
+            }
+            Some(ToWriter::Discard) => {
+                file.set_len(0).map_err(io)?;
+                return Ok(());
+            }
+            Some(ToWriter::Finish(verified)) => {
+                let actual = Sha256::from_bytes(hasher.finalize().into());
+                if actual != sha || have != size {
+                    drop(file); // closed first: some systems delete no open file
+                    blobs.remove_partial(&sha)?;
+                    let _ = verified.send(Err(crate::Error::HashMismatch {
+                        expected: sha,
+                        actual,
+                    }));
+                    return Ok(());
+                }
+                start_writeback(&file, written_back, have);
+                let _ = verified.send(Ok(VerifiedPartial::new(sha, actual, file)));
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Asks the kernel to start writing these bytes of the file to disk, without
+/// waiting: Linux's `POSIX_FADV_DONTNEED` starts the writeback of dirty
+/// pages (and drops clean ones from the page cache, where a download need
+/// not stay). Only a hint: the commit's fsync is what makes them durable.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, from: u64, to: u64) {
+    if let Some(len) = std::num::NonZeroU64::new(to.saturating_sub(from)) {
+        let _ = rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::DontNeed);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _from: u64, _to: u64) {}
+
+/// Opens (creating) the partial and locks it; if another writer deleted it
+/// while we waited for the lock, opens the new one.
+fn open_locked(path: &Path) -> std::io::Result<File> {
+    loop {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)?;
+        file.lock()?;
+        if still_at(&file, path)? {
+            return Ok(file);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let open = file.metadata()?;
+    Ok(match std::fs::metadata(path) {
+        Ok(now) => now.dev() == open.dev() && now.ino() == open.ino(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
     })
-    .await
-    .map_err(|e| Failed::fatal(SyncError::Protocol(format!("hashing a partial: {e}"))))?
 }
 
-fn disk(e: std::io::Error, path: &Path) -> Failed {
-    Failed::fatal(SyncError::Cache(crate::Error::io(
-        format!("writing the download {}", path.display()),
-        e,
-    )))
+/// Elsewhere an open file cannot be deleted.
+#[cfg(not(unix))]
+fn still_at(_file: &File, _path: &Path) -> std::io::Result<bool> {
+    Ok(true)
 }
 
-fn truncate(file: &mut std::fs::File, path: &Path) -> Result<(), Failed> {
-    file.set_len(0).map_err(|e| disk(e, path))
+/// The hash and length of what an earlier try left in the partial (one
+/// longer than the file is emptied).
+fn hash_existing(file: &mut File, size: u64) -> std::io::Result<(sha2::Sha256, u64)> {
+    let mut hasher = sha2::Sha256::new();
+    let len = file.metadata()?.len();
+    if len > size {
+        file.set_len(0)?;
+        return Ok((hasher, 0));
+    }
+    if len == 0 {
+        return Ok((hasher, 0));
+    }
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((hasher, total))
+}
+
+/// Writes every chunk, in as few `writev` calls as the kernel allows.
+fn write_all(file: &mut File, chunks: &[Bytes]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|c| IoSlice::new(c)).collect();
+    let mut slices = &mut slices[..];
+    while !slices.is_empty() {
+        match file.write_vectored(slices) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

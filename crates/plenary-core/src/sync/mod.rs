@@ -3,8 +3,10 @@
 //!
 //! A sync has three phases: the **feed** (metadata, page by page), the
 //! **files** the user keeps offline ([`crate::Cache::keep`]), streamed,
-//! resumable and verified ([`download`]), and their **texts** (renditions,
-//! for search). Every request is retried with backoff ([`http`]).
+//! resumable and verified ([`download`]) and committed to the blob store in
+//! groups ([`BlobStore::commit_partials`]), and their **texts** (renditions,
+//! for search), each fetched as soon as its file is stored, alongside the
+//! downloads. Every request is retried with backoff ([`http`]).
 //!
 //! Architecture invariants:
 //! - each feed page is applied with its cursor in one transaction
@@ -21,16 +23,17 @@ pub mod plan;
 pub mod progress;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::Rendition;
+use crate::cache::{BlobStore, Committed, Rendition, VerifiedPartial};
 use crate::model::{Record, Sha256};
 use crate::{Cache, ErrorCode};
 pub use http::RetryPolicy;
@@ -305,84 +308,94 @@ impl SyncClient {
         }
         report.cursor = cursor;
 
-        // 2. The files kept offline, smallest first, a few at a time.
+        // 2. The files kept offline, smallest first, `parallel` at a time, and
+        //    their texts, each fetched once its file is stored (or at once if
+        //    the file was already there).
         let keep = options.keep.clone();
-        let (wanted, versions, keep, blobs) = blocking(cache, move |c| {
+        let (wanted, versions, keep, blobs, have_texts) = blocking(cache, move |c| {
             let keep = match keep {
                 Some(k) => k,
                 None => c.keep()?,
             };
             let versions = c.versions_with_meeting()?;
             let wanted = plan::files_to_fetch(&versions, &keep, |s| c.blobs().contains(s));
-            Ok((wanted, versions, keep, c.blobs().clone()))
+            let have_texts = c.rendition_shas()?;
+            Ok((wanted, versions, keep, c.blobs().clone(), have_texts))
         })
         .await?;
+        let texts_wanted: BTreeSet<Sha256> = if options.texts {
+            plan::renditions_to_fetch(&versions, &keep, |_| true, |s| have_texts.contains(s))
+                .into_iter()
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         progress.phase(
             SyncPhase::Files,
             wanted.len() as u64,
             wanted.iter().map(|f| f.size).sum(),
         );
-        let received = AtomicU64::new(0);
-        let mut downloads = futures_util::stream::iter(wanted)
-            .map(|fetch| {
-                let (blobs, progress, received) = (&blobs, &progress, &received);
-                async move {
-                    let result = self
-                        .with_retry(&options.retry, cancel, |_| {
-                            self.download_once(blobs, &fetch, options, progress, received)
-                        })
-                        .await;
-                    progress.document_done();
-                    (fetch, result)
-                }
-            })
-            .buffer_unordered(options.parallel.max(1));
-        while let Some((fetch, result)) = downloads.next().await {
-            match result {
-                Ok(()) => report.files_fetched += 1,
-                // This file only: the server will not serve it, or keeps sending it damaged.
-                Err(e @ (SyncError::Refused { .. } | SyncError::Corrupt { .. })) => {
-                    tracing::warn!(sha256 = %fetch.sha256, error = %e, "file not fetched");
-                    report.files_failed.push((fetch.sha256, e.to_string()));
-                }
-                // The server, the network or the disk: stop; partials stay for the next sync.
-                Err(e) => return Err(e),
-            }
-        }
-        drop(downloads);
-        report.bytes_fetched = received.load(Ordering::Relaxed);
-        progress.flush();
-
-        // 3. The texts of the kept files (for search). "Not yet" is asked again next sync.
-        if options.texts {
-            let present = |s: &Sha256| blobs.contains(s);
-            let have: BTreeSet<Sha256> = blocking(cache, |c| c.rendition_shas()).await?;
-            let texts = plan::renditions_to_fetch(&versions, &keep, present, |s| have.contains(s));
-            progress.phase(SyncPhase::Texts, texts.len() as u64, 0);
-            let mut fetches = futures_util::stream::iter(texts)
-                .map(|sha| async move {
-                    let result = self.fetch_text(sha, options, cancel).await;
-                    (sha, result)
-                })
-                .buffer_unordered(options.parallel.max(1));
-            // Stored in batches: one transaction (one fsync) per batch, not per text.
-            let mut batch = Vec::new();
-            while let Some((sha, result)) = fetches.next().await {
-                progress.document_done();
-                match result {
-                    Ok(Some(rendition)) => batch.push((sha, rendition)),
-                    Ok(None) => report.texts_pending += 1,
-                    Err(e) => {
-                        store_texts(cache, &mut batch, &mut report).await?;
-                        return Err(e);
-                    }
-                }
-                if batch.len() >= 100 {
-                    store_texts(cache, &mut batch, &mut report).await?;
+        let texts = Texts::default();
+        let (queue, queued) = mpsc::unbounded_channel();
+        let enqueue = {
+            let (texts, texts_wanted) = (&texts, &texts_wanted);
+            move |sha: Sha256| {
+                if texts_wanted.contains(&sha) {
+                    texts.queued.fetch_add(1, Ordering::Relaxed);
+                    let _ = queue.send(sha);
                 }
             }
-            store_texts(cache, &mut batch, &mut report).await?;
+        };
+        for sha in plan::renditions_to_fetch(
+            &versions,
+            &keep,
+            |s| blobs.contains(s),
+            |s| have_texts.contains(s),
+        ) {
+            enqueue(sha);
         }
+        let texts_cancel = cancel.child_token();
+        let writers = download::Writers::default();
+        let files = async {
+            let result = self
+                .fetch_files(
+                    &blobs,
+                    wanted,
+                    options,
+                    cancel,
+                    &progress,
+                    &writers,
+                    &enqueue,
+                    &mut report,
+                )
+                .await;
+            // Every writer done: no file is still being written once the sync returns.
+            writers.finish().await;
+            drop(enqueue); // the texts end with the last file's
+            match &result {
+                Ok(()) if options.texts => {
+                    // 3. The texts still on their way.
+                    texts.in_phase.store(true, Ordering::Relaxed);
+                    let left = texts
+                        .queued
+                        .load(Ordering::Relaxed)
+                        .saturating_sub(texts.done.load(Ordering::Relaxed));
+                    progress.phase(SyncPhase::Texts, left, 0);
+                }
+                Ok(()) => {}
+                Err(_) => texts_cancel.cancel(),
+            }
+            result
+        };
+        let (files, stored) = tokio::join!(
+            files,
+            self.fetch_texts(cache, queued, options, &texts_cancel, &progress, &texts)
+        );
+        let (stored, texts_result) = stored;
+        report.texts_fetched = stored.0;
+        report.texts_pending = stored.1;
+        files?;
+        texts_result?;
         progress.phase(SyncPhase::Done, 0, 0);
 
         if report.files_failed.is_empty() {
@@ -390,6 +403,152 @@ impl SyncClient {
             blocking(cache, move |c| c.mark_synced(&server)).await?;
         }
         Ok(report)
+    }
+
+    /// Downloads `wanted`, `parallel` at a time, and commits them in groups
+    /// ([`BlobStore::commit_partials`]); `stored` hears of each file once it
+    /// is durably in the cache.
+    #[allow(clippy::too_many_arguments)]
+    async fn fetch_files(
+        &self,
+        blobs: &BlobStore,
+        wanted: Vec<Fetch>,
+        options: &SyncOptions,
+        cancel: &CancellationToken,
+        progress: &Progress,
+        writers: &download::Writers,
+        stored: &(impl Fn(Sha256) + Sync),
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let received = AtomicU64::new(0);
+        let mut downloads = Some(
+            futures_util::stream::iter(wanted)
+                .map(|fetch| {
+                    let received = &received;
+                    async move {
+                        let result = self
+                            .with_retry(&options.retry, cancel, |_| {
+                                self.download_once(
+                                    blobs, &fetch, options, progress, received, writers,
+                                )
+                            })
+                            .await;
+                        progress.document_done();
+                        (fetch, result)
+                    }
+                })
+                .buffer_unordered(options.parallel.max(1)),
+        );
+        // Verified downloads waiting to be committed, and the group being
+        // committed (one at a time: while it is, the next one gathers, so the
+        // busier the disk the larger the groups and the fewer its flushes).
+        let mut ready: Vec<VerifiedPartial> = Vec::new();
+        let mut committing: Option<JoinHandle<Committed>> = None;
+        let mut failure: Option<SyncError> = None;
+        loop {
+            if committing.is_none() && !ready.is_empty() {
+                let (group, store) = (std::mem::take(&mut ready), blobs.clone());
+                committing = Some(tokio::task::spawn_blocking(move || {
+                    store.commit_partials(group)
+                }));
+            }
+            if downloads.is_none() && committing.is_none() {
+                break;
+            }
+            tokio::select! {
+                next = next_of(&mut downloads), if ready.len() < MAX_GROUP => match next {
+                    None => downloads = None,
+                    Some((_, Ok(verified))) => ready.push(verified),
+                    // This file only: the server will not serve it, or keeps sending it damaged.
+                    Some((fetch, Err(e @ (SyncError::Refused { .. } | SyncError::Corrupt { .. })))) => {
+                        tracing::warn!(sha256 = %fetch.sha256, error = %e, "file not fetched");
+                        report.files_failed.push((fetch.sha256, e.to_string()));
+                    }
+                    // The server, the network or the disk: stop (the files
+                    // verified so far are still committed); partials stay
+                    // for the next sync.
+                    Some((_, Err(e))) => {
+                        failure.get_or_insert(e);
+                        downloads = None;
+                    }
+                },
+                committed = next_of_task(&mut committing) => {
+                    committing = None;
+                    let results = match committed {
+                        Ok(results) => results,
+                        Err(e) => {
+                            failure.get_or_insert(SyncError::Protocol(format!("storing files: {e}")));
+                            downloads = None;
+                            continue;
+                        }
+                    };
+                    for (sha, result) in results {
+                        match result {
+                            Ok(()) => {
+                                report.files_fetched += 1;
+                                stored(sha);
+                            }
+                            Err(e) => {
+                                failure.get_or_insert(SyncError::Cache(e));
+                                downloads = None;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        report.bytes_fetched = received.load(Ordering::Relaxed);
+        progress.flush();
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Fetches the texts of the files `queue` names until it closes, storing
+    /// them in batches; returns (stored, not extracted yet) and how it ended.
+    async fn fetch_texts(
+        &self,
+        cache: &Arc<Mutex<Cache>>,
+        mut queue: mpsc::UnboundedReceiver<Sha256>,
+        options: &SyncOptions,
+        cancel: &CancellationToken,
+        progress: &Progress,
+        texts: &Texts,
+    ) -> ((usize, usize), Result<(), SyncError>) {
+        let mut fetches = futures_util::stream::poll_fn(|cx| queue.poll_recv(cx))
+            .map(|sha| async move {
+                let result = self.fetch_text(sha, options, cancel).await;
+                (sha, result)
+            })
+            .buffer_unordered(options.parallel.div_ceil(2).max(1));
+        // Stored in batches: one transaction (one fsync) per batch, not per text.
+        let mut batch = Vec::new();
+        let (mut stored, mut pending) = (0, 0);
+        let mut outcome = Ok(());
+        while let Some((sha, result)) = fetches.next().await {
+            texts.done.fetch_add(1, Ordering::Relaxed);
+            if texts.in_phase.load(Ordering::Relaxed) {
+                progress.document_done();
+            }
+            match result {
+                Ok(Some(rendition)) => batch.push((sha, rendition)),
+                Ok(None) => pending += 1,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            if batch.len() >= 100
+                && let Err(e) = store_texts(cache, &mut batch, &mut stored).await
+            {
+                return ((stored, pending), Err(e));
+            }
+        }
+        if let Err(e) = store_texts(cache, &mut batch, &mut stored).await {
+            outcome = outcome.and(Err(e));
+        }
+        ((stored, pending), outcome)
     }
 
     /// The text rendition of a file; `None` when the server has none (yet).
@@ -423,7 +582,7 @@ impl SyncClient {
 async fn store_texts(
     cache: &Arc<Mutex<Cache>>,
     batch: &mut Vec<(Sha256, Rendition)>,
-    report: &mut SyncReport,
+    stored: &mut usize,
 ) -> Result<(), SyncError> {
     if batch.is_empty() {
         return Ok(());
@@ -431,8 +590,37 @@ async fn store_texts(
     let texts = std::mem::take(batch);
     let n = texts.len();
     blocking(cache, move |c| c.put_renditions(&texts)).await?;
-    report.texts_fetched += n;
+    *stored += n;
     Ok(())
+}
+
+/// The most verified downloads waiting for a commit (each holds its partial
+/// open); past this, downloads wait.
+const MAX_GROUP: usize = 64;
+
+/// The next item of a stream that may be gone (then never).
+async fn next_of<S: futures_util::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
+    match stream {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The end of a task that may not exist (then never).
+async fn next_of_task<T>(task: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
+    match task {
+        Some(t) => t.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Texts queued and fetched, shared by the files and the texts of a sync.
+#[derive(Debug, Default)]
+struct Texts {
+    queued: AtomicU64,
+    done: AtomicU64,
+    /// Whether the files are done, so that texts count in the progress.
+    in_phase: AtomicBool,
 }
 
 /// Runs cache work on tokio's blocking pool: SQLite and fsync must not stall
