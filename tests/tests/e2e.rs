@@ -384,6 +384,7 @@ fn staff_publish_a_new_revision_from_the_reader() -> Result<()> {
 /// Sets a `<select>` to `value` as a user would (the change event fires).
 const SELECT_VALUE: &str = r#"
 const e = document.querySelector(arguments[0]);
+if (!e) throw new Error('no element matches ' + arguments[0]);
 e.value = arguments[1];
 e.dispatchEvent(new Event('change', { bubbles: true }));
 return e.value;
@@ -558,7 +559,9 @@ fn the_interface_switches_to_french_and_stays_french() -> Result<()> {
         let app = s.launch(&cache, &[]).await?;
         app.wait_for_testid("meeting-list").await?;
         app.click(&testid("open-settings")).await?;
-        app.wait_for_testid("settings").await?;
+        // The page's frame shows before its form (which waits for the
+        // settings): wait for the control itself.
+        app.wait_for_testid("ui-language").await?;
         app.eval(
             SELECT_VALUE,
             vec![json!(testid("ui-language")), json!("fr")],
