@@ -23,6 +23,13 @@ fn main() {
             "mark_meeting_seen",
             "mark_document_read",
             "mark_meeting_read",
+            "notes_for_version",
+            "create_note",
+            "update_note",
+            "delete_note",
+            "restore_note",
+            "attach_note",
+            "meeting_notes",
         ]),
     ))
     .expect("tauri build script failed");

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use plenary_core::cache::{
-    DocumentDetail, FreedSpace, MeetingOverview, MeetingSummary, Preferences, Rendition,
-    ServerSettings, SpaceUsed,
+    DocumentDetail, FreedSpace, MeetingNote, MeetingOverview, MeetingSummary, NewNote, Note,
+    NoteEdit, NoteFilter, PlacedNote, Preferences, Rendition, Selection, ServerSettings, SpaceUsed,
+    VersionNotes,
 };
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
@@ -632,4 +633,80 @@ mod tests {
             serde_json::json!({"code": "cache_too_new", "message": "newer"})
         );
     }
+}
+
+// ---- Notes (annotations) -------------------------------------------------
+
+/// The notes of a version's document and language, placed on this version
+/// (re-anchoring, once, those made on earlier revisions).
+#[tauri::command]
+pub async fn notes_for_version(
+    state: State<'_, AppState>,
+    version_id: String,
+) -> CommandResult<VersionNotes> {
+    let id = VersionId::new(&version_id)?;
+    Ok(state.cache()?.notes_for_version(&id)?)
+}
+
+/// Saves a note; resolves only after the cache committed it.
+#[tauri::command]
+pub async fn create_note(state: State<'_, AppState>, note: NewNote) -> CommandResult<PlacedNote> {
+    Ok(state.cache()?.create_note(note)?)
+}
+
+#[tauri::command]
+pub async fn update_note(
+    state: State<'_, AppState>,
+    id: String,
+    edit: NoteEdit,
+) -> CommandResult<Note> {
+    Ok(state.cache()?.update_note(&id, edit)?)
+}
+
+/// Deletes a note; `restore_note` undoes it.
+#[tauri::command]
+pub async fn delete_note(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    Ok(state.cache()?.delete_note(&id)?)
+}
+
+#[tauri::command]
+pub async fn restore_note(state: State<'_, AppState>, id: String) -> CommandResult<Note> {
+    Ok(state.cache()?.restore_note(&id)?)
+}
+
+/// Places a note the re-anchoring could not place on a new selection.
+#[tauri::command]
+pub async fn attach_note(
+    state: State<'_, AppState>,
+    id: String,
+    version_id: String,
+    selection: Selection,
+) -> CommandResult<PlacedNote> {
+    let version = VersionId::new(&version_id)?;
+    Ok(state.cache()?.attach_note(&id, &version, &selection)?)
+}
+
+/// A meeting's notes with what the filters can offer.
+#[derive(Debug, Serialize)]
+pub struct MeetingNotesView {
+    pub notes: Vec<MeetingNote>,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn meeting_notes(
+    state: State<'_, AppState>,
+    meeting_id: String,
+    filter: NoteFilter,
+) -> CommandResult<MeetingNotesView> {
+    let id = MeetingId::new(&meeting_id)?;
+    let mut cache = state.cache()?;
+    let notes = cache.notes_for_meeting(&id, &filter)?;
+    let (tags, authors) = cache.note_facets(&id)?;
+    Ok(MeetingNotesView {
+        notes,
+        tags,
+        authors,
+    })
 }

@@ -118,6 +118,13 @@ fn main() -> anyhow::Result<()> {
             commands::mark_meeting_seen,
             commands::mark_document_read,
             commands::mark_meeting_read,
+            commands::notes_for_version,
+            commands::create_note,
+            commands::update_note,
+            commands::delete_note,
+            commands::restore_note,
+            commands::attach_note,
+            commands::meeting_notes,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the

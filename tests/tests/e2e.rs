@@ -699,3 +699,186 @@ fn a_server_chosen_in_settings_syncs_and_languages_kept_offline_free_space() -> 
         Ok(())
     })
 }
+
+/// Selects `arguments[1]` (whitespace ignored) inside `arguments[0]` as a
+/// user dragging over it would, then releases the mouse in the reader.
+/// Returns false while the text is not (yet) displayed.
+const SELECT_TEXT: &str = r#"
+const root = document.querySelector(arguments[0]);
+if (!root) return false;
+const phrase = arguments[1].replace(/\s+/g, '');
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+let all = '';
+const map = [];
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  for (let i = 0; i < n.data.length; i++) {
+    if (!/\s/.test(n.data[i])) { all += n.data[i]; map.push([n, i]); }
+  }
+}
+const at = all.indexOf(phrase);
+if (at < 0) return false;
+const [sn, so] = map[at];
+const [en, eo] = map[at + phrase.length - 1];
+const r = document.createRange();
+r.setStart(sn, so);
+r.setEnd(en, eo + 1);
+const sel = getSelection();
+sel.removeAllRanges();
+sel.addRange(r);
+document.querySelector('.reader-main').dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
+return true;
+"#;
+
+/// Issue 6: highlight and annotate the demo draft, publish the next
+/// revision through the server, and find the note carried onto it, and the
+/// note whose text was deleted in the unplaced list.
+#[test]
+fn notes_follow_the_draft_into_the_next_revision() -> Result<()> {
+    scenario("notes-follow-revision", async |s| {
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let token = s.server(server).create_token("staff")?;
+        let cache = s.temp_dir()?.join("cache");
+        const NOTE: &str = "Our delegation supports keeping this wording.";
+        let file = s.temp_dir()?.join("crp1-rev4.txt");
+        // Rev.4 keeps paragraph 1's phrase (elsewhere) and drops the
+        // reworded sentence of paragraph 3.
+        std::fs::write(
+            &file,
+            format!(
+                "DRAFT GENEVA DECLARATION (Rev.4)\n\nPreamble\n\n1. We, the States Parties, reaffirm our {} \
+                 and our resolve to see it universalised.\n\n2. We welcome the progress made since the \
+                 Eleventh Meeting.\n",
+                facts::DRAFT_PHRASE_EN
+            ),
+        )
+        .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+
+        let app = s
+            .launch(
+                &cache,
+                &[
+                    "--server",
+                    &url,
+                    "--token",
+                    &token,
+                    "--route",
+                    &format!("/documents/{}?lang=en", facts::DRAFT_DOCUMENT_ID),
+                ],
+            )
+            .await?;
+        app.wait_for_testid("notes-panel").await?;
+
+        // A note on paragraph 1's phrase.
+        app.poll(
+            "the draft's text layer to show paragraph 1 and the phrase to be selected",
+            WAIT,
+            SELECT_TEXT,
+            vec![json!(".pdf-pages"), json!(facts::DRAFT_PHRASE_EN)],
+            |v| v == true,
+        )
+        .await?;
+        app.wait_for_testid("selection-toolbar").await?;
+        app.screenshot("selection-toolbar").await?;
+        app.click(&testid("add-note")).await?;
+        app.wait_for_testid("note-body-input").await?;
+        app.send_keys(&testid("note-body-input"), NOTE).await?;
+        app.send_keys(&testid("note-tags-input"), "universalisation")
+            .await?;
+        app.click(&testid("note-save")).await?;
+        app.poll(
+            "the saved note to show in the panel",
+            WAIT,
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent).join('|');",
+            vec![json!(testid("note-body"))],
+            |v| v.as_str().is_some_and(|t| t.contains(NOTE)),
+        )
+        .await?;
+        app.poll(
+            "the note's highlight to be drawn on the page",
+            WAIT,
+            "return document.querySelectorAll(arguments[0]).length;",
+            vec![json!(testid("note-highlight"))],
+            |v| v.as_u64().is_some_and(|n| n > 0),
+        )
+        .await?;
+
+        // A plain highlight on a sentence Rev.4 drops.
+        app.poll(
+            "the reworded sentence to be selected",
+            WAIT,
+            SELECT_TEXT,
+            vec![json!(".pdf-pages"), json!(facts::DRAFT_REWORDED_IN_REV1_EN)],
+            |v| v == true,
+        )
+        .await?;
+        app.click(&testid("highlight-green")).await?;
+        app.poll(
+            "two notes in the panel",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.count;",
+            vec![json!(testid("notes-panel"))],
+            |v| v == "2",
+        )
+        .await?;
+        app.screenshot("annotated-rev3").await?;
+
+        // Staff publish Rev.4.
+        app.click(&testid("publish-open")).await?;
+        app.send_keys(&testid("publish-file"), &file.display().to_string())
+            .await?;
+        app.eval(
+            "const e = document.querySelector(arguments[0]); e.value = 'Rev.4'; e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(testid("publish-label"))],
+        )
+        .await?;
+        app.click(&testid("publish-confirm")).await?;
+        app.poll(
+            "the new revision to arrive through the feed",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.arrived;",
+            vec![json!(testid("publish-result"))],
+            |v| v == "true",
+        )
+        .await?;
+        app.click(&testid("publish-open-new")).await?;
+
+        // On Rev.4: the note is placed, the highlight is listed as unplaced.
+        app.poll(
+            "the note to be placed on Rev.4 with its text",
+            WAIT,
+            r#"const c = document.querySelector('[data-testid="placed-notes"] [data-testid="note-card"]');
+               return c ? c.dataset.outcome + '|' + c.textContent : '';"#,
+            vec![],
+            |v| {
+                v.as_str().is_some_and(|t| {
+                    (t.starts_with("moved|") || t.starts_with("unchanged|")) && t.contains(NOTE)
+                })
+            },
+        )
+        .await?;
+        app.poll(
+            "the highlight whose text was deleted to be in the unplaced list",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.count;",
+            vec![json!(testid("unplaced-notes"))],
+            |v| v == "1",
+        )
+        .await?;
+        let unplaced = app.text_of_testid("unplaced-notes").await?;
+        ensure!(
+            unplaced.contains(facts::DRAFT_REWORDED_IN_REV1_EN),
+            "the unplaced list shows the old quote: {unplaced:?}"
+        );
+        app.poll(
+            "the note's highlight on Rev.4's text",
+            WAIT,
+            "return document.querySelectorAll(arguments[0]).length;",
+            vec![json!(testid("note-highlight"))],
+            |v| v.as_u64().is_some_and(|n| n > 0),
+        )
+        .await?;
+        app.screenshot("placed-on-rev4").await?;
+        Ok(())
+    })
+}

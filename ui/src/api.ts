@@ -249,6 +249,106 @@ export function toCommandError(e: unknown): CommandError {
   return { code: "internal", message: e instanceof Error ? e.message : String(e) };
 }
 
+// ---- Notes: mirror plenary-core's cache::notes ----
+
+export type NoteColor = "yellow" | "green" | "blue" | "pink" | "purple";
+export const NOTE_COLORS: NoteColor[] = ["yellow", "green", "blue", "pink", "purple"];
+export type Outcome =
+  | "origin"
+  | "unchanged"
+  | "moved"
+  | "changed"
+  | "needs_review"
+  | "orphaned"
+  | "attached";
+
+export interface Selection {
+  page: number | null;
+  exact: string;
+  prefix: string;
+  suffix: string;
+}
+
+export interface NoteTarget {
+  exact: string;
+  prefix: string;
+  suffix: string;
+  start: number | null;
+  end: number | null;
+  page: number | null;
+  location: string | null;
+}
+
+export interface Note {
+  id: string;
+  meeting_id: string;
+  document_id: string;
+  language: Lang;
+  origin_version_id: string;
+  origin_revision: number;
+  author: string;
+  color: NoteColor;
+  body: string;
+  tags: string[];
+  target: NoteTarget;
+  shared_with: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted: boolean;
+  edits: number;
+}
+
+export interface Placement {
+  outcome: Outcome;
+  start: number | null;
+  end: number | null;
+  page: number | null;
+  quote: string | null;
+  prefix: string | null;
+  suffix: string | null;
+  score: number;
+  reason: string | null;
+}
+
+export interface PlacedNote {
+  note: Note;
+  version_id: string;
+  placement: Placement;
+}
+
+export interface VersionNotes {
+  placed: PlacedNote[];
+  unplaced: PlacedNote[];
+}
+
+export interface NoteEdit {
+  color?: NoteColor;
+  body?: string;
+  tags?: string[];
+}
+
+export interface NoteFilter {
+  tag?: string | null;
+  color?: NoteColor | null;
+  author?: string | null;
+  agenda_item?: string | null;
+  document?: string | null;
+}
+
+export interface MeetingNote extends PlacedNote {
+  document_symbol: string | null;
+  document_title: string;
+  agenda_item_id: string | null;
+  revision: number;
+  revision_label: string;
+}
+
+export interface MeetingNotesView {
+  notes: MeetingNote[];
+  tags: string[];
+  authors: string[];
+}
+
 export const api = {
   listMeetings: () => invoke<MeetingSummary[]>("list_meetings"),
   meetingOverview: (id: string) => invoke<MeetingOverview>("meeting_overview", { id }),
@@ -273,6 +373,16 @@ export const api = {
   mark: (name: string) => invoke<void>("mark", { name }),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   syncNow: () => invoke<void>("sync_now"),
+  notesForVersion: (versionId: string) => invoke<VersionNotes>("notes_for_version", { versionId }),
+  createNote: (note: { version_id: string; selection: Selection; color: NoteColor; body: string; tags: string[] }) =>
+    invoke<PlacedNote>("create_note", { note }),
+  updateNote: (id: string, edit: NoteEdit) => invoke<Note>("update_note", { id, edit }),
+  deleteNote: (id: string) => invoke<void>("delete_note", { id }),
+  restoreNote: (id: string) => invoke<Note>("restore_note", { id }),
+  attachNote: (id: string, versionId: string, selection: Selection) =>
+    invoke<PlacedNote>("attach_note", { id, versionId, selection }),
+  meetingNotes: (meetingId: string, filter: NoteFilter) =>
+    invoke<MeetingNotesView>("meeting_notes", { meetingId, filter }),
   /**
    * Publishes a file as a version (staff). The bytes travel raw; the request
    * rides in a header, URI-encoded because headers are ASCII.

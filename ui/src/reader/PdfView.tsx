@@ -3,6 +3,7 @@ import type { Lang } from "../api";
 import { t } from "../lib/i18n";
 import { dirOf } from "../lib/langs";
 import type { FindMatch, PdfViewer } from "./pdfViewer";
+import { noteAt, type PaintNote } from "../notes/dom";
 
 export function PdfView({
   data,
@@ -10,6 +11,10 @@ export function PdfView({
   onFirstPage,
   initialPage,
   highlights = [],
+  notes = [],
+  activeNote = null,
+  reveal = null,
+  onNoteClick,
 }: {
   data: ArrayBuffer;
   lang: Lang;
@@ -18,7 +23,14 @@ export function PdfView({
   initialPage?: number;
   /** Words to mark on every page (the search's terms). */
   highlights?: string[];
+  /** The notes' highlights. */
+  notes?: PaintNote[];
+  activeNote?: string | null;
+  /** A note to scroll to (changes identity to scroll again). */
+  reveal?: { id: string; page: number | null } | null;
+  onNoteClick?: (id: string) => void;
 }) {
+  const [ready, setReady] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const pages = useRef<HTMLDivElement>(null);
   const findInput = useRef<HTMLInputElement>(null);
@@ -57,6 +69,7 @@ export function PdfView({
           if (cancelled) return;
           setPageCount(n);
           setStatus("ready");
+          setReady(true);
           if (highlights.length) v!.setHighlights(highlights);
           if (initialPage && (initialPage > 1 || highlights.length)) v!.revealPage(initialPage);
           // Arrow keys and Page Down scroll the pages unless the user is
@@ -74,6 +87,22 @@ export function PdfView({
       viewer.current = undefined;
     };
   }, [data]);
+
+  useEffect(() => {
+    if (ready) viewer.current?.setNotes(notes, activeNote);
+  }, [ready, notes, activeNote]);
+  useEffect(() => {
+    if (ready && reveal) viewer.current?.revealNote(reveal.id, reveal.page);
+  }, [ready, reveal]);
+
+  // A click on a highlight (not the end of a selection) opens its note.
+  const onPagesClick = (e: MouseEvent) => {
+    if (!onNoteClick || !window.getSelection()?.isCollapsed) return;
+    const page = (e.target as Element | null)?.closest(".pdf-page");
+    const layer = page?.querySelector<HTMLElement>(".note-layer");
+    const id = layer && noteAt(layer, e.clientX, e.clientY);
+    if (id) onNoteClick(id);
+  };
 
   // Ctrl+F (Cmd+F) opens find in this document.
   useEffect(() => {
@@ -214,7 +243,7 @@ export function PdfView({
             <p class="error-message">{status.error}</p>
           </div>
         )}
-        <div class="pdf-pages" ref={pages} lang={lang} dir={dirOf(lang)} />
+        <div class="pdf-pages" ref={pages} lang={lang} dir={dirOf(lang)} onClick={onPagesClick} />
       </div>
     </div>
   );

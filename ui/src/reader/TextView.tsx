@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Lang, MediaType } from "../api";
 import { dirOf } from "../lib/langs";
 import { findMatches, foldQuery, markMatches, textNodes } from "./highlight";
+import { noteAt, paintNotes, type PaintNote } from "../notes/dom";
 
 /** Marks the words in the shown text and scrolls to the first. */
 function highlight(el: HTMLElement, words: string[]): void {
@@ -29,6 +30,10 @@ export function TextView({
   lang,
   onShown,
   highlights = [],
+  notes = [],
+  activeNote = null,
+  reveal = null,
+  onNoteClick,
 }: {
   data: ArrayBuffer;
   mediaType: MediaType;
@@ -36,9 +41,33 @@ export function TextView({
   onShown: () => void;
   /** Words to mark (the search's terms); the view scrolls to the first. */
   highlights?: string[];
+  notes?: PaintNote[];
+  activeNote?: string | null;
+  reveal?: { id: string; page: number | null } | null;
+  onNoteClick?: (id: string) => void;
 }) {
   const host = useRef<HTMLElement>(null);
+  const layer = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string>();
+  const [shown, setShown] = useState(0);
+
+  // Highlights are boxes over the text: drawn again when the notes, the
+  // text or the width change.
+  useEffect(() => {
+    const el = host.current;
+    const l = layer.current;
+    if (!el || !l || !shown) return;
+    const paint = () => paintNotes(el, l, notes, activeNote);
+    paint();
+    const ro = new ResizeObserver(paint);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [shown, notes, activeNote]);
+  useEffect(() => {
+    if (!shown || !reveal) return;
+    const box = layer.current?.querySelector<HTMLElement>(`[data-note-id="${CSS.escape(reveal.id)}"]`);
+    box?.scrollIntoView({ block: "center" });
+  }, [shown, reveal]);
 
   useEffect(() => {
     const el = host.current!;
@@ -51,6 +80,7 @@ export function TextView({
       el.replaceChildren(pre);
       highlight(el, highlights);
       onShown();
+      setShown((n) => n + 1);
       return;
     }
     import("./sanitize")
@@ -59,6 +89,7 @@ export function TextView({
         el.replaceChildren(sanitizeHtml(text));
         highlight(el, highlights);
         onShown();
+        setShown((n) => n + 1);
       })
       .catch((e) => setError(String(e)));
     return () => {
@@ -67,6 +98,10 @@ export function TextView({
   }, [data, mediaType]);
 
   const onClick = (e: MouseEvent) => {
+    if (onNoteClick && window.getSelection()?.isCollapsed && layer.current) {
+      const id = noteAt(layer.current, e.clientX, e.clientY);
+      if (id) onNoteClick(id);
+    }
     const a = (e.target as Element | null)?.closest("a");
     if (!a) return;
     e.preventDefault();
@@ -85,7 +120,10 @@ export function TextView({
           <p class="error-message">{error}</p>
         </div>
       )}
-      <article class="doc-text" data-testid="doc-text" lang={lang} dir={dirOf(lang)} ref={host} onClick={onClick} />
+      <div class="doc-text-wrap">
+        <div class="note-layer" ref={layer} aria-hidden="true" />
+        <article class="doc-text" data-testid="doc-text" lang={lang} dir={dirOf(lang)} ref={host} onClick={onClick} />
+      </div>
     </div>
   );
 }

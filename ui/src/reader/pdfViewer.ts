@@ -15,6 +15,7 @@ import {
 } from "pdfjs-dist";
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { clearMarks, findMatches, foldQuery, markMatches } from "./highlight";
+import { paintNotes, type PaintNote } from "../notes/dom";
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 
@@ -32,6 +33,8 @@ interface PageSlot {
   number: number;
   div: HTMLDivElement;
   textDiv: HTMLDivElement;
+  /** The notes' highlight boxes, between the canvas and the text layer. */
+  noteLayer: HTMLDivElement;
   /** Size at scale 1, in CSS pixels (PDF points); page 1's until the page loads. */
   width: number;
   height: number;
@@ -78,6 +81,10 @@ export class PdfViewer {
   /** A page whose first mark should be scrolled into view once drawn. */
   private revealOn: number | null = null;
   private onScroll = () => this.updateTopPage();
+  /** The notes to draw, and the one to bring into view once drawn. */
+  private notes: PaintNote[] = [];
+  private activeNote: string | null = null;
+  private revealNoteId: string | null = null;
 
   constructor(
     private readonly scroller: HTMLElement,
@@ -121,12 +128,15 @@ export class PdfViewer {
       div.dataset.pageNumber = String(n);
       div.setAttribute("role", "region");
       div.setAttribute("aria-label", `Page ${n} of ${doc.numPages}`);
+      const noteLayer = document.createElement("div");
+      noteLayer.className = "note-layer";
+      noteLayer.setAttribute("aria-hidden", "true");
       const textDiv = document.createElement("div");
       textDiv.className = "textLayer";
       textDiv.dataset.testid = "text-layer";
-      div.append(textDiv);
+      div.append(noteLayer, textDiv);
       this.pagesHost.append(div);
-      this.slots.push({ number: n, div, textDiv, width: base.width, height: base.height });
+      this.slots.push({ number: n, div, textDiv, noteLayer, width: base.width, height: base.height });
     }
     const fit = this.fitWidthScale();
     if (fit > MAX_INITIAL_SCALE) this.setScale(MAX_INITIAL_SCALE, false);
@@ -192,6 +202,45 @@ export class PdfViewer {
     this.needles = words.map(foldQuery).filter(Boolean);
     this.currentMatch = current;
     for (const slot of this.slots) if (slot.div.dataset.rendered) this.applyMarks(slot);
+  }
+
+  /** Draws these notes' highlights on their pages; `active` is outlined. */
+  setNotes(notes: PaintNote[], active: string | null = null): void {
+    this.notes = notes;
+    this.activeNote = active;
+    for (const slot of this.slots) if (slot.div.dataset.rendered) this.paintNotesOn(slot);
+  }
+
+  /** Scrolls to a note's page and, once drawn, to its highlight. */
+  revealNote(id: string, page: number | null): void {
+    this.revealNoteId = id;
+    this.activeNote = id;
+    const slot = page ? this.slots[page - 1] : undefined;
+    if (slot && !slot.div.dataset.rendered) this.scrollToPage(page!);
+    for (const s of this.slots) if (s.div.dataset.rendered) this.paintNotesOn(s);
+  }
+
+  /** The page div holding a note layer (for hit tests). */
+  noteLayers(): HTMLElement[] {
+    return this.slots.map((s) => s.noteLayer);
+  }
+
+  private paintNotesOn(slot: PageSlot): void {
+    if (!slot.live?.textLayer) {
+      slot.noteLayer.replaceChildren();
+      return;
+    }
+    const mine = this.notes.filter((n) => n.page === null || n.page === slot.number);
+    const drawn = paintNotes(slot.textDiv, slot.noteLayer, mine, this.activeNote);
+    if (this.revealNoteId && drawn.includes(this.revealNoteId)) {
+      const box = slot.noteLayer.querySelector<HTMLElement>(`[data-note-id="${CSS.escape(this.revealNoteId)}"]`);
+      this.revealNoteId = null;
+      if (box) {
+        const top = slot.div.offsetTop + box.offsetTop;
+        this.scroller.scrollTop = top - this.scroller.clientHeight / 3;
+        this.updateTopPage();
+      }
+    }
   }
 
   /** Every occurrence of `query` in the document, page by page, in order. */
@@ -291,7 +340,11 @@ export class PdfViewer {
     const max = this.scroller.scrollHeight - this.scroller.clientHeight;
     const fraction = max > 0 ? this.scroller.scrollTop / max : 0;
     this.scale = scale;
-    for (const slot of this.slots) this.size(slot);
+    // Highlight boxes are drawn at a scale; they are redrawn with the page.
+    for (const slot of this.slots) {
+      this.size(slot);
+      slot.noteLayer.replaceChildren();
+    }
     const newMax = this.scroller.scrollHeight - this.scroller.clientHeight;
     this.scroller.scrollTop = fraction * newMax;
     for (const n of this.visible) void this.render(this.slots[n - 1]);
@@ -336,6 +389,7 @@ export class PdfViewer {
     slot.live.canvas.height = 0;
     slot.live.canvas.remove();
     slot.textDiv.replaceChildren();
+    slot.noteLayer.replaceChildren();
     delete slot.div.dataset.rendered;
     slot.live = undefined;
   }
@@ -380,6 +434,7 @@ export class PdfViewer {
       if (slot.live !== live) return;
       slot.div.dataset.rendered = "true";
       this.applyMarks(slot);
+      this.paintNotesOn(slot);
       this.reveal(slot);
       if (slot.number === 1 && !this.firstPageReported) {
         this.firstPageReported = true;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, markAfterPaint, type DocumentDetail, type Lang, type VersionInfo } from "../api";
 import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
 import { formatTimestamp, kindSingular } from "../lib/format";
@@ -11,6 +11,17 @@ import { useCacheGeneration } from "../lib/sync";
 import { PdfView } from "../reader/PdfView";
 import { TextView } from "../reader/TextView";
 import { PublishDropZone } from "../reader/Publish";
+import { captureSelection, type CapturedSelection, type PaintNote } from "../notes/dom";
+import { NotesPanel, SelectionToolbar, paintable, saveSelection, useVersionNotes } from "../notes/NotesPanel";
+import { toCommandError, type NoteColor, type PlacedNote } from "../api";
+
+/** What the document views need to draw and open notes. */
+interface NoteProps {
+  notes: PaintNote[];
+  activeNote: string | null;
+  reveal: { id: string; page: number | null } | null;
+  onNoteClick: (id: string) => void;
+}
 
 export function Reader({ id, params }: { id: string; params: URLSearchParams }) {
   const generation = useCacheGeneration();
@@ -63,6 +74,71 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
   useEffect(() => {
     api.markDocumentRead(doc.id).catch(() => {});
   }, [doc]);
+
+  // Notes on this version.
+  const notes = useVersionNotes(version?.id);
+  const [active, setActive] = useState<string | null>(params.get("note"));
+  const [editing, setEditing] = useState<string | null>(null);
+  const [reveal, setReveal] = useState<{ id: string; page: number | null } | null>(null);
+  const [captured, setCaptured] = useState<CapturedSelection | null>(null);
+  const [attaching, setAttaching] = useState<string | null>(null);
+  const body = useRef<HTMLDivElement>(null);
+  const paint = useMemo(() => paintable(notes.notes), [notes.notes]);
+  // Opened on a note (from the meeting's notes): bring it into view.
+  const wanted = params.get("note");
+  useEffect(() => {
+    if (!wanted) return;
+    const p = notes.notes.placed.find((x) => x.note.id === wanted);
+    if (p) setReveal({ id: p.note.id, page: p.placement.page });
+  }, [wanted, notes.notes]);
+  useEffect(() => {
+    const onChange = () => {
+      const sel = window.getSelection();
+      if (!sel || sel.isCollapsed) setCaptured(null);
+    };
+    document.addEventListener("selectionchange", onChange);
+    return () => document.removeEventListener("selectionchange", onChange);
+  }, []);
+  const capture = () => {
+    if (body.current) setCaptured(captureSelection(body.current));
+  };
+  const afterSave = (p: PlacedNote) => {
+    window.getSelection()?.removeAllRanges();
+    setCaptured(null);
+    setActive(p.note.id);
+    notes.reload();
+  };
+  const highlight = async (color: NoteColor, edit: boolean) => {
+    if (!captured || !version) return;
+    try {
+      const p = await saveSelection(version.id, captured.selection, color);
+      afterSave(p);
+      if (edit) setEditing(p.note.id);
+    } catch (e) {
+      notes.setError(toCommandError(e));
+    }
+  };
+  const attach = async () => {
+    if (!captured || !version || !attaching) return;
+    try {
+      const p = await api.attachNote(attaching, version.id, captured.selection);
+      setAttaching(null);
+      afterSave(p);
+    } catch (e) {
+      notes.setError(toCommandError(e));
+    }
+  };
+  const noteProps: NoteProps = {
+    notes: paint,
+    activeNote: active,
+    reveal,
+    onNoteClick: (id) => {
+      setActive(id);
+      document
+        .querySelector(`.notes-panel [data-note-id="${CSS.escape(id)}"]`)
+        ?.scrollIntoView({ block: "nearest" });
+    },
+  };
 
   const select = (next: { lang?: Lang; rev?: number }) => {
     const l = next.lang ?? lang;
@@ -137,13 +213,46 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
       </div>
       <PublishDropZone doc={doc} lang={lang}>
         {version ? (
-          <VersionBody key={version.id} version={version} hit={hit} />
+          <div class="reader-body">
+            <div
+              class="reader-main"
+              ref={body}
+              onMouseUp={capture}
+              onKeyUp={(e) => e.shiftKey && capture()}
+            >
+              <VersionBody key={version.id} version={version} hit={hit} noteProps={noteProps} />
+            </div>
+            <NotesPanel
+              notes={notes.notes}
+              error={notes.error}
+              active={active}
+              editing={editing}
+              versions={revisions}
+              attaching={attaching}
+              onSelect={(p) => {
+                setActive(p.note.id);
+                setReveal({ id: p.note.id, page: p.placement.page });
+              }}
+              onEdit={setEditing}
+              onChanged={notes.reload}
+              onAttachStart={setAttaching}
+            />
+          </div>
         ) : (
           <main class="content">
             <p class="muted">{t().reader.noVersions}</p>
           </main>
         )}
       </PublishDropZone>
+      {captured && (
+        <SelectionToolbar
+          at={captured.rect}
+          onHighlight={(c) => void highlight(c, false)}
+          onNote={() => void highlight("yellow", true)}
+          onAttach={attaching ? () => void attach() : undefined}
+          onDismiss={() => setCaptured(null)}
+        />
+      )}
     </div>
   );
 }
@@ -173,16 +282,16 @@ interface Hit {
   terms: string[];
 }
 
-function VersionBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
-  if (version.media_type === DOCX) return <WordBody version={version} hit={hit} />;
-  return <FileBody version={version} hit={hit} />;
+function VersionBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit; noteProps: NoteProps }) {
+  if (version.media_type === DOCX) return <WordBody version={version} hit={hit} noteProps={noteProps} />;
+  return <FileBody version={version} hit={hit} noteProps={noteProps} />;
 }
 
 /**
  * A Word document is read through the text the server extracted from it
  * (the web view cannot lay out .docx), page by page.
  */
-function WordBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
+function WordBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit; noteProps: NoteProps }) {
   const generation = useCacheGeneration();
   const text = useAsync(() => api.versionText(version.id), [version.id, generation], { keepStale: true });
   const shown = () => markAfterPaint("document-visible");
@@ -209,11 +318,18 @@ function WordBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
   }
   const data = new TextEncoder().encode(r.pages.join("\n\n")).buffer as ArrayBuffer;
   return (
-    <TextView data={data} mediaType="text/plain" lang={version.language} onShown={shown} highlights={hit.terms} />
+    <TextView
+      data={data}
+      mediaType="text/plain"
+      lang={version.language}
+      onShown={shown}
+      highlights={hit.terms}
+      {...noteProps}
+    />
   );
 }
 
-function FileBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
+function FileBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit; noteProps: NoteProps }) {
   // When the user asked for this version: the start of "time to first page".
   useState(() => performance.mark("document-open"));
   const file = useAsync(
@@ -260,6 +376,7 @@ function FileBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
         onFirstPage={shown}
         initialPage={hit.page}
         highlights={hit.terms}
+        {...noteProps}
       />
     );
   }
@@ -270,6 +387,7 @@ function FileBody({ version, hit }: { version: VersionInfo; hit: Hit }) {
       lang={version.language}
       onShown={shown}
       highlights={hit.terms}
+      {...noteProps}
     />
   );
 }

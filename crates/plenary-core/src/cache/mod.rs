@@ -13,6 +13,7 @@
 pub mod blobs;
 mod fresh;
 mod keep;
+pub mod notes;
 mod prefs;
 mod queries;
 pub mod schema;
@@ -26,6 +27,10 @@ use rusqlite::Connection;
 pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use fresh::{Freshness, NewsCount};
 pub use keep::{FreedSpace, Rendition, SpaceUsed};
+pub use notes::{
+    MeetingNote, NewNote, Note, NoteColor, NoteEdit, NoteFilter, NoteTarget, Outcome, PlacedNote,
+    Placement, Selection, VersionNotes,
+};
 pub use prefs::{Preferences, ServerSettings, UiLanguage};
 pub use queries::{DocumentDetail, DocumentSummary, MeetingOverview, MeetingSummary, VersionInfo};
 pub use write::ApplyReport;

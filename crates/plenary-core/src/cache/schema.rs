@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_docx_versions.sql"),
     include_str!("migrations/0005_search.sql"),
     include_str!("migrations/0006_freshness.sql"),
+    include_str!("migrations/0007_annotations.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -246,6 +247,7 @@ mod tests {
             "d410ef53363b0cc93024769f2568f678a066981b9f1a8b40707d4fec747de47a",
             "d6ccfdcedaf800544ed32419c48fc16216e4832beb4fba841bd565a567f97e46",
             "4c5e7083e3903c124cc802f07c57f7278140dccc00d159b57d0cc2e540dd03fc",
+            "99b6c04800c53250284ae3aab77dfd6e5c223d6b2b742935452f69776481032d",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()
