@@ -70,6 +70,9 @@ enum Command {
     WriteBurst {
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
+        /// Write annotations instead of documents.
+        #[arg(long)]
+        notes: bool,
     },
 }
 
@@ -182,7 +185,13 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Settings { command } => {
             sync::settings(out, &open(&cli)?, command.as_ref(), cli.json)?
         }
-        Command::WriteBurst { count } => burst::run(out, &mut open(&cli)?, *count)?,
+        Command::WriteBurst { count, notes } => {
+            if *notes {
+                burst::run_notes(out, &mut open(&cli)?, *count)?
+            } else {
+                burst::run(out, &mut open(&cli)?, *count)?
+            }
+        }
     }
     Ok(0)
 }

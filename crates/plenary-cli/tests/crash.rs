@@ -111,3 +111,77 @@ fn sigkill_mid_write_loses_nothing_that_was_acknowledged() {
         "six rounds acknowledged {acknowledged} batches"
     );
 }
+
+/// Runs a notes burst and SIGKILLs it after `after` acknowledgements.
+/// Returns every acknowledged (`saved`) note and the notes whose edit was
+/// acknowledged (`edited`).
+fn kill_during_notes_burst(cache: &Path, after: usize) -> (Vec<String>, Vec<String>) {
+    let mut child = Command::new(PLENARY)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(["write-burst", "--notes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start plenary write-burst --notes");
+    let stdout = child.stdout.take().unwrap();
+    let (mut saved, mut edited) = (Vec::new(), Vec::new());
+    for (seen, line) in BufReader::new(stdout).lines().enumerate() {
+        let line = line.expect("read plenary's output");
+        match line.split_once(' ') {
+            Some(("saved", id)) => saved.push(id.to_owned()),
+            Some(("edited", id)) => edited.push(id.to_owned()),
+            _ => panic!("unexpected output from write-burst --notes: {line:?}"),
+        }
+        if seen + 1 == after {
+            child.kill().expect("SIGKILL plenary");
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+    assert!(
+        !saved.is_empty() && !status.success(),
+        "the notes burst must acknowledge notes and then be killed ({status}); stderr:\n{stderr}"
+    );
+    (saved, edited)
+}
+
+#[test]
+fn sigkill_during_a_burst_of_notes_loses_no_acknowledged_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = dir.path().join("cache");
+    let (mut saved, mut edited) = (Vec::new(), Vec::new());
+    for after in [2usize, 9, 1, 17, 4, 30, 6] {
+        let (s, e) = kill_during_notes_burst(&cache_dir, after);
+        saved.extend(s);
+        edited.extend(e);
+        let cache = Cache::open(&cache_dir).expect("the cache opens after a SIGKILL");
+        let (integrity, report) = cache.verify().unwrap();
+        assert_eq!(
+            integrity, "ok",
+            "the database is consistent after a SIGKILL"
+        );
+        assert!(
+            report.quarantined.is_empty(),
+            "no damaged file after a SIGKILL: {report:?}"
+        );
+        for id in &saved {
+            let note = cache.note(id).unwrap_or_else(|e| {
+                panic!("note {id} was acknowledged before the kill but is gone: {e}")
+            });
+            assert!(!note.deleted);
+            if edited.contains(id) {
+                assert!(
+                    note.body.starts_with("edited note"),
+                    "the acknowledged edit of {id} is lost: {:?}",
+                    note.body
+                );
+            }
+        }
+    }
+    assert!(
+        saved.len() >= 7,
+        "every round acknowledged at least one note"
+    );
+}
