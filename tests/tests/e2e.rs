@@ -879,6 +879,22 @@ fn notes_follow_the_draft_into_the_next_revision() -> Result<()> {
         )
         .await?;
         app.screenshot("placed-on-rev4").await?;
+
+        // The meeting's notes list both, on Rev.4, the deleted one flagged.
+        app.eval(
+            "location.hash = arguments[0];",
+            vec![json!(format!("#/meetings/{}?tab=notes", facts::MEETING_ID))],
+        )
+        .await?;
+        app.poll(
+            "the meeting's notes to list both notes",
+            WAIT,
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.outcome).sort().join(',');",
+            vec![json!(testid("meeting-note"))],
+            |v| v == "moved,orphaned" || v == "orphaned,unchanged",
+        )
+        .await?;
+        app.screenshot("meeting-notes").await?;
         Ok(())
     })
 }

@@ -380,7 +380,6 @@ fn a_meetings_notes_are_listed_on_the_newest_revision_and_filtered() {
         })
         .is_empty()
     );
-    drop(only);
     let (tags, authors) = cache.note_facets(&id("m1")).unwrap();
     assert!(tags.contains(&"assistance".to_string()) && tags.contains(&"priority".to_string()));
     assert_eq!(authors.len(), 1);

@@ -169,6 +169,12 @@ export const en = {
     tags: "Tags",
     tagsPlaceholder: "e.g. clearance, red line",
     color: "Colour",
+    author: "Author",
+    filters: "Filter the notes",
+    allColors: "All colours",
+    allAuthors: "Everyone",
+    noneInMeeting: "No notes match. Select text in a document to highlight it or add a note.",
+    tab: "Notes",
     outcome: {
       moved: "Moved: the same text, elsewhere in this revision.",
       changed: "Text changed in this revision.",

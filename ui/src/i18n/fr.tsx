@@ -176,6 +176,12 @@ export const fr: Messages = {
     tags: "Étiquettes",
     tagsPlaceholder: "p. ex. dépollution, ligne rouge",
     color: "Couleur",
+    author: "Auteur",
+    filters: "Filtrer les notes",
+    allColors: "Toutes les couleurs",
+    allAuthors: "Tout le monde",
+    noneInMeeting: "Aucune note ne correspond. Sélectionnez du texte dans un document pour le surligner ou ajouter une note.",
+    tab: "Notes",
     outcome: {
       moved: "Déplacée : le même texte, ailleurs dans cette révision.",
       changed: "Texte modifié dans cette révision.",

@@ -11,11 +11,12 @@ import { Breadcrumbs, ErrorBox, LangBadges, Loading, TopBar } from "../component
 import { KIND_ORDER, formatDay, formatDayRange, formatTimestamp, kindPlural } from "../lib/format";
 import { t } from "../lib/i18n";
 import { documentHref, meetingHref, navigate } from "../lib/router";
+import { MeetingNotes } from "../notes/MeetingNotes";
 import { rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
 
-type Tab = "documents" | "statements";
+type Tab = "documents" | "statements" | "notes";
 type Grouping = "kind" | "agenda";
 
 export function MeetingPage({ id, params }: { id: string; params: URLSearchParams }) {
@@ -67,7 +68,8 @@ function Meeting({
   reload: () => void;
 }) {
   const { meeting, agenda, documents, statements } = overview;
-  const tab: Tab = params.get("tab") === "statements" ? "statements" : "documents";
+  const tabParam = params.get("tab");
+  const tab: Tab = tabParam === "statements" || tabParam === "notes" ? tabParam : "documents";
   const grouping: Grouping = params.get("group") === "agenda" ? "agenda" : "kind";
   const itemId = params.get("item") ?? undefined;
   const selectedItem = agenda.find((a) => a.id === itemId);
@@ -172,6 +174,18 @@ function Meeting({
             >
               {m.statements} <span class="count">{stmts.length}</span>
             </button>
+            <button
+              type="button"
+              role="tab"
+              id="tab-notes"
+              aria-controls="panel-notes"
+              aria-selected={tab === "notes"}
+              data-testid="meeting-tab"
+              data-tab="notes"
+              onClick={() => go({ tab: "notes" })}
+            >
+              {t().notes.tab}
+            </button>
           </div>
           {tab === "documents" && (
             <div class="segmented" role="group" aria-label={m.groupDocumentsBy}>
@@ -207,6 +221,11 @@ function Meeting({
         <section id="panel-statements" role="tabpanel" aria-labelledby="tab-statements" hidden={tab !== "statements"}>
           <Statements statements={stmts} agendaById={agendaById} />
         </section>
+        {tab === "notes" && (
+          <section id="panel-notes" role="tabpanel" aria-labelledby="tab-notes">
+            <MeetingNotes meetingId={meeting.id} agendaItem={selectedItem?.id ?? null} />
+          </section>
+        )}
       </main>
     </div>
   );
