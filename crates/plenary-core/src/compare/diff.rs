@@ -123,11 +123,23 @@ impl Doc {
     }
 }
 
-/// An element of a word comparison: a token, or a paragraph break.
+/// An element of a word comparison: a token, a paragraph break, or where
+/// moved block `k` was (old side) or now is (new side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum El {
     Tok(usize),
     Break,
+    Moved(usize),
+}
+
+/// What a paragraph of a changed stretch is to the word comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Text,
+    /// The first paragraph of moved block `k`: stands for the block.
+    MoveStart(usize),
+    /// The block's other paragraphs.
+    MoveRest,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -144,13 +156,21 @@ struct Stream {
     items: Vec<Item>,
 }
 
-fn elements(doc: &Doc, paras: &[usize]) -> (Vec<El>, Vec<u64>) {
+fn elements(doc: &Doc, paras: &[(usize, Mark)], moved_key: u64) -> (Vec<El>, Vec<u64>) {
     let mut els = Vec::new();
     let mut keys = Vec::new();
-    for (k, &p) in paras.iter().enumerate() {
-        if k > 0 {
+    for &(p, mark) in paras {
+        if mark == Mark::MoveRest {
+            continue;
+        }
+        if !els.is_empty() {
             els.push(El::Break);
             keys.push(BREAK_KEY);
+        }
+        if let Mark::MoveStart(k) = mark {
+            els.push(El::Moved(k));
+            keys.push(moved_key.wrapping_add(k as u64));
+            continue;
         }
         for t in doc.para_tokens[p].clone() {
             els.push(El::Tok(t));
@@ -162,13 +182,14 @@ fn elements(doc: &Doc, paras: &[usize]) -> (Vec<El>, Vec<u64>) {
 
 fn word_stream(
     old: &Doc,
-    old_paras: &[usize],
+    old_paras: &[(usize, Mark)],
     new: &Doc,
-    new_paras: &[usize],
+    new_paras: &[(usize, Mark)],
     deadline: Option<Instant>,
 ) -> Stream {
-    let (old_els, old_keys) = elements(old, old_paras);
-    let (new_els, new_keys) = elements(new, new_paras);
+    // Distinct keys: a move's two places never match each other.
+    let (old_els, old_keys) = elements(old, old_paras, 0xa5a5_0000_0000_0000);
+    let (new_els, new_keys) = elements(new, new_paras, 0x5a5a_0000_0000_0000);
     let ops = capture_diff_slices_deadline(Algorithm::Myers, &old_keys, &new_keys, deadline);
     let mut items = Vec::with_capacity(old_els.len().max(new_els.len()));
     for op in ops {
@@ -251,14 +272,17 @@ impl Out<'_> {
             Item::Eq(_, n) => match s.new[n] {
                 El::Tok(t) => (WordOp::Equal, new.tokens[t].with_gap(&new.c.text)),
                 El::Break => (WordOp::Equal, "\n"),
+                El::Moved(_) => (WordOp::Equal, ""),
             },
             Item::Del(o) => match s.old[o] {
                 El::Tok(t) => (WordOp::Delete, old.tokens[t].with_gap(&old.c.text)),
                 El::Break => (WordOp::Delete, "\n"),
+                El::Moved(_) => (WordOp::Equal, ""),
             },
             Item::Ins(n) => match s.new[n] {
                 El::Tok(t) => (WordOp::Insert, new.tokens[t].with_gap(&new.c.text)),
                 El::Break => (WordOp::Insert, "\n"),
+                El::Moved(_) => (WordOp::Equal, ""),
             },
         }
     }
@@ -267,7 +291,7 @@ impl Out<'_> {
         match item {
             Item::Eq(o, _) | Item::Del(o) => match s.old[o] {
                 El::Tok(t) => Some(t),
-                El::Break => None,
+                El::Break | El::Moved(_) => None,
             },
             Item::Ins(_) => None,
         }
@@ -277,7 +301,7 @@ impl Out<'_> {
         match item {
             Item::Eq(_, n) | Item::Ins(n) => match s.new[n] {
                 El::Tok(t) => Some(t),
-                El::Break => None,
+                El::Break | El::Moved(_) => None,
             },
             Item::Del(_) => None,
         }
@@ -286,26 +310,35 @@ impl Out<'_> {
     /// Rows and changes of a changed stretch. `points`: where, in each
     /// version, the stretch is when a side of it is empty. Returns the rows
     /// made, each with the first old and new paragraph it holds.
-    fn stretch(
-        &mut self,
-        s: &Stream,
-        points: ((usize, u32), (usize, u32)),
-    ) -> Vec<(usize, Option<usize>, Option<usize>)> {
+    fn stretch(&mut self, s: &Stream, points: ((usize, u32), (usize, u32))) {
         let items = &s.items;
-        // Runs of changed items that change a token (not only breaks).
+        let moved = |it: &Item| match *it {
+            Item::Del(o) => match s.old[o] {
+                El::Moved(k) => Some((true, k)),
+                _ => None,
+            },
+            Item::Ins(n) => match s.new[n] {
+                El::Moved(k) => Some((false, k)),
+                _ => None,
+            },
+            Item::Eq(..) => None,
+        };
+        let changed = |it: &Item| !matches!(it, Item::Eq(..)) && moved(it).is_none();
+        // Runs of changed items that change a token (not only breaks);
+        // a moved block's place ends a run.
         let mut groups: Vec<Range<usize>> = Vec::new();
         let mut i = 0;
         while i < items.len() {
-            if matches!(items[i], Item::Eq(..)) {
+            if !changed(&items[i]) {
                 i += 1;
                 continue;
             }
             let start = i;
             let mut tokens = false;
-            while i < items.len() && !matches!(items[i], Item::Eq(..)) {
+            while i < items.len() && changed(&items[i]) {
                 tokens |= match items[i] {
-                    Item::Del(o) => s.old[o] != El::Break,
-                    Item::Ins(n) => s.new[n] != El::Break,
+                    Item::Del(o) => matches!(s.old[o], El::Tok(_)),
+                    Item::Ins(n) => matches!(s.new[n], El::Tok(_)),
                     Item::Eq(..) => false,
                 };
                 i += 1;
@@ -345,10 +378,10 @@ impl Out<'_> {
                 .filter_map(|&it| Self::new_tok(s, it));
             let deleted = items[r.clone()]
                 .iter()
-                .any(|&it| matches!(it, Item::Del(o) if s.old[o] != El::Break));
+                .any(|&it| matches!(it, Item::Del(o) if matches!(s.old[o], El::Tok(_))));
             let inserted = items[r.clone()]
                 .iter()
-                .any(|&it| matches!(it, Item::Ins(n) if s.new[n] != El::Break));
+                .any(|&it| matches!(it, Item::Ins(n) if matches!(s.new[n], El::Tok(_))));
             let old_side = match token_range(&self.old.tokens, old_ids) {
                 Some((b, c)) => self.old.side(b, c),
                 None => {
@@ -400,21 +433,27 @@ impl Out<'_> {
             });
         }
 
-        // The rows: split where both versions break the paragraph.
-        let mut made = Vec::new();
+        // The rows: split where both versions break the paragraph, and
+        // around the places of moved blocks, which get their own rows.
         let mut start = 0;
         for end in 0..=items.len() {
-            let boundary =
-                end == items.len() || matches!(items[end], Item::Eq(o, _) if s.old[o] == El::Break);
+            let place = items.get(end).and_then(moved);
+            let boundary = end == items.len()
+                || place.is_some()
+                || matches!(items[end], Item::Eq(o, _) if s.old[o] == El::Break);
             if !boundary {
                 continue;
             }
             if end > start {
-                made.push(self.stretch_row(s, start..end, &group_of, first_change));
+                self.stretch_row(s, start..end, &group_of, first_change);
+            }
+            match place {
+                Some((true, k)) => self.moved_from_row(k),
+                Some((false, k)) => self.moved_to_row(k),
+                None => {}
             }
             start = end + 1;
         }
-        made
     }
 
     /// Where an empty side of a change is: after the previous token of
@@ -451,7 +490,7 @@ impl Out<'_> {
         range: Range<usize>,
         group_of: &[Option<usize>],
         first_change: usize,
-    ) -> (usize, Option<usize>, Option<usize>) {
+    ) {
         let items = &s.items[range.clone()];
         let mut words = Vec::new();
         let mut changes: Vec<u32> = Vec::new();
@@ -477,12 +516,6 @@ impl Out<'_> {
         let new_ids = || items.iter().filter_map(|&it| Self::new_tok(s, it));
         let old_span = token_range(&self.old.tokens, old_ids()).map(|(_, c)| self.old.span(c));
         let new_span = token_range(&self.new.tokens, new_ids()).map(|(_, c)| self.new.span(c));
-        let old_para = old_ids()
-            .next()
-            .and_then(|t| self.old.para_of_char(self.old.tokens[t].char_start));
-        let new_para = new_ids()
-            .next()
-            .and_then(|t| self.new.para_of_char(self.new.tokens[t].char_start));
         let row = self.rows.len();
         for &c in &changes {
             self.changes[c as usize].row = row;
@@ -498,7 +531,6 @@ impl Out<'_> {
             words,
             changes,
         });
-        (row, old_para, new_para)
     }
 
     fn equal_row(&mut self, o: usize, n: usize) {
@@ -520,8 +552,8 @@ impl Out<'_> {
     fn move_draft(&mut self, m: &Move, deadline: Option<Instant>) {
         let (ob, oc) = self.old.paras_range(m.old.clone());
         let (nb, nc) = self.new.paras_range(m.new.clone());
-        let old_paras: Vec<usize> = m.old.clone().collect();
-        let new_paras: Vec<usize> = m.new.clone().collect();
+        let old_paras: Vec<(usize, Mark)> = m.old.clone().map(|p| (p, Mark::Text)).collect();
+        let new_paras: Vec<(usize, Mark)> = m.new.clone().map(|p| (p, Mark::Text)).collect();
         let s = word_stream(self.old, &old_paras, self.new, &new_paras, deadline);
         let mut words = Vec::new();
         for &it in &s.items {
@@ -652,11 +684,13 @@ pub(super) fn compare(
         &candidates(&old, |r| r.old.clone()),
         &candidates(&new, |r| r.new.clone()),
     );
-    let mut moved_old = vec![false; old.para_hash.len()];
-    let mut moved_new = vec![false; new.para_hash.len()];
-    for m in &moves {
-        moved_old[m.old.clone()].fill(true);
-        moved_new[m.new.clone()].fill(true);
+    let mut old_marks = vec![Mark::Text; old.para_hash.len()];
+    let mut new_marks = vec![Mark::Text; new.para_hash.len()];
+    for (k, m) in moves.iter().enumerate() {
+        old_marks[m.old.clone()].fill(Mark::MoveRest);
+        old_marks[m.old.start] = Mark::MoveStart(k);
+        new_marks[m.new.clone()].fill(Mark::MoveRest);
+        new_marks[m.new.start] = Mark::MoveStart(k);
     }
 
     let mut out = Out {
@@ -684,59 +718,16 @@ pub(super) fn compare(
             Block::Changed(r) => {
                 let region = &regions[r];
                 let deadline = options.deadline.map(|d| Instant::now() + d);
-                let old_paras: Vec<usize> = region.old.clone().filter(|&p| !moved_old[p]).collect();
-                let new_paras: Vec<usize> = region.new.clone().filter(|&p| !moved_new[p]).collect();
+                let old_paras: Vec<(usize, Mark)> =
+                    region.old.clone().map(|p| (p, old_marks[p])).collect();
+                let new_paras: Vec<(usize, Mark)> =
+                    region.new.clone().map(|p| (p, new_marks[p])).collect();
                 let s = word_stream(&old, &old_paras, &new, &new_paras, deadline);
                 let points = (
                     old.point_before_para(region.old.start),
                     new.point_before_para(region.new.start),
                 );
-                // The stretch's own rows, then the moves' rows interleaved
-                // by paragraph order.
-                let first_row = out.rows.len();
-                let made = out.stretch(&s, points);
-                let stretch_rows: Vec<Row> = out.rows.drain(first_row..).collect();
-                let mut froms = moves
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| region.old.contains(&m.old.start))
-                    .map(|(k, m)| (m.old.start, k))
-                    .collect::<Vec<_>>();
-                froms.sort_unstable();
-                let mut froms = froms.into_iter().peekable();
-                let mut tos = moves
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| region.new.contains(&m.new.start))
-                    .map(|(k, m)| (m.new.start, k))
-                    .collect::<Vec<_>>();
-                tos.sort_unstable();
-                let mut tos = tos.into_iter().peekable();
-                for ((_, op, np), row) in made.into_iter().zip(stretch_rows) {
-                    while let Some(&(p, k)) = froms.peek()
-                        && op.is_some_and(|op| p < op)
-                    {
-                        out.moved_from_row(k);
-                        froms.next();
-                    }
-                    while let Some(&(p, k)) = tos.peek()
-                        && np.is_some_and(|np| p < np)
-                    {
-                        out.moved_to_row(k);
-                        tos.next();
-                    }
-                    let at = out.rows.len();
-                    for &c in &row.changes {
-                        out.changes[c as usize].row = at;
-                    }
-                    out.rows.push(row);
-                }
-                for (_, k) in froms {
-                    out.moved_from_row(k);
-                }
-                for (_, k) in tos {
-                    out.moved_to_row(k);
-                }
+                out.stretch(&s, points);
             }
         }
     }
