@@ -169,20 +169,24 @@ pub fn clean(pages: &[String], vocab: &HyphenVocab, remove_furniture: bool) -> C
 
     let mut out = Builder::default();
     let content: Vec<&Line> = lines.iter().filter(|l| !l.furniture).collect();
-    let mut in_para = false;
-    for (i, line) in content.iter().enumerate() {
-        if line.blank {
-            if in_para {
-                out.end_para();
-                in_para = false;
-            }
-            continue;
-        }
+    // Non-blank lines, each with whether blank lines follow it.
+    let filled: Vec<(&Line, bool)> = content
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.blank)
+        .map(|(i, l)| (*l, content.get(i + 1).is_some_and(|n| n.blank)))
+        .collect();
+    for (i, &(line, blank_after)) in filled.iter().enumerate() {
         let trimmed_end = line.raw.trim_end();
-        let next = content.get(i + 1).filter(|n| !n.blank);
-        // How this line continues into the next one.
+        let next = filled.get(i + 1).map(|(n, _)| *n);
+        // How this line continues into the next one. A blank line ends a
+        // paragraph, except at a page's edge (beside the furniture), where
+        // the text's own shape decides.
         let mut join = Join::Break;
-        if wrapped && let Some(next) = next {
+        if wrapped
+            && let Some(next) = next
+            && (!blank_after || next.page != line.page)
+        {
             let next_text = next.raw.trim_start();
             let len = trimmed_end.trim_start().chars().count();
             let hyphen = hyphen_join(trimmed_end, next_text, vocab);
@@ -190,17 +194,13 @@ pub fn clean(pages: &[String], vocab: &HyphenVocab, remove_furniture: bool) -> C
                 join = hyphen.unwrap_or(Join::Space);
             }
         }
-        in_para = true;
         let keep = match join {
             Join::DropHyphen => trimmed_end.len() - 1,
             _ => trimmed_end.len(),
         };
         out.push_line(&line.raw[..keep], line.start);
         match join {
-            Join::Break => {
-                out.end_para();
-                in_para = false;
-            }
+            Join::Break => out.end_para(),
             Join::Space => out.pending_space(line.start + line.raw.chars().count() as u32),
             Join::DropHyphen | Join::KeepHyphen => out.glue(),
         }

@@ -247,6 +247,50 @@ fn push_word(words: &mut Vec<Word>, op: WordOp, text: &str, change: Option<u32>)
     });
 }
 
+/// "Each[- High Contracting-]{+ State+} Party" → "Each [-High
+/// Contracting-]{+State+} Party": where both sides of a replacement start
+/// with a space, the space is unchanged text.
+fn tidy(words: &mut Vec<Word>) {
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].op == WordOp::Equal {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < words.len() && words[i].op != WordOp::Equal {
+            i += 1;
+        }
+        let run = &words[start..i];
+        let both = run.iter().any(|w| w.op == WordOp::Delete)
+            && run.iter().any(|w| w.op == WordOp::Insert);
+        if !both || !run.iter().all(|w| w.text.starts_with(' ')) {
+            continue;
+        }
+        for w in &mut words[start..i] {
+            w.text.remove(0);
+        }
+        if start > 0
+            && words[start - 1].op == WordOp::Equal
+            && words[start - 1].change == words[start].change
+        {
+            words[start - 1].text.push(' ');
+        } else if start > 0 {
+            let change = words[start].change;
+            words.insert(
+                start,
+                Word {
+                    op: WordOp::Equal,
+                    text: " ".into(),
+                    change,
+                },
+            );
+            i += 1;
+        }
+    }
+    words.retain(|w| !w.text.is_empty());
+}
+
 /// Byte and character range of some tokens (first to last).
 fn token_range(
     tokens: &[Token],
@@ -415,6 +459,7 @@ impl Out<'_> {
                 let (op, text) = self.item_text(s, it);
                 push_word(&mut words, op, text, None);
             }
+            tidy(&mut words);
             if let Some(w) = words.first_mut() {
                 w.text = w.text.trim_start().to_string();
             }
@@ -512,6 +557,7 @@ impl Out<'_> {
             }
             push_word(&mut words, op, text, g);
         }
+        tidy(&mut words);
         let old_ids = || items.iter().filter_map(|&it| Self::old_tok(s, it));
         let new_ids = || items.iter().filter_map(|&it| Self::new_tok(s, it));
         let old_span = token_range(&self.old.tokens, old_ids()).map(|(_, c)| self.old.span(c));
@@ -560,6 +606,7 @@ impl Out<'_> {
             let (op, text) = self.item_text(&s, it);
             push_word(&mut words, op, text, None);
         }
+        tidy(&mut words);
         self.changes.push(Draft {
             kind: ChangeKind::Move,
             row: 0,
@@ -670,11 +717,16 @@ pub(super) fn compare(
             for p in pick(r) {
                 let mut bag = doc.tok_hash[doc.para_tokens[p].clone()].to_vec();
                 bag.sort_unstable();
+                let words = doc.tokens[doc.para_tokens[p].clone()]
+                    .iter()
+                    .filter(|t| t.text(&doc.c.text).starts_with(char::is_alphanumeric))
+                    .count();
                 out.push(Candidate {
                     para: p,
                     region: k,
                     hash: doc.para_hash[p],
                     bag,
+                    words,
                 });
             }
         }
@@ -859,7 +911,7 @@ mod tests {
             ("five", "four")
         );
         assert_eq!(ch.new.location.label, "Article 1, paragraph 1");
-        assert_eq!(inline(&c), "[-five-]{+ four+}");
+        assert_eq!(inline(&c), "[-five-]{+four+}");
         let row = &c.rows[ch.row as usize];
         assert_eq!(row.kind, RowKind::Changed);
         assert_eq!(row.changes, vec![0]);

@@ -35,7 +35,7 @@ use crate::model::VersionId;
 pub use clean::{
     FURNITURE_EDGE_LINES, FURNITURE_MIN_PAGES, FURNITURE_MIN_SHARE, PAGE_BREAK, WRAPPED_MAX_LINE,
 };
-pub use moves::{MIN_MOVE_TOKENS, MOVE_SIMILARITY};
+pub use moves::{MIN_MOVE_WORDS, MOVE_SIMILARITY};
 pub use structure::Location;
 pub use summary::{LocationCount, Summary};
 

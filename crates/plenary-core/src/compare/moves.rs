@@ -9,9 +9,10 @@ use std::ops::Range;
 /// How alike (Dice coefficient over the two paragraphs' word bags, 0..1) a
 /// deleted and an inserted paragraph must be to count as a move.
 pub const MOVE_SIMILARITY: f64 = 0.8;
-/// Paragraphs shorter than this (tokens) are never moves: "Agreed", "Note",
-/// a heading repeated in many places say nothing about where text went.
-pub const MIN_MOVE_TOKENS: usize = 8;
+/// Paragraphs with fewer words than this (letters-and-digits tokens;
+/// characters in Chinese) are never moves: "Agreed", "Note", a line of a
+/// code example repeated in many places say nothing about where text went.
+pub const MIN_MOVE_WORDS: usize = 6;
 /// Above this many candidate pairs, only identical paragraphs are matched
 /// (a rewritten document is not a puzzle of moves).
 pub const MAX_PAIRS: usize = 4_000_000;
@@ -28,6 +29,8 @@ pub struct Candidate {
     pub hash: u64,
     /// The paragraph's token hashes, sorted.
     pub bag: Vec<u64>,
+    /// How many of its tokens are words (not punctuation).
+    pub words: usize,
 }
 
 /// A moved block: old paragraphs `old`, now at new paragraphs `new`.
@@ -64,11 +67,11 @@ pub fn dice(a: &[u64], b: &[u64]) -> f64 {
 pub fn find(deleted: &[Candidate], inserted: &[Candidate]) -> Vec<Move> {
     let deleted: Vec<&Candidate> = deleted
         .iter()
-        .filter(|c| c.bag.len() >= MIN_MOVE_TOKENS)
+        .filter(|c| c.words >= MIN_MOVE_WORDS)
         .collect();
     let inserted: Vec<&Candidate> = inserted
         .iter()
-        .filter(|c| c.bag.len() >= MIN_MOVE_TOKENS)
+        .filter(|c| c.words >= MIN_MOVE_WORDS)
         .collect();
     let exact_only = deleted.len().saturating_mul(inserted.len()) > MAX_PAIRS;
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
@@ -141,11 +144,13 @@ mod tests {
             .iter()
             .fold(7u64, |h, x| h.wrapping_mul(31).wrapping_add(*x));
         bag.sort_unstable();
+        let words = bag.len();
         Candidate {
             para,
             region,
             hash,
             bag,
+            words,
         }
     }
 

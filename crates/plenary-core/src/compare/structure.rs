@@ -77,7 +77,8 @@ pub fn heading(line: &str) -> Option<String> {
     let mut words = line.split_whitespace();
     let first = words.next()?;
     let lower = first.to_lowercase();
-    if HEADING_WORDS.contains(&lower.as_str()) {
+    // "Article 5" heads; "article 5 of the Convention" continues a sentence.
+    if HEADING_WORDS.contains(&lower.as_str()) && !first.starts_with(char::is_lowercase) {
         let number = words.next()?;
         let number = number.trim_end_matches(['.', ':', '—', '-']);
         let numeric = number.chars().next().is_some_and(|c| c.is_numeric())
@@ -103,6 +104,16 @@ pub fn heading(line: &str) -> Option<String> {
     // A numbered section: "3.2 Bodies", "3.2.1" (two levels or more).
     let number = first.trim_end_matches('.');
     let parts: Vec<&str> = number.split('.').collect();
+    // An appendix's: "E.1", "B.2.3".
+    let appendix = parts.len() >= 2
+        && parts[0].len() == 1
+        && parts[0].starts_with(|c: char| c.is_ascii_uppercase())
+        && parts[1..]
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
+    if appendix {
+        return Some(number.to_string());
+    }
     if parts.len() >= 2
         && parts
             .iter()
@@ -174,6 +185,11 @@ mod tests {
             None
         );
         assert_eq!(heading("12. The Conference"), None);
+        assert_eq!(heading("article 5 to protect"), None);
+        assert_eq!(
+            heading("E.1 Changes from the Working Draft").as_deref(),
+            Some("E.1")
+        );
     }
 
     #[test]
