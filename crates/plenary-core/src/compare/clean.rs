@@ -35,17 +35,37 @@ pub const FULL_LINE_SHARE: f64 = 0.7;
 pub struct HyphenVocab(HashSet<String>);
 
 impl HyphenVocab {
+    /// The hyphenated words of a version's pages.
+    pub fn of(pages: &[String]) -> Self {
+        let mut v = HyphenVocab::default();
+        v.add_pages(pages);
+        v
+    }
+
+    pub fn merge(&mut self, other: HyphenVocab) {
+        self.0.extend(other.0);
+    }
+
     /// Adds the hyphenated words of a version's pages.
     pub fn add_pages(&mut self, pages: &[String]) {
         for page in pages {
-            for word in page.split(|c: char| c.is_whitespace()) {
-                let w = word.trim_matches(|c: char| !c.is_alphanumeric());
-                if let Some(i) = w.find('-')
-                    && i > 0
-                    && i + 1 < w.len()
-                    && w[..i].chars().all(char::is_alphabetic)
-                {
-                    self.0.insert(w.to_lowercase());
+            for (at, _) in page.match_indices('-') {
+                let before = &page[..at];
+                let after = &page[at + 1..];
+                let head_len: usize = before
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphabetic())
+                    .map(char::len_utf8)
+                    .sum();
+                let tail_len: usize = after
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric())
+                    .map(char::len_utf8)
+                    .sum();
+                if head_len > 0 && tail_len > 0 {
+                    let word = &page[at - head_len..at + 1 + tail_len];
+                    self.0.insert(word.to_lowercase());
                 }
             }
         }
@@ -167,7 +187,11 @@ pub fn clean(pages: &[String], vocab: &HyphenVocab, remove_furniture: bool) -> C
     let wrapped = lengths.len() >= 10 && p90 <= WRAPPED_MAX_LINE;
     let full_line = (p90 as f64 * FULL_LINE_SHARE) as usize;
 
-    let mut out = Builder::default();
+    let mut out = Builder {
+        text: String::with_capacity(pages.iter().map(String::len).sum()),
+        offsets: Vec::with_capacity(total as usize + 1),
+        ..Builder::default()
+    };
     let content: Vec<&Line> = lines.iter().filter(|l| !l.furniture).collect();
     // Non-blank lines, each with whether blank lines follow it.
     let filled: Vec<(&Line, bool)> = content

@@ -680,11 +680,18 @@ pub(super) fn compare(
     new_pages: &[String],
     options: &CompareOptions,
 ) -> Comparison {
-    let mut vocab = HyphenVocab::default();
-    vocab.add_pages(old_pages);
-    vocab.add_pages(new_pages);
-    let old = Doc::new(clean(old_pages, &vocab, options.remove_furniture));
-    let new = Doc::new(clean(new_pages, &vocab, options.remove_furniture));
+    // The two versions are cleaned and tokenized side by side.
+    let vocab = std::thread::scope(|scope| {
+        let old_vocab = scope.spawn(|| HyphenVocab::of(old_pages));
+        let mut vocab = HyphenVocab::of(new_pages);
+        vocab.merge(old_vocab.join().expect("no panic in the vocabulary"));
+        vocab
+    });
+    let (old, new) = std::thread::scope(|scope| {
+        let old = scope.spawn(|| Doc::new(clean(old_pages, &vocab, options.remove_furniture)));
+        let new = Doc::new(clean(new_pages, &vocab, options.remove_furniture));
+        (old.join().expect("no panic in cleaning"), new)
+    });
 
     // Paragraphs first.
     let ops = capture_diff_slices(Algorithm::Patience, &old.para_hash, &new.para_hash);

@@ -71,7 +71,12 @@ impl Location {
 /// "Статья 5", "第五条", or a numbered section "3.2" / "3.2.1 Title".
 pub fn heading(line: &str) -> Option<String> {
     let line = line.trim();
-    if line.chars().count() > MAX_HEADING_CHARS {
+    // Most lines start in lower case: not a heading, quickly.
+    let first_char = line.chars().next()?;
+    if first_char.is_lowercase()
+        || line.len() > MAX_HEADING_CHARS * 4
+        || line.chars().count() > MAX_HEADING_CHARS
+    {
         return None;
     }
     let mut words = line.split_whitespace();

@@ -46,9 +46,12 @@ pub fn is_ideograph(c: char) -> bool {
 }
 
 /// Letters, digits and the marks that belong to them (Arabic harakat,
-/// combining accents).
+/// combining accents); not ideographs, which are tokens on their own.
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_mark(c)
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    (c.is_alphanumeric() || is_mark(c)) && !is_ideograph(c)
 }
 
 fn is_mark(c: char) -> bool {
@@ -76,9 +79,9 @@ pub fn tokenize_into(text: &str, start: usize, end: usize, char_at: u32, out: &m
             continue;
         }
         let mut token_end = at + c.len_utf8() as u32;
-        if is_word_char(c) && !is_ideograph(c) {
+        if is_word_char(c) {
             while let Some(&(j, d)) = chars.peek() {
-                if is_word_char(d) && !is_ideograph(d) {
+                if is_word_char(d) {
                     token_end = (start + j + d.len_utf8()) as u32;
                     char_index += 1;
                     chars.next();
