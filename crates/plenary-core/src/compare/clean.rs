@@ -311,10 +311,7 @@ struct Builder {
 
 impl Builder {
     fn push_line(&mut self, line: &str, start: u32) {
-        let mut offset = start;
-        for c in line.chars() {
-            let at = offset;
-            offset += 1;
+        for (at, c) in (start..).zip(line.chars()) {
             if is_invisible(c) {
                 continue;
             }

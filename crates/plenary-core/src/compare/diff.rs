@@ -1107,16 +1107,21 @@ mod tests {
     fn changes_touching_notes() {
         let new = DOC.replace("five years", "four years");
         let c = cmp(DOC, &new);
+        let touching = |which, r: Range<u32>| c.changes_touching(which, std::slice::from_ref(&r));
         let at = new.find("four").unwrap() as u32; // ASCII: bytes are characters
-        assert_eq!(c.changes_touching(Which::New, &[at - 10..at + 1]), vec![0]);
-        assert_eq!(
-            c.changes_touching(Which::New, &[at + 4..at + 20]),
-            Vec::<u32>::new()
-        );
-        assert_eq!(c.changes_touching(Which::New, &[0..3]), Vec::<u32>::new());
+        assert_eq!(touching(Which::New, at - 10..at + 1), vec![0]);
+        assert_eq!(touching(Which::New, at + 4..at + 20), Vec::<u32>::new());
+        assert_eq!(touching(Which::New, 0..3), Vec::<u32>::new());
         let old_at = DOC.find("five").unwrap() as u32;
+        assert_eq!(touching(Which::Old, old_at + 2..old_at + 3), vec![0]);
+        // Two notes, one on the change.
+        assert_eq!(c.changes_touching(Which::New, &[0..3, at..at + 4]), vec![0]);
+        // An insertion point touches a note around it.
+        let ins = cmp(DOC, &DOC.replace("the measures", "all the measures"));
+        let point = ins.changes[0].old.rendition_start;
+        assert_eq!(ins.changes[0].old.rendition_end, point);
         assert_eq!(
-            c.changes_touching(Which::Old, &[old_at + 2..old_at + 3]),
+            ins.changes_touching(Which::Old, std::slice::from_ref(&(point - 5..point + 5))),
             vec![0]
         );
     }
