@@ -330,6 +330,7 @@ fn compares_the_demo_drafts_revisions_from_the_cache() {
             &version(Language::En, 2),
         ],
     );
+    println!("{text}");
     assert!(text.contains("{moved}"), "{text}");
     assert!(text.contains("[-"), "{text}");
 

@@ -20,7 +20,7 @@ pub const FURNITURE_EDGE_LINES: usize = 3;
 /// is at the same edge of at least this share of the pages...
 pub const FURNITURE_MIN_SHARE: f64 = 0.5;
 /// ...and the document has at least this many pages.
-pub const FURNITURE_MIN_PAGES: usize = 3;
+pub const FURNITURE_MIN_PAGES: usize = 2;
 /// Text whose lines are at most this long (90th percentile, characters) was
 /// wrapped by a layout (a PDF): its line breaks inside paragraphs are soft.
 /// Longer lines mean one paragraph per line (HTML, plain text).
@@ -471,9 +471,14 @@ pub(crate) fn is_page_number(line: &str) -> bool {
     }
 }
 
-/// A UN job number: `GE.24-12345`, `GE.24-12345 (E)`, `24-12345 (R)`.
+/// A UN job number: `GE.24-12345`, `GE.24-12345 (E)`, `GE.24-12345(E)`,
+/// `24-12345 (R)`.
 fn is_job_number(line: &str) -> bool {
     let first = line.split_whitespace().next().unwrap_or("");
+    let first = match first.find('(') {
+        Some(i) if first.ends_with(')') => &first[..i],
+        _ => first,
+    };
     let rest = match first.split_once('.') {
         Some((prefix, rest))
             if prefix.len() == 2 && prefix.chars().all(|c| c.is_ascii_uppercase()) =>
@@ -586,6 +591,7 @@ mod tests {
         }
         assert!(is_job_number("GE.24-12345 (E)"));
         assert!(is_job_number("24-12345"));
+        assert!(is_job_number("GE.24-16157(E)"));
         assert!(!is_job_number("follow-up to"));
     }
 

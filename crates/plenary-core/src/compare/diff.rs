@@ -663,6 +663,82 @@ impl Out<'_> {
     }
 }
 
+/// Paragraphs of a changed stretch at least this alike (Dice over their word
+/// bags) are one paragraph edited, compared word by word with each other.
+pub const PAIR_SIMILARITY: f64 = 0.5;
+/// Above this many paragraph pairs in one stretch, its words are compared
+/// in one piece instead (a rewrite).
+const MAX_PAIRING: usize = 250_000;
+
+fn bag(doc: &Doc, p: usize) -> Vec<u64> {
+    let mut bag = doc.tok_hash[doc.para_tokens[p].clone()].to_vec();
+    bag.sort_unstable();
+    bag
+}
+
+/// Which old and new paragraphs of a changed stretch are versions of each
+/// other: the in-order pairing of paragraphs at least [`PAIR_SIMILARITY`]
+/// alike with the greatest total similarity (indices into the two lists).
+fn pair_paragraphs(
+    old: &Doc,
+    old_paras: &[(usize, Mark)],
+    new: &Doc,
+    new_paras: &[(usize, Mark)],
+) -> Vec<(usize, usize)> {
+    let (m, n) = (old_paras.len(), new_paras.len());
+    if m == 0 || n == 0 || m * n > MAX_PAIRING {
+        return Vec::new();
+    }
+    let bags = |doc: &Doc, paras: &[(usize, Mark)]| -> Vec<Option<Vec<u64>>> {
+        paras
+            .iter()
+            .map(|&(p, mark)| (mark == Mark::Text).then(|| bag(doc, p)))
+            .collect()
+    };
+    let (ob, nb) = (bags(old, old_paras), bags(new, new_paras));
+    // score[i][j]: best total for old[..i] and new[..j].
+    let mut score = vec![0f64; (m + 1) * (n + 1)];
+    let at = |i: usize, j: usize| i * (n + 1) + j;
+    let mut sims = vec![0f64; m * n];
+    for i in 1..=m {
+        for j in 1..=n {
+            let sim = match (&ob[i - 1], &nb[j - 1]) {
+                (Some(a), Some(b)) => {
+                    let (x, y) = (a.len() as f64, b.len() as f64);
+                    if 2.0 * x.min(y) / (x + y) < PAIR_SIMILARITY {
+                        0.0
+                    } else {
+                        moves::dice(a, b)
+                    }
+                }
+                _ => 0.0,
+            };
+            sims[(i - 1) * n + j - 1] = sim;
+            let mut best = score[at(i - 1, j)].max(score[at(i, j - 1)]);
+            if sim >= PAIR_SIMILARITY {
+                best = best.max(score[at(i - 1, j - 1)] + sim);
+            }
+            score[at(i, j)] = best;
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (m, n);
+    while i > 0 && j > 0 {
+        let sim = sims[(i - 1) * n + j - 1];
+        if sim >= PAIR_SIMILARITY && score[at(i, j)] == score[at(i - 1, j - 1)] + sim {
+            pairs.push((i - 1, j - 1));
+            i -= 1;
+            j -= 1;
+        } else if score[at(i, j)] == score[at(i - 1, j)] {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    pairs
+}
+
 /// A stretch of paragraphs that differ between the versions.
 #[derive(Debug, Clone)]
 struct Region {
@@ -781,12 +857,37 @@ pub(super) fn compare(
                     region.old.clone().map(|p| (p, old_marks[p])).collect();
                 let new_paras: Vec<(usize, Mark)> =
                     region.new.clone().map(|p| (p, new_marks[p])).collect();
-                let s = word_stream(&old, &old_paras, &new, &new_paras, deadline);
-                let points = (
-                    old.point_before_para(region.old.start),
-                    new.point_before_para(region.new.start),
-                );
-                out.stretch(&s, points);
+                // Each edited paragraph against its own new version; what
+                // pairs with nothing, in the gaps between.
+                let (mut o, mut n) = (0, 0);
+                let pairs = pair_paragraphs(&old, &old_paras, &new, &new_paras);
+                for (po, pn) in pairs
+                    .into_iter()
+                    .chain([(old_paras.len(), new_paras.len())])
+                {
+                    for (os, ns) in [(o..po, n..pn), (po..po + 1, pn..pn + 1)] {
+                        let (os, ns) = (
+                            os.start..os.end.min(old_paras.len()),
+                            ns.start..ns.end.min(new_paras.len()),
+                        );
+                        if os.is_empty() && ns.is_empty() {
+                            continue;
+                        }
+                        let s = word_stream(
+                            &old,
+                            &old_paras[os.clone()],
+                            &new,
+                            &new_paras[ns.clone()],
+                            deadline,
+                        );
+                        let points = (
+                            old.point_before_para(region.old.start + os.start),
+                            new.point_before_para(region.new.start + ns.start),
+                        );
+                        out.stretch(&s, points);
+                    }
+                    (o, n) = (po + 1, pn + 1);
+                }
             }
         }
     }

@@ -68,7 +68,9 @@ impl Location {
 }
 
 /// The heading a paragraph is, if it is one: "Article 5", "Rule 12",
-/// "Статья 5", "第五条", or a numbered section "3.2" / "3.2.1 Title".
+/// "Статья 5", "第五条" (the word and its number), or a numbered section,
+/// "II. Victim assistance", "A. Clearance", "3.2.1 Selectors", "E.1 Changes"
+/// (the whole line, its title says more than its number).
 pub fn heading(line: &str) -> Option<String> {
     let line = line.trim();
     // Most lines start in lower case: not a heading, quickly.
@@ -106,6 +108,15 @@ pub fn heading(line: &str) -> Option<String> {
             return Some(format!("第{n}{}", after.unwrap_or('条')));
         }
     }
+    // A section numbered with a Roman numeral or a capital letter:
+    // "II. Victim assistance", "A. Clearance": the heading is the line.
+    if let Some(number) = first.strip_suffix('.')
+        && (is_roman(number)
+            || (number.len() == 1 && number.starts_with(|c: char| c.is_ascii_uppercase())))
+        && words.next().is_some()
+    {
+        return Some(line.to_string());
+    }
     // A numbered section: "3.2 Bodies", "3.2.1" (two levels or more).
     let number = first.trim_end_matches('.');
     let parts: Vec<&str> = number.split('.').collect();
@@ -117,14 +128,14 @@ pub fn heading(line: &str) -> Option<String> {
             .iter()
             .all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
     if appendix {
-        return Some(number.to_string());
+        return Some(line.to_string());
     }
     if parts.len() >= 2
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
     {
-        return Some(number.to_string());
+        return Some(line.to_string());
     }
     None
 }
@@ -182,7 +193,10 @@ mod tests {
         assert_eq!(heading("Статья 5").as_deref(), Some("Статья 5"));
         assert_eq!(heading("المادة 5").as_deref(), Some("المادة 5"));
         assert_eq!(heading("第五条").as_deref(), Some("第五条"));
-        assert_eq!(heading("3.2.1 Selectors").as_deref(), Some("3.2.1"));
+        assert_eq!(
+            heading("3.2.1 Selectors").as_deref(),
+            Some("3.2.1 Selectors")
+        );
         assert_eq!(
             heading(
                 "Article 5 of the Convention provides that each High Contracting Party shall, as soon as feasible"
@@ -192,8 +206,14 @@ mod tests {
         assert_eq!(heading("12. The Conference"), None);
         assert_eq!(heading("article 5 to protect"), None);
         assert_eq!(
+            heading("II. Victim assistance").as_deref(),
+            Some("II. Victim assistance")
+        );
+        assert_eq!(heading("A. Clearance").as_deref(), Some("A. Clearance"));
+        assert_eq!(heading("I."), None);
+        assert_eq!(
             heading("E.1 Changes from the Working Draft").as_deref(),
-            Some("E.1")
+            Some("E.1 Changes from the Working Draft")
         );
     }
 
