@@ -10,6 +10,7 @@ use plenary_core::Cache;
 use plenary_core::model::{DocumentId, MeetingId};
 
 mod burst;
+mod compare;
 mod publish;
 mod search;
 mod show;
@@ -45,6 +46,10 @@ enum Command {
     /// Search the text of the documents in the cache (the latest revision
     /// of each, unless --all-revisions).
     Search(search::SearchArgs),
+    /// Compare two versions of a document: word by word, moves recognised,
+    /// page furniture and line breaks ignored. Two text files (OLD NEW), or
+    /// two versions in the cache (--version OLD --version NEW).
+    Compare(compare::CompareArgs),
     /// Inspect or check the cache.
     Cache {
         #[command(subcommand)]
@@ -136,6 +141,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Meeting { id } => show::meeting(out, &open(&cli)?, id, cli.json)?,
         Command::Document { id } => show::document(out, &open(&cli)?, id, cli.json)?,
         Command::Search(args) => search::run(out, &open(&cli)?, args, cli.json)?,
+        Command::Compare(args) => compare::run(out, args, || open(&cli), cli.json)?,
         Command::Cache {
             command: CacheCommand::Info,
         } => show::cache_info(out, &open(&cli)?, cli.json)?,

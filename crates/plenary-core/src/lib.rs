@@ -5,6 +5,7 @@
 //! it never calls them.
 
 pub mod cache;
+pub mod compare;
 pub mod error;
 pub mod model;
 pub mod paths;
