@@ -37,9 +37,7 @@ pub fn quote_at(text: &DocText, start: usize, end: usize) -> TextQuoteSelector {
         prefix: text
             .slice(start.saturating_sub(reanchor::CONTEXT_CHARS), start)
             .to_string(),
-        suffix: text
-            .slice(end, end + reanchor::CONTEXT_CHARS)
-            .to_string(),
+        suffix: text.slice(end, end + reanchor::CONTEXT_CHARS).to_string(),
     }
 }
 

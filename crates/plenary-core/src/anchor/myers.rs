@@ -94,39 +94,33 @@ impl Myers {
         }
     }
 
-    /// The matches of at most `max_distance` edits, one per run of
-    /// qualifying end positions (its lowest distance), with their starts.
+    /// The matches of at most `max_distance` edits: the end positions of
+    /// lowest distance, each suppressing the other qualifying ends within
+    /// half a pattern length of it (the same match seen one byte later),
+    /// with their starts.
     pub fn find(&self, text: &[u8], max_distance: usize) -> Vec<Match> {
         let mut ends: Vec<(usize, usize)> = Vec::new();
-        let mut run: Option<(usize, usize)> = None;
-        let mut last_end = 0;
         self.each_end(text, |end, d| {
             if d <= max_distance {
-                match &mut run {
-                    Some((best_end, best_d)) if end == last_end + 1 => {
-                        if d < *best_d {
-                            *best_end = end;
-                            *best_d = d;
-                        }
-                    }
-                    _ => {
-                        if let Some(r) = run.take() {
-                            ends.push(r);
-                        }
-                        run = Some((end, d));
-                    }
-                }
-                last_end = end;
+                ends.push((d, end));
             }
         });
-        ends.extend(run);
-        ends.into_iter()
-            .map(|(end, distance)| Match {
+        ends.sort_unstable();
+        let radius = (self.len / 2).max(1);
+        let mut taken: Vec<usize> = Vec::new();
+        let mut out = Vec::new();
+        for (distance, end) in ends {
+            if taken.iter().any(|&t| t.abs_diff(end) < radius) {
+                continue;
+            }
+            taken.push(end);
+            out.push(Match {
                 start: self.start_of(text, end, distance),
                 end,
                 distance,
-            })
-            .collect()
+            });
+        }
+        out
     }
 
     /// Where a match ending at `end` with `distance` edits starts: the

@@ -25,9 +25,9 @@ use super::selectors::{Target, TextQuoteSelector};
 use super::text::DocText;
 
 /// Weight of the quote's similarity to the new wording in a candidate's score.
-pub const QUOTE_WEIGHT: f64 = 0.6;
+pub const QUOTE_WEIGHT: f64 = 0.7;
 /// Weight of the context's similarity (mean of prefix and suffix).
-pub const CONTEXT_WEIGHT: f64 = 0.3;
+pub const CONTEXT_WEIGHT: f64 = 0.2;
 /// Weight of closeness to the old position (scaled to the new length).
 pub const POSITION_WEIGHT: f64 = 0.1;
 
@@ -48,6 +48,11 @@ pub const AMBIGUITY_MARGIN: f64 = 0.01;
 /// as a fraction of the new text's length, with a floor.
 pub const POSITION_SCALE_FRACTION: f64 = 0.05;
 pub const POSITION_SCALE_MIN: f64 = 2_000.0;
+/// An exact quote whose context changed is placed only if its position
+/// evidence is at least this (about 0.7 position scales from where the old
+/// text around it now is); further away it may be another occurrence of
+/// the same words (a paragraph repeated in an appendix that was removed).
+pub const NEAR_POSITION: f64 = 0.5;
 
 /// The index samples every `STRIDE`-th byte of the folded text, keyed by the
 /// `GRAM` bytes starting there; a needle of `STRIDE + GRAM - 1` bytes or more
@@ -61,6 +66,10 @@ const MAX_POSTINGS: usize = 1_000;
 const BAND: usize = 32;
 /// At most this many voted windows are searched approximately.
 const MAX_WINDOWS: usize = 8;
+/// Landmarks for the old position: pieces of this many characters of the
+/// old text, at these distances (characters) before and after the old start.
+const LANDMARK_CHARS: usize = 24;
+const LANDMARK_DISTANCES: [usize; 6] = [40, 100, 250, 600, 1_500, 4_000];
 /// Context compared on each side, in characters.
 pub const CONTEXT_CHARS: usize = 32;
 
@@ -78,7 +87,10 @@ pub enum Outcome {
     /// A candidate place, not certain enough to show as placed.
     NeedsReview { old_quote: String, reason: String },
     /// Could not be placed.
-    Orphaned { old_quote: Option<String>, reason: String },
+    Orphaned {
+        old_quote: Option<String>,
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -183,6 +195,8 @@ pub struct Reanchorer<'a> {
     new: &'a DocText,
     old: Option<&'a DocText>,
     folded: FoldedIndex,
+    /// The old text's index: landmarks must be unique in both texts.
+    old_index: Option<FoldedIndex>,
 }
 
 struct FoldedIndex {
@@ -295,6 +309,7 @@ impl<'a> Reanchorer<'a> {
             new,
             old: None,
             folded: FoldedIndex::new(new.as_str()),
+            old_index: None,
         }
     }
 
@@ -303,6 +318,7 @@ impl<'a> Reanchorer<'a> {
     /// position selector gets its quote from it.
     pub fn with_old(mut self, old: &'a DocText) -> Self {
         self.old = Some(old);
+        self.old_index = Some(FoldedIndex::new(old.as_str()));
         self
     }
 
@@ -343,7 +359,7 @@ impl<'a> Reanchorer<'a> {
         // around the old position.
         let budget = ((needle.len() as f64 * MAX_EDIT_RATE).ceil() as usize).max(1);
         let mut windows = self.folded.voted_windows(needle.as_bytes(), budget + BAND);
-        if let Some(expected) = evidence.expected_start {
+        for &expected in &evidence.expected {
             let f = self.folded_offset_near(expected);
             let reach = (needle.len() * 4).max(2_000);
             windows.push((
@@ -412,6 +428,17 @@ impl<'a> Reanchorer<'a> {
                 "the quote occurs, but not in its old context nor near its old place".into(),
             );
         }
+        let far = best
+            .distance
+            .is_some_and(|d| (-(d as f64) / self.position_scale()).exp() < NEAR_POSITION);
+        if far && best.context.is_some_and(|c| c < 1.0) {
+            return self.review(
+                quote,
+                best,
+                "the words occur, but far from where the text around them now is and in another context"
+                    .into(),
+            );
+        }
         let same_place = target
             .position
             .is_none_or(|p| p.start == best.start && p.end == best.end);
@@ -440,7 +467,11 @@ impl<'a> Reanchorer<'a> {
         let budget = ((needle.len() as f64 * MAX_EDIT_RATE).ceil() as usize).max(1);
         let whole = vec![(0, self.folded.folded.text.len())];
         let candidates = self.approximate(&needle, budget, whole, &evidence);
-        let exact: Vec<Candidate> = candidates.iter().filter(|c| c.quote >= 1.0).copied().collect();
+        let exact: Vec<Candidate> = candidates
+            .iter()
+            .filter(|c| c.quote >= 1.0)
+            .copied()
+            .collect();
         if exact.is_empty() {
             self.decide_changed(&quote, candidates)
         } else {
@@ -550,6 +581,50 @@ impl<'a> Reanchorer<'a> {
         (s, e)
     }
 
+    fn position_scale(&self) -> f64 {
+        (self.new.len_chars() as f64 * POSITION_SCALE_FRACTION).max(POSITION_SCALE_MIN)
+    }
+
+    /// Where old character `start` is expected in the new text, from the
+    /// nearest landmark on each side: a piece of the old text before (and
+    /// one after) it, further and further away, that occurs exactly once
+    /// in each text. Two answers when a block moved and one side moved with
+    /// it; none when no landmark is found (then the position is scaled).
+    fn landmarks(&self, old: &DocText, start: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        for before in [true, false] {
+            for distance in LANDMARK_DISTANCES {
+                let at = if before {
+                    match start.checked_sub(distance) {
+                        Some(at) => at,
+                        None => break,
+                    }
+                } else {
+                    start + distance
+                };
+                if at + LANDMARK_CHARS > old.len_chars() {
+                    break;
+                }
+                let piece = fold_str(old.slice(at, at + LANDMARK_CHARS));
+                if piece.len() < STRIDE + GRAM - 1 {
+                    continue;
+                }
+                let found = self.folded.exact(piece.as_bytes());
+                let unique_in_old = self
+                    .old_index
+                    .as_ref()
+                    .is_some_and(|o| o.exact(piece.as_bytes()).len() == 1);
+                if let ([only], true) = (&found[..], unique_in_old) {
+                    let new_at = self.folded.folded.map[*only] as usize;
+                    out.push((new_at + start).saturating_sub(at));
+                    break;
+                }
+            }
+        }
+        out.dedup();
+        out
+    }
+
     /// The folded byte offset of about original character `chars`.
     fn folded_offset_near(&self, chars: usize) -> usize {
         let map = &self.folded.folded.map;
@@ -561,24 +636,33 @@ impl<'a> Reanchorer<'a> {
 struct Evidence {
     prefix: String,
     suffix: String,
-    expected_start: Option<usize>,
+    /// Where the old start is expected in the new text (see `landmarks`).
+    expected: Vec<usize>,
     position_scale: f64,
 }
 
 impl Evidence {
     fn new(r: &Reanchorer<'_>, target: &Target, quote: &TextQuoteSelector) -> Self {
-        let expected_start = target.position.map(|p| match r.old {
-            Some(old) if old.len_chars() > 0 => {
-                (p.start as f64 * r.new.len_chars() as f64 / old.len_chars() as f64) as usize
+        let expected = match (target.position, r.old) {
+            (None, _) => Vec::new(),
+            (Some(p), Some(old)) if old.len_chars() > 0 => {
+                let found = r.landmarks(old, p.start);
+                if found.is_empty() {
+                    vec![
+                        (p.start as f64 * r.new.len_chars() as f64 / old.len_chars() as f64)
+                            as usize,
+                    ]
+                } else {
+                    found
+                }
             }
-            _ => p.start,
-        });
+            (Some(p), _) => vec![p.start],
+        };
         Evidence {
             prefix: last_chars(&fold_str(&quote.prefix), CONTEXT_CHARS),
             suffix: first_chars(&fold_str(&quote.suffix), CONTEXT_CHARS),
-            expected_start,
-            position_scale: (r.new.len_chars() as f64 * POSITION_SCALE_FRACTION)
-                .max(POSITION_SCALE_MIN),
+            expected,
+            position_scale: r.position_scale(),
         }
     }
 
@@ -595,7 +679,7 @@ impl Evidence {
             sides.push(similarity(&self.suffix, &first_chars(&after, n)));
         }
         let context = (!sides.is_empty()).then(|| sides.iter().sum::<f64>() / sides.len() as f64);
-        let distance = self.expected_start.map(|e| start.abs_diff(e));
+        let distance = self.expected.iter().map(|&e| start.abs_diff(e)).min();
         let position = distance.map(|d| (-(d as f64) / self.position_scale).exp());
         let mut total = QUOTE_WEIGHT * quote;
         let mut weights = QUOTE_WEIGHT;
@@ -633,7 +717,7 @@ fn best_of(candidates: &[Candidate]) -> (Candidate, bool) {
     let tie = sorted[1..].iter().any(|c| {
         let elsewhere = c.end <= best.start || c.start >= best.end;
         let nearer = match (best.distance, c.distance) {
-            (Some(b), Some(o)) => b.saturating_mul(3) < o && o - b >= 8,
+            (Some(b), Some(o)) => c.quote == best.quote && b.saturating_mul(3) < o && o - b >= 8,
             _ => false,
         };
         elsewhere && best.score - c.score < AMBIGUITY_MARGIN && !nearer

@@ -22,7 +22,13 @@ pub struct Structure {
 
 /// Words that open an article heading, followed by its number.
 const ARTICLE_WORDS: &[&str] = &[
-    "article", "artículo", "articulo", "статья", "art.", "المادة", "مادة",
+    "article",
+    "artículo",
+    "articulo",
+    "статья",
+    "art.",
+    "المادة",
+    "مادة",
 ];
 
 impl Structure {
@@ -86,7 +92,9 @@ fn heading(line: &str) -> Option<(Level, String)> {
     // Chinese: 第5条 / 第五条.
     if let Some(rest) = line.strip_prefix('第') {
         let number: String = rest.chars().take_while(|&c| c != '条').collect();
-        if !number.is_empty() && number.chars().count() <= 4 && rest[number.len()..].starts_with('条')
+        if !number.is_empty()
+            && number.chars().count() <= 4
+            && rest[number.len()..].starts_with('条')
         {
             return Some((Level::Article, number));
         }
@@ -96,7 +104,9 @@ fn heading(line: &str) -> Option<(Level, String)> {
     if !digits.is_empty() && digits.len() <= 3 {
         let after = &line[digits.len()..];
         if (after.starts_with(". ") || after.starts_with(") ") || after.starts_with(".\t"))
-            && !after[1..].trim_start().starts_with(|c: char| c.is_ascii_digit())
+            && !after[1..]
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit())
         {
             return Some((Level::Paragraph, digits));
         }

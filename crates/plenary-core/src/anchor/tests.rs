@@ -40,7 +40,10 @@ fn anchor_text_moved_by_an_insertion_is_placed_moved() {
     let (p, new) = place(OLD, &new, "convene a meeting of experts");
     assert_eq!(p.outcome, Outcome::Moved, "{p:?}");
     let start = p.start.unwrap();
-    assert_eq!(new.slice(start, p.end.unwrap()), "convene a meeting of experts");
+    assert_eq!(
+        new.slice(start, p.end.unwrap()),
+        "convene a meeting of experts"
+    );
     assert!(p.score >= reanchor::PLACE_SCORE);
 }
 
@@ -50,10 +53,17 @@ fn anchor_changed_wording_is_placed_changed_with_both_wordings() {
         "designate a national focal point within six months",
         "designate one national focal point within twelve months",
     );
-    let (p, _) = place(OLD, &new, "designate a national focal point within six months");
+    let (p, _) = place(
+        OLD,
+        &new,
+        "designate a national focal point within six months",
+    );
     match &p.outcome {
         Outcome::Changed { old_quote } => {
-            assert_eq!(old_quote, "designate a national focal point within six months")
+            assert_eq!(
+                old_quote,
+                "designate a national focal point within six months"
+            )
         }
         other => panic!("expected changed, got {other:?} ({p:?})"),
     }
@@ -145,10 +155,7 @@ fn anchor_repeated_quote_with_no_evidence_needs_review() {
         ..Target::default()
     };
     let p = Reanchorer::new(&t).reanchor(&target);
-    assert!(
-        matches!(p.outcome, Outcome::NeedsReview { .. }),
-        "{p:?}"
-    );
+    assert!(matches!(p.outcome, Outcome::NeedsReview { .. }), "{p:?}");
 }
 
 #[test]

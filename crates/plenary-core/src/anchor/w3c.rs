@@ -44,8 +44,8 @@ fn invalid(at: impl Into<String>, reason: impl Into<String>) -> Error {
 
 /// Reads a document of annotations (text of JSON).
 pub fn parse_str(json: &str) -> Result<Vec<Annotation>> {
-    let value: Value = serde_json::from_str(json)
-        .map_err(|e| invalid("document", format!("not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| invalid("document", format!("not JSON: {e}")))?;
     parse(&value)
 }
 
@@ -570,7 +570,10 @@ fn annotation_json(a: &Annotation) -> Map<String, Value> {
             "value": format!("page={page}"),
         }));
     }
-    let source = t.source.clone().unwrap_or_else(|| "urn:x-plenary:text".into());
+    let source = t
+        .source
+        .clone()
+        .unwrap_or_else(|| "urn:x-plenary:text".into());
     let target = if selectors.is_empty() {
         json!(source)
     } else {
