@@ -35,16 +35,19 @@ const STAGES: &[&str] = &[
     "05_V1-REC_annotation-model.html",
 ];
 /// One sentence in this many becomes a quote.
-const EVERY: usize = 7;
+const EVERY: usize = 2;
 
 /// For each character of `old`, its index in `new` if it is in an unchanged
 /// run of the word diff. A diff cannot say "moved": a block it deletes here
 /// and inserts there (at least `MOVE_MIN` characters, mostly the same
 /// words) is matched by a second word diff between the two, so that text a
 /// revision moved has its expected place too.
+///
+/// The second word diff runs on each deleted block against its most
+/// similar inserted block; both are small, so this stays fast.
 fn char_map(old: &str, new: &str) -> Vec<Option<usize>> {
     let mut map = Vec::with_capacity(old.chars().count());
-    let mut deleted: Vec<(usize, String)> = Vec::new(); // (old start, text)
+    let mut deleted: Vec<(usize, usize, String)> = Vec::new(); // (old start, new there, text)
     let mut inserted: Vec<(usize, String)> = Vec::new(); // (new start, text)
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Patience)
@@ -61,9 +64,9 @@ fn char_map(old: &str, new: &str) -> Vec<Option<usize>> {
             }
             ChangeTag::Delete => {
                 if last != ChangeTag::Delete {
-                    deleted.push((map.len(), String::new()));
+                    deleted.push((map.len(), n, String::new()));
                 }
-                deleted.last_mut().unwrap().1.push_str(value);
+                deleted.last_mut().unwrap().2.push_str(value);
                 map.extend(std::iter::repeat_n(None, len));
             }
             ChangeTag::Insert => {
@@ -76,10 +79,12 @@ fn char_map(old: &str, new: &str) -> Vec<Option<usize>> {
         }
         last = change.tag();
     }
-    for (old_start, d) in deleted.iter().filter(|d| d.1.len() >= MOVE_MIN) {
+    for (old_start, there, d) in &deleted {
+        // A long block may have gone anywhere; a few words, only nearby.
         let best = inserted
             .iter()
-            .filter(|i| i.1.len() >= MOVE_MIN)
+            .filter(|i| d.len() >= MOVE_MIN || i.0.abs_diff(*there) <= NEARBY)
+            .filter(|i| i.1.trim().len() >= MOVE_MIN_WORDS)
             .map(|i| (TextDiff::from_words(d.as_str(), i.1.as_str()).ratio(), i))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((ratio, (new_start, ins))) = best else {
@@ -110,8 +115,12 @@ fn char_map(old: &str, new: &str) -> Vec<Option<usize>> {
     map
 }
 
-/// Blocks of at least this many bytes are looked for as moves.
+/// Deleted blocks of at least this many bytes are looked for as moves
+/// anywhere; shorter ones (down to `MOVE_MIN_WORDS`) within `NEARBY`
+/// characters (a reference whose title moved before its authors).
 const MOVE_MIN: usize = 200;
+const MOVE_MIN_WORDS: usize = 8;
+const NEARBY: usize = 1_000;
 
 /// Quotes of stage N: (start, end) in characters.
 fn choose_quotes(text: &str) -> Vec<(usize, usize)> {

@@ -41,8 +41,20 @@ pub const MIN_CHANGED_QUOTE_SIMILARITY: f64 = 0.7;
 /// An approximate match may differ from the quote in at most this fraction
 /// of its bytes (the search budget; scoring decides afterwards).
 pub const MAX_EDIT_RATE: f64 = 0.35;
-/// Two candidates whose scores differ by less than this are a tie: the
-/// annotation goes to review rather than to a guess.
+/// Words placed on changed text, or exact words that occur several times,
+/// need at least this much of their context (mean of prefix and suffix
+/// similarity) around them: the words alone do not say it is the same place.
+pub const MIN_CONTEXT: f64 = 0.5;
+/// Changed wording is placed only if no other place scores within this
+/// much of it; and an exact quote away from its expected place loses to
+/// changed wording at that place scoring within this much (then: review).
+pub const RIVAL_MARGIN: f64 = 0.03;
+/// Changed wording is placed only if each side of its context (prefix,
+/// suffix) is at least this similar: when the words changed and one
+/// neighbour did too, it may be another item of a renumbered list.
+pub const MIN_SIDE_CONTEXT: f64 = 0.5;
+/// Two exact occurrences whose scores differ by less than this are a tie:
+/// the annotation goes to review rather than to a guess.
 pub const AMBIGUITY_MARGIN: f64 = 0.01;
 /// Distance (characters) at which the position evidence has fallen to 1/e,
 /// as a fraction of the new text's length, with a floor.
@@ -183,6 +195,8 @@ struct Candidate {
     end: usize,
     quote: f64,
     context: Option<f64>,
+    /// The lesser of the prefix's and the suffix's similarity.
+    weaker_side: Option<f64>,
     /// Characters from the expected start (the old one, scaled).
     distance: Option<usize>,
     score: f64,
@@ -352,7 +366,8 @@ impl<'a> Reanchorer<'a> {
                     evidence.score(self.new, start, end, 1.0)
                 })
                 .collect();
-            return self.decide_exact(&quote, target, &candidates);
+            let placement = self.decide_exact(&quote, target, &candidates);
+            return self.check_nearer_change(&quote, &needle, &evidence, placement);
         }
 
         // 2. Approximate occurrences, where pieces of the quote survive and
@@ -410,7 +425,7 @@ impl<'a> Reanchorer<'a> {
         target: &Target,
         candidates: &[Candidate],
     ) -> Placement {
-        let (best, tie) = best_of(candidates);
+        let (best, tie) = best_of(candidates, AMBIGUITY_MARGIN);
         if tie {
             return self.review(
                 quote,
@@ -439,6 +454,27 @@ impl<'a> Reanchorer<'a> {
                     .into(),
             );
         }
+        if far && self.occurs_in_old_more_than_once(quote) {
+            return self.review(
+                quote,
+                best,
+                "the words occurred more than once in the old text; the occurrence found is far \
+                 from where this one was"
+                    .into(),
+            );
+        }
+        // Words that occurred more often in the old text than they occur now
+        // (one occurrence went) do not say which place they are: unless the
+        // landmarks put them exactly there, their context must confirm it.
+        let repeated = candidates.len() < self.occurrences_in_old(quote);
+        let at_expected = best.distance.is_some_and(|d| d <= 2);
+        if repeated && !at_expected && best.context.is_some_and(|c| c < MIN_CONTEXT) {
+            return self.review(
+                quote,
+                best,
+                "the words occur more than once and not in their old context here".into(),
+            );
+        }
         let same_place = target
             .position
             .is_none_or(|p| p.start == best.start && p.end == best.end);
@@ -450,6 +486,59 @@ impl<'a> Reanchorer<'a> {
             Outcome::Moved
         };
         self.placed(outcome, best)
+    }
+
+    /// An exact quote placed somewhere other than exactly where the
+    /// landmarks expect it, or in a changed context, may be other words that
+    /// happen to be the same ("G.2 Changes from the Candidate Recommendation"
+    /// when the annotated heading became G.3): if, near the expected place,
+    /// changed wording scores about as well, the reader decides.
+    fn check_nearer_change(
+        &self,
+        quote: &TextQuoteSelector,
+        needle: &str,
+        evidence: &Evidence,
+        placement: Placement,
+    ) -> Placement {
+        let (Some(start), Some(end)) = (placement.start, placement.end) else {
+            return placement;
+        };
+        if !placement.outcome.is_placed() || evidence.expected.is_empty() {
+            return placement;
+        }
+        let exact = evidence.score(self.new, start, end, 1.0);
+        let confirmed = exact.context.is_none_or(|c| c >= 1.0) || exact.distance == Some(0);
+        if confirmed {
+            return placement;
+        }
+        let budget = ((needle.len() as f64 * MAX_EDIT_RATE).ceil() as usize).max(1);
+        let reach = needle.len() + budget + BAND;
+        let len = self.folded.folded.text.len();
+        let windows = evidence
+            .expected
+            .iter()
+            .map(|&e| {
+                let f = self.folded_offset_near(e);
+                (f.saturating_sub(reach), (f + reach).min(len))
+            })
+            .collect();
+        let rival = self
+            .approximate(needle, budget, windows, evidence)
+            .into_iter()
+            .filter(|c| c.quote < 1.0 && (c.end <= start || c.start >= end))
+            .filter(|c| c.quote >= MIN_CHANGED_QUOTE_SIMILARITY)
+            .max_by(|a, b| a.score.total_cmp(&b.score));
+        match rival {
+            Some(r) if r.score + RIVAL_MARGIN >= exact.score => self.review(
+                quote,
+                exact,
+                format!(
+                    "the same words occur here, but nearer the old place the text now reads {:?}",
+                    self.new.slice(r.start, r.end)
+                ),
+            ),
+            _ => placement,
+        }
     }
 
     /// The baseline the benchmark compares with: Myers' search over the
@@ -487,8 +576,18 @@ impl<'a> Reanchorer<'a> {
                 0.0,
             );
         }
-        let (best, tie) = best_of(&candidates);
-        if best.score >= PLACE_SCORE && best.quote >= MIN_CHANGED_QUOTE_SIMILARITY && !tie {
+        let (best, tie) = best_of(&candidates, RIVAL_MARGIN);
+        let near = best
+            .distance
+            .is_none_or(|d| (-(d as f64) / self.position_scale()).exp() >= NEAR_POSITION);
+        let in_context = best.context.is_none_or(|c| c >= MIN_CONTEXT)
+            && best.weaker_side.is_none_or(|c| c >= MIN_SIDE_CONTEXT);
+        if best.score >= PLACE_SCORE
+            && best.quote >= MIN_CHANGED_QUOTE_SIMILARITY
+            && near
+            && in_context
+            && !tie
+        {
             return self.placed(
                 Outcome::Changed {
                     old_quote: quote.exact.clone(),
@@ -579,6 +678,18 @@ impl<'a> Reanchorer<'a> {
             e -= 1;
         }
         (s, e)
+    }
+
+    fn occurs_in_old_more_than_once(&self, quote: &TextQuoteSelector) -> bool {
+        self.occurrences_in_old(quote) > 1
+    }
+
+    /// How many times the quote occurred in the old text (0 when unknown).
+    fn occurrences_in_old(&self, quote: &TextQuoteSelector) -> usize {
+        let needle = fold_str(&quote.exact);
+        self.old_index
+            .as_ref()
+            .map_or(0, |o| o.exact(needle.as_bytes()).len())
     }
 
     fn position_scale(&self) -> f64 {
@@ -679,6 +790,7 @@ impl Evidence {
             sides.push(similarity(&self.suffix, &first_chars(&after, n)));
         }
         let context = (!sides.is_empty()).then(|| sides.iter().sum::<f64>() / sides.len() as f64);
+        let weaker_side = sides.iter().copied().reduce(f64::min);
         let distance = self.expected.iter().map(|&e| start.abs_diff(e)).min();
         let position = distance.map(|d| (-(d as f64) / self.position_scale).exp());
         let mut total = QUOTE_WEIGHT * quote;
@@ -696,6 +808,7 @@ impl Evidence {
             end,
             quote,
             context,
+            weaker_side,
             distance,
             score: total / weights,
         }
@@ -706,7 +819,7 @@ impl Evidence {
 /// good. Equal scores are told apart by the old position only when the best
 /// is clearly the nearest (three times nearer, and by more than a line's
 /// width): a guess between two places about as far is not made.
-fn best_of(candidates: &[Candidate]) -> (Candidate, bool) {
+fn best_of(candidates: &[Candidate], margin: f64) -> (Candidate, bool) {
     let mut sorted: Vec<&Candidate> = candidates.iter().collect();
     sorted.sort_by(|a, b| {
         b.score
@@ -720,7 +833,7 @@ fn best_of(candidates: &[Candidate]) -> (Candidate, bool) {
             (Some(b), Some(o)) => c.quote == best.quote && b.saturating_mul(3) < o && o - b >= 8,
             _ => false,
         };
-        elsewhere && best.score - c.score < AMBIGUITY_MARGIN && !nearer
+        elsewhere && best.score - c.score < margin && !nearer
     });
     (best, tie)
 }
