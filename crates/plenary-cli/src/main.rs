@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use plenary_core::Cache;
 use plenary_core::model::{DocumentId, MeetingId};
 
+mod annotations;
 mod burst;
 mod compare;
 mod publish;
@@ -67,6 +68,11 @@ enum Command {
     Settings {
         #[command(subcommand)]
         command: Option<sync::SettingsCommand>,
+    },
+    /// Annotations (W3C Web Annotations): place them on a new revision.
+    Annotations {
+        #[command(subcommand)]
+        command: annotations::AnnotationsCommand,
     },
     /// Publish a bundle folder or one file to a server (needs a staff token).
     Publish(publish::PublishArgs),
@@ -181,6 +187,7 @@ fn run(cli: Cli) -> Result<i32> {
             )?;
         }
         Command::Publish(args) => publish::run(out, args)?,
+        Command::Annotations { command } => annotations::run(out, command)?,
         Command::Cache {
             command: CacheCommand::Space,
         } => sync::space(out, &open(&cli)?, cli.json)?,

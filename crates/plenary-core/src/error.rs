@@ -59,6 +59,9 @@ pub enum ErrorCode {
     Protocol,
     /// Sync: cancelled by the user.
     Cancelled,
+    /// Anchoring: a Web Annotation document that is not valid W3C JSON-LD
+    /// (or not JSON), or whose text selectors do not fit the text.
+    InvalidAnnotation,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +113,9 @@ pub enum Error {
 
     #[error("cache database: {0}")]
     Database(#[from] rusqlite::Error),
+
+    #[error("not a valid W3C Web Annotation ({at}): {reason}")]
+    InvalidAnnotation { at: String, reason: String },
 }
 
 impl Error {
@@ -126,6 +132,7 @@ impl Error {
             Error::Database(e) if is_busy(e) => ErrorCode::CacheLocked,
             Error::Database(e) if is_full(e) => ErrorCode::DiskFull,
             Error::Database(_) => ErrorCode::Database,
+            Error::InvalidAnnotation { .. } => ErrorCode::InvalidAnnotation,
         }
     }
 

@@ -4,6 +4,7 @@
 //! or terminals. The desktop shell, the CLI and the server call its functions;
 //! it never calls them.
 
+pub mod anchor;
 pub mod cache;
 pub mod compare;
 pub mod error;
