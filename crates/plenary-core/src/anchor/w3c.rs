@@ -193,11 +193,8 @@ fn check_uri_id(obj: &Map<String, Value>, required: bool, problems: &mut Vec<Str
     match obj.get("id") {
         None if required => problems.push("no id".into()),
         None => {}
-        Some(v) => {
-            if single_uri(v).is_none() {
-                problems.push(format!("id {v} is not one URI"));
-            }
-        }
+        Some(v) if single_uri(v).is_none() => problems.push(format!("id {v} is not one URI")),
+        Some(_) => {}
     }
 }
 
@@ -389,10 +386,10 @@ fn check_selector(v: &Value, problems: &mut Vec<String>) {
         }
     };
     match kind.as_str() {
+        // An SvgSelector may point at its SVG by id instead of a value.
+        "SvgSelector" if obj.contains_key("id") => {}
         "FragmentSelector" | "CssSelector" | "XPathSelector" | "SvgSelector" => {
-            if kind != "SvgSelector" || !obj.contains_key("id") {
-                needs_string("value", problems)
-            }
+            needs_string("value", problems)
         }
         "TextQuoteSelector" => {
             needs_string("exact", problems);
