@@ -92,6 +92,19 @@ impl DocText {
         self.page_starts.partition_point(|&s| s <= offset).max(1)
     }
 
+    /// The character range of page `page` (from 1), without the break that
+    /// ends it; `None` past the last page.
+    pub fn page_range(&self, page: usize) -> Option<(usize, usize)> {
+        let i = page.checked_sub(1)?;
+        let start = *self.page_starts.get(i)?;
+        let end = self
+            .page_starts
+            .get(i + 1)
+            .map(|next| next - 1)
+            .unwrap_or(self.chars);
+        Some((start, end))
+    }
+
     /// The byte offset of character offset `chars` (clamped to the end).
     pub fn byte_of(&self, chars: usize) -> usize {
         if chars >= self.chars {

@@ -11,72 +11,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// The rendition of a version as one text: its pages joined by U+000C (form
-/// feed). Positions are in Unicode code points, as the W3C model counts them.
-#[derive(Debug, Clone)]
-pub struct DocText {
-    chars: Vec<char>,
-    /// Code-point offset where each page starts.
-    page_starts: Vec<usize>,
-}
-
-pub const PAGE_BREAK: char = '\u{c}';
-
-impl DocText {
-    pub fn from_pages(pages: &[String]) -> DocText {
-        let mut chars = Vec::new();
-        let mut page_starts = Vec::with_capacity(pages.len());
-        for (i, p) in pages.iter().enumerate() {
-            if i > 0 {
-                chars.push(PAGE_BREAK);
-            }
-            page_starts.push(chars.len());
-            chars.extend(p.chars());
-        }
-        if page_starts.is_empty() {
-            page_starts.push(0);
-        }
-        DocText { chars, page_starts }
-    }
-
-    pub fn len(&self) -> usize {
-        self.chars.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.chars.is_empty()
-    }
-
-    pub fn pages(&self) -> usize {
-        self.page_starts.len()
-    }
-
-    /// The 1-based page holding code point `offset`.
-    pub fn page_of(&self, offset: usize) -> u32 {
-        (self.page_starts.partition_point(|&s| s <= offset)).max(1) as u32
-    }
-
-    /// The code-point range of page `page` (1-based), without its break.
-    pub fn page_range(&self, page: u32) -> Option<(usize, usize)> {
-        let i = (page as usize).checked_sub(1)?;
-        let start = *self.page_starts.get(i)?;
-        let end = self
-            .page_starts
-            .get(i + 1)
-            .map(|next| next - 1)
-            .unwrap_or(self.chars.len());
-        Some((start, end))
-    }
-
-    pub fn slice(&self, start: usize, end: usize) -> String {
-        let end = end.min(self.chars.len());
-        self.chars[start.min(end)..end].iter().collect()
-    }
-
-    pub fn chars(&self) -> &[char] {
-        &self.chars
-    }
-}
+pub use crate::anchor::{DocText, PAGE_BREAK};
 
 /// Text folded for comparison, with each folded char's source offset.
 #[derive(Debug)]
@@ -97,20 +32,20 @@ fn fold_into(c: char, at: usize, out: &mut Folded) {
     }
 }
 
-pub(crate) fn fold_chars(chars: &[char], base: usize) -> Folded {
+/// Folds `text`, whose first character is at offset `base` of the whole text.
+pub(crate) fn fold_chars(text: &str, base: usize) -> Folded {
     let mut out = Folded {
-        text: Vec::with_capacity(chars.len()),
-        source: Vec::with_capacity(chars.len()),
+        text: Vec::with_capacity(text.len()),
+        source: Vec::with_capacity(text.len()),
     };
-    for (i, &c) in chars.iter().enumerate() {
+    for (i, c) in text.chars().enumerate() {
         fold_into(c, base + i, &mut out);
     }
     out
 }
 
 pub(crate) fn fold_str(s: &str) -> Vec<char> {
-    let chars: Vec<char> = s.chars().collect();
-    fold_chars(&chars, 0).text
+    fold_chars(s, 0).text
 }
 
 /// How many folded chars `a` and `b` share at their ends (`from_end`) or starts.
@@ -133,6 +68,37 @@ pub struct Span {
     pub end: usize,
 }
 
+/// One exact (folded) occurrence of a quote, with how many folded
+/// characters of the expected prefix and suffix agree around it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Occurrence {
+    pub span: Span,
+    pub prefix_agrees: usize,
+    pub suffix_agrees: usize,
+}
+
+/// Every occurrence of the folded `needle` in `folded`, in order. Shared by
+/// selecting (`locate`) and placing (`place`), which weigh them differently.
+pub(crate) fn occurrences<'a>(
+    folded: &'a Folded,
+    needle: &'a [char],
+    prefix: &'a [char],
+    suffix: &'a [char],
+) -> impl Iterator<Item = Occurrence> + 'a {
+    let hay = &folded.text;
+    let last = (hay.len() + 1).saturating_sub(needle.len().max(1));
+    (0..last)
+        .filter(move |&i| !needle.is_empty() && hay[i..i + needle.len()] == *needle)
+        .map(move |i| Occurrence {
+            span: Span {
+                start: folded.source[i],
+                end: folded.source[i + needle.len() - 1] + 1,
+            },
+            prefix_agrees: agreement(&hay[..i], prefix, true),
+            suffix_agrees: agreement(&hay[i + needle.len()..], suffix, false),
+        })
+}
+
 /// Finds `exact` (with its `prefix` and `suffix` as evidence) in `text`,
 /// looking on `page` first and then everywhere. `None` when the folded
 /// quote occurs nowhere.
@@ -150,44 +116,29 @@ pub fn locate(
     let prefix = fold_str(prefix);
     let suffix = fold_str(suffix);
     let ranges = page
-        .and_then(|p| text.page_range(p))
+        .and_then(|p| text.page_range(p as usize))
         .into_iter()
-        .chain(std::iter::once((0, text.len())));
+        .chain(std::iter::once((0, text.len_chars())));
     for (from, to) in ranges {
-        let folded = fold_chars(&text.chars[from..to], from);
-        if let Some(span) = best_occurrence(&folded, &needle, &prefix, &suffix) {
-            return Some(span);
+        let folded = fold_chars(text.slice(from, to), from);
+        // The first of the occurrences with the most agreeing context.
+        let best =
+            occurrences(&folded, &needle, &prefix, &suffix).fold(None::<Occurrence>, |best, o| {
+                match best {
+                    Some(b)
+                        if b.prefix_agrees + b.suffix_agrees
+                            >= o.prefix_agrees + o.suffix_agrees =>
+                    {
+                        Some(b)
+                    }
+                    _ => Some(o),
+                }
+            });
+        if let Some(o) = best {
+            return Some(o.span);
         }
     }
     None
-}
-
-fn best_occurrence(
-    folded: &Folded,
-    needle: &[char],
-    prefix: &[char],
-    suffix: &[char],
-) -> Option<Span> {
-    let hay = &folded.text;
-    if needle.len() > hay.len() {
-        return None;
-    }
-    let mut best: Option<(usize, usize)> = None; // (score, folded index)
-    let first = needle[0];
-    for i in 0..=hay.len() - needle.len() {
-        if hay[i] != first || hay[i..i + needle.len()] != *needle {
-            continue;
-        }
-        let score =
-            agreement(&hay[..i], prefix, true) + agreement(&hay[i + needle.len()..], suffix, false);
-        if best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, i));
-        }
-    }
-    let (_, i) = best?;
-    let start = folded.source[i];
-    let end = folded.source[i + needle.len() - 1] + 1;
-    Some(Span { start, end })
 }
 
 #[cfg(test)]
@@ -201,7 +152,7 @@ mod tests {
     #[test]
     fn pages_are_joined_by_form_feeds_and_counted_in_code_points() {
         let t = pages(&["Article 1", "العربية", "第二页"]);
-        assert_eq!(t.len(), 9 + 1 + 7 + 1 + 3);
+        assert_eq!(t.len_chars(), 9 + 1 + 7 + 1 + 3);
         assert_eq!(t.page_of(0), 1);
         assert_eq!(t.page_of(9), 1, "the break belongs to the page before");
         assert_eq!(t.page_of(10), 2);

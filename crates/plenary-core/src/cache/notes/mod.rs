@@ -204,10 +204,13 @@ impl Placement {
             outcome,
             start: Some(start),
             end: Some(end),
-            page: Some(text.page_of(start)),
-            quote: Some(text.slice(start, end)),
-            prefix: Some(text.slice(start.saturating_sub(CONTEXT_CHARS), start)),
-            suffix: Some(text.slice(end, end + CONTEXT_CHARS)),
+            page: Some(text.page_of(start) as u32),
+            quote: Some(text.slice(start, end).to_owned()),
+            prefix: Some(
+                text.slice(start.saturating_sub(CONTEXT_CHARS), start)
+                    .to_owned(),
+            ),
+            suffix: Some(text.slice(end, end + CONTEXT_CHARS).to_owned()),
             score: 1.0,
             reason: None,
         }
