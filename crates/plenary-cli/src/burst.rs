@@ -14,16 +14,7 @@ use time::macros::date;
 pub const MEETING: &str = "burst-meeting";
 
 pub fn run(out: &mut impl Write, cache: &mut Cache, count: u64) -> Result<()> {
-    cache.apply(&[Record::Meeting(Meeting {
-        id: MeetingId::new(MEETING)?,
-        title: "Write burst".into(),
-        body: "Crash test".into(),
-        venue: "-".into(),
-        city: "-".into(),
-        starts_on: date!(2024 - 01 - 01),
-        ends_on: date!(2024 - 01 - 01),
-        symbol_prefix: None,
-    })])?;
+    cache.apply(&[burst_meeting()?])?;
     // Continue numbering after what earlier (killed) runs committed.
     let start = cache
         .meeting_overview(&MeetingId::new(MEETING)?)?
@@ -63,6 +54,20 @@ pub fn run(out: &mut impl Write, cache: &mut Cache, count: u64) -> Result<()> {
     Ok(())
 }
 
+/// The meeting that both bursts write into.
+fn burst_meeting() -> Result<Record> {
+    Ok(Record::Meeting(Meeting {
+        id: MeetingId::new(MEETING)?,
+        title: "Write burst".into(),
+        body: "Crash test".into(),
+        venue: "-".into(),
+        city: "-".into(),
+        starts_on: date!(2024 - 01 - 01),
+        ends_on: date!(2024 - 01 - 01),
+        symbol_prefix: None,
+    }))
+}
+
 /// The content of burst file `n`: deterministic, so a test can recompute it.
 pub fn burst_file(n: u64) -> Vec<u8> {
     let line = format!("burst file {n}: the quick brown fox jumps over the lazy dog\n");
@@ -82,16 +87,7 @@ pub fn run_notes(out: &mut impl Write, cache: &mut Cache, count: u64) -> Result<
     let bytes = text.as_bytes();
     let sha = Sha256::of(bytes);
     cache.apply(&[
-        Record::Meeting(Meeting {
-            id: MeetingId::new(MEETING)?,
-            title: "Write burst".into(),
-            body: "Crash test".into(),
-            venue: "-".into(),
-            city: "-".into(),
-            starts_on: date!(2024 - 01 - 01),
-            ends_on: date!(2024 - 01 - 01),
-            symbol_prefix: None,
-        }),
+        burst_meeting()?,
         Record::Document(Document {
             id: DocumentId::new("burst-notes")?,
             meeting_id: MeetingId::new(MEETING)?,

@@ -11,28 +11,25 @@ use plenary_core::model::{MeetingId, VersionId};
 
 const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
 
-/// Runs a write burst and SIGKILLs it right after the `after`-th
-/// acknowledgement, while it is busy writing the next file and batch.
-/// Returns the last acknowledged batch number.
-fn kill_during_burst(cache: &Path, after: usize) -> u64 {
+/// Runs `plenary --cache-dir <cache> <args>`, hands each line it prints to
+/// `on_line`, and SIGKILLs it right after the `after`-th line, while it is
+/// busy with the next write. Checks that it printed something and was
+/// killed rather than finishing.
+fn kill_after(cache: &Path, args: &[&str], after: usize, mut on_line: impl FnMut(&str)) {
     let mut child = Command::new(PLENARY)
         .arg("--cache-dir")
         .arg(cache)
-        .arg("write-burst")
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start plenary write-burst");
+        .unwrap_or_else(|e| panic!("start plenary {args:?}: {e}"));
     let stdout = child.stdout.take().unwrap();
-    let mut last = None;
-    for (seen, line) in BufReader::new(stdout).lines().enumerate() {
-        let line = line.expect("read plenary's output");
-        let n: u64 = line
-            .strip_prefix("committed ")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected output from write-burst: {line:?}"));
-        last = Some(n);
-        if seen + 1 == after {
+    let mut seen = 0;
+    for line in BufReader::new(stdout).lines() {
+        on_line(&line.expect("read plenary's output"));
+        seen += 1;
+        if seen == after {
             child.kill().expect("SIGKILL plenary"); // std sends SIGKILL on Unix
             break;
         }
@@ -40,14 +37,26 @@ fn kill_during_burst(cache: &Path, after: usize) -> u64 {
     let status = child.wait().unwrap();
     let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
     assert!(
-        last.is_some(),
-        "write-burst acknowledged nothing before exiting ({status}); stderr:\n{stderr}"
+        seen > 0,
+        "plenary {args:?} acknowledged nothing before exiting ({status}); stderr:\n{stderr}"
     );
     assert!(
         !status.success(),
-        "the burst should have been killed, but it exited by itself: {status}; stderr:\n{stderr}"
+        "plenary {args:?} should have been killed, but it exited by itself: {status}; stderr:\n{stderr}"
     );
-    last.unwrap()
+}
+
+/// Runs a write burst and SIGKILLs it right after the `after`-th
+/// acknowledgement. Returns the last acknowledged batch number.
+fn kill_during_burst(cache: &Path, after: usize) -> u64 {
+    let mut last = 0;
+    kill_after(cache, &["write-burst"], after, |line| {
+        last = line
+            .strip_prefix("committed ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected output from write-burst: {line:?}"));
+    });
+    last
 }
 
 #[test]
@@ -116,33 +125,16 @@ fn sigkill_mid_write_loses_nothing_that_was_acknowledged() {
 /// Returns every acknowledged (`saved`) note and the notes whose edit was
 /// acknowledged (`edited`).
 fn kill_during_notes_burst(cache: &Path, after: usize) -> (Vec<String>, Vec<String>) {
-    let mut child = Command::new(PLENARY)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(["write-burst", "--notes"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start plenary write-burst --notes");
-    let stdout = child.stdout.take().unwrap();
     let (mut saved, mut edited) = (Vec::new(), Vec::new());
-    for (seen, line) in BufReader::new(stdout).lines().enumerate() {
-        let line = line.expect("read plenary's output");
-        match line.split_once(' ') {
+    kill_after(
+        cache,
+        &["write-burst", "--notes"],
+        after,
+        |line| match line.split_once(' ') {
             Some(("saved", id)) => saved.push(id.to_owned()),
             Some(("edited", id)) => edited.push(id.to_owned()),
             _ => panic!("unexpected output from write-burst --notes: {line:?}"),
-        }
-        if seen + 1 == after {
-            child.kill().expect("SIGKILL plenary");
-            break;
-        }
-    }
-    let status = child.wait().unwrap();
-    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
-    assert!(
-        !saved.is_empty() && !status.success(),
-        "the notes burst must acknowledge notes and then be killed ({status}); stderr:\n{stderr}"
+        },
     );
     (saved, edited)
 }
