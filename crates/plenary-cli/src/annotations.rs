@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use plenary_core::anchor::{DocText, Outcome, Reanchorer, w3c};
 use serde::Serialize;
 
+use crate::term;
+
 #[derive(Debug, clap::Subcommand)]
 pub enum AnnotationsCommand {
     /// Place annotations made on one revision's text onto the next one's.
@@ -84,7 +86,5 @@ pub fn run(out: &mut impl Write, command: &AnnotationsCommand) -> Result<()> {
             }
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &rows)?;
-    writeln!(out)?;
-    Ok(())
+    term::json(out, &rows)
 }

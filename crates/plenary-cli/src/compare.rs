@@ -13,6 +13,8 @@ use plenary_core::compare::{
 };
 use plenary_core::model::VersionId;
 
+use crate::term::{self, Style};
+
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
     /// The old and the new version as text files (pages separated by form
@@ -131,37 +133,13 @@ pub fn run(
         std::fs::write(path, doc).with_context(|| format!("writing {}", path.display()))?;
     }
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &comparison)?;
-        writeln!(out)?;
-        return Ok(());
+        return term::json(out, &comparison);
     }
-    let style = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        Style::Terminal
-    } else {
-        Style::Plain
-    };
-    human(out, &comparison, &pair, args.context, style)?;
+    human(out, &comparison, &pair, args.context, Style::for_stdout())?;
     if let Some(path) = &args.html {
         writeln!(out, "\nHTML written to {}.", path.display())?;
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
-    /// Markers and colour (ANSI).
-    Terminal,
-    /// Markers only.
-    Plain,
-}
-
-impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
-        match self {
-            Style::Terminal => format!("\x1b[{code}m{text}\x1b[0m"),
-            Style::Plain => text.to_string(),
-        }
-    }
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {

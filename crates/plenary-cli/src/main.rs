@@ -16,6 +16,7 @@ mod publish;
 mod search;
 mod show;
 mod sync;
+mod term;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -160,8 +161,7 @@ fn run(cli: Cli) -> Result<i32> {
             let mut cache = open(&cli)?;
             let report = plenary_demo::seed(&mut cache).context("seeding the demo meeting")?;
             if cli.json {
-                serde_json::to_writer_pretty(&mut *out, &report)?;
-                writeln!(out)?;
+                term::json(out, &report)?;
             } else {
                 writeln!(
                     out,

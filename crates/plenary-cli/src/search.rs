@@ -8,6 +8,8 @@ use plenary_core::model::{AgendaItemId, DocumentKind, Language, MeetingId};
 use plenary_core::search::{SearchHit, SearchQuery, SearchResults};
 use time::Date;
 
+use crate::term::{self, Style};
+
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
     /// What to search for: words (all must match), "quoted phrases",
@@ -77,25 +79,10 @@ pub fn run(out: &mut impl Write, cache: &Cache, args: &SearchArgs, as_json: bool
     let query = args.query();
     let results = cache.search(&query)?;
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &results)?;
-        writeln!(out)?;
-        return Ok(());
+        return term::json(out, &results);
     }
-    let style = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        Style::Terminal
-    } else {
-        Style::Plain
-    };
     let has_texts = results.total > 0 || !cache.rendition_shas()?.is_empty();
-    human(out, &query, &results, has_texts, style)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
-    /// Hits in bold (ANSI).
-    Terminal,
-    /// Hits in [brackets].
-    Plain,
+    human(out, &query, &results, has_texts, Style::for_stdout())
 }
 
 fn human(

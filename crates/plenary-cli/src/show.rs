@@ -6,11 +6,7 @@ use anyhow::Result;
 use plenary_core::Cache;
 use plenary_core::model::{DocumentId, MeetingId};
 
-fn json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)?;
-    Ok(())
-}
+use crate::term::json;
 
 pub fn meetings(out: &mut impl Write, cache: &Cache, as_json: bool) -> Result<()> {
     let meetings = cache.meetings()?;

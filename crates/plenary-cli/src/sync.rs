@@ -14,6 +14,8 @@ use plenary_core::sync::{
 };
 use tokio::sync::watch;
 
+use crate::term;
+
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
     /// The server's address.
@@ -85,8 +87,7 @@ pub fn sync(out: &mut impl Write, cache: Cache, args: &SyncArgs, as_json: bool) 
     });
     let report = report.map_err(|e| anyhow::anyhow!("{} [{}]", e.for_people(), code(e.code())))?;
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
+        term::json(out, &report)?;
     } else {
         writeln!(
             out,
@@ -243,9 +244,7 @@ async fn watch_forever(
 pub fn space(out: &mut impl Write, cache: &Cache, as_json: bool) -> Result<()> {
     let used = cache.space_used()?;
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &used)?;
-        writeln!(out)?;
-        return Ok(());
+        return term::json(out, &used);
     }
     let mb = |n: u64| n as f64 / 1e6;
     writeln!(out, "Files:        {:.1} MB", mb(used.total_bytes))?;
@@ -263,8 +262,7 @@ pub fn space(out: &mut impl Write, cache: &Cache, as_json: bool) -> Result<()> {
 pub fn free(out: &mut impl Write, cache: &mut Cache, as_json: bool) -> Result<()> {
     let freed = cache.free_space().context("freeing space")?;
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &freed)?;
-        writeln!(out)?;
+        term::json(out, &freed)?;
     } else {
         writeln!(
             out,
@@ -319,9 +317,7 @@ pub fn settings(
     }
     let keep = cache.keep()?;
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &keep)?;
-        writeln!(out)?;
-        return Ok(());
+        return term::json(out, &keep);
     }
     let show = |all: bool, list: Vec<String>| {
         if all {

@@ -5,7 +5,6 @@
 //! page furniture and all.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use plenary_core::Cache;
@@ -13,28 +12,8 @@ use plenary_core::cache::Rendition;
 use plenary_core::model::{Language, VersionId};
 use plenary_demo::facts;
 
-const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
-
-fn run(cache: &Path, args: &[&str]) -> Output {
-    Command::new(PLENARY)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn plenary(cache: &Path, args: &[&str]) -> String {
-    let out = run(cache, args);
-    assert!(
-        out.status.success(),
-        "plenary {args:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+mod cli;
+use cli::{plenary, run};
 
 /// A paginated treaty-like text: a running header (the symbol, which
 /// changes between revisions), page numbers, lines wrapped at `width`.

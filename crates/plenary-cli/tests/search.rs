@@ -3,34 +3,13 @@
 //! PDFs, including Arabic and Chinese), as a sync would store it.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use plenary_core::Cache;
 use plenary_core::cache::Rendition;
 
-const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
-
-fn run(cache: &Path, args: &[&str]) -> Output {
-    Command::new(PLENARY)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn plenary(cache: &Path, args: &[&str]) -> String {
-    let out = run(cache, args);
-    assert!(
-        out.status.success(),
-        "plenary {args:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+mod cli;
+use cli::{plenary, run};
 
 fn json(cache: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
