@@ -332,30 +332,14 @@ fn staff_publish_a_new_revision_from_the_reader() -> Result<()> {
             .await?;
         // The staff tools appear once the app knows the token's role; the
         // reader opened in English, which the dialog starts with.
-        app.click(&testid("publish-open")).await?;
-        app.send_keys(&testid("publish-file"), &file.display().to_string())
-            .await?;
-        let label = testid("publish-label");
-        app.eval(
-            "const e = document.querySelector(arguments[0]); e.value = 'Rev.4'; e.dispatchEvent(new Event('input', {bubbles: true}));",
-            vec![json!(label)],
-        )
-        .await?;
+        open_publish_dialog(&app, &file, "Rev.4").await?;
         let summary = app.text_of_testid("publish-summary").await?;
         ensure!(
             summary.contains("crp1-rev4.txt") && summary.contains("Rev.4"),
             "the confirmation reads {summary:?}"
         );
         app.screenshot("confirm").await?;
-        app.click(&testid("publish-confirm")).await?;
-        app.poll(
-            "the new version to arrive through the feed",
-            WAIT,
-            "return document.querySelector(arguments[0])?.dataset.arrived;",
-            vec![json!(testid("publish-result"))],
-            |v| v == "true",
-        )
-        .await?;
+        confirm_publish(&app).await?;
         app.screenshot("arrived").await?;
         app.click(&testid("publish-open-new")).await?;
         app.poll(
@@ -379,6 +363,39 @@ fn staff_publish_a_new_revision_from_the_reader() -> Result<()> {
         app.screenshot("new-revision").await?;
         Ok(())
     })
+}
+
+/// Staff in the reader: opens "Publish a version", chooses `file` and types
+/// the revision `label`.
+async fn open_publish_dialog(
+    app: &plenary_e2e::App,
+    file: &std::path::Path,
+    label: &str,
+) -> Result<()> {
+    app.click(&testid("publish-open")).await?;
+    app.send_keys(&testid("publish-file"), &file.display().to_string())
+        .await?;
+    app.eval(
+        "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![json!(testid("publish-label")), json!(label)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Confirms the publish dialog and waits until the new version is back
+/// through the server's feed.
+async fn confirm_publish(app: &plenary_e2e::App) -> Result<()> {
+    app.click(&testid("publish-confirm")).await?;
+    app.poll(
+        "the new version to arrive through the feed",
+        WAIT,
+        "return document.querySelector(arguments[0])?.dataset.arrived;",
+        vec![json!(testid("publish-result"))],
+        |v| v == "true",
+    )
+    .await?;
+    Ok(())
 }
 
 /// Sets a `<select>` to `value` as a user would (the change event fires).
@@ -824,23 +841,8 @@ fn notes_follow_the_draft_into_the_next_revision() -> Result<()> {
         app.screenshot("annotated-rev3").await?;
 
         // Staff publish Rev.4.
-        app.click(&testid("publish-open")).await?;
-        app.send_keys(&testid("publish-file"), &file.display().to_string())
-            .await?;
-        app.eval(
-            "const e = document.querySelector(arguments[0]); e.value = 'Rev.4'; e.dispatchEvent(new Event('input', {bubbles: true}));",
-            vec![json!(testid("publish-label"))],
-        )
-        .await?;
-        app.click(&testid("publish-confirm")).await?;
-        app.poll(
-            "the new revision to arrive through the feed",
-            WAIT,
-            "return document.querySelector(arguments[0])?.dataset.arrived;",
-            vec![json!(testid("publish-result"))],
-            |v| v == "true",
-        )
-        .await?;
+        open_publish_dialog(&app, &file, "Rev.4").await?;
+        confirm_publish(&app).await?;
         app.click(&testid("publish-open-new")).await?;
 
         // On Rev.4: the note is placed, the highlight is listed as unplaced.

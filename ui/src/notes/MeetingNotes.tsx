@@ -10,6 +10,7 @@ import { t } from "../lib/i18n";
 import { documentHref } from "../lib/router";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
+import { outcomeLabel } from "./NotesPanel";
 
 export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; agendaItem: string | null }) {
   const m = t().notes;
@@ -97,13 +98,10 @@ export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; age
                   <q>{n.placement.quote ?? n.note.target.exact}</q>
                   {n.placement.page && <span class="muted small"> · {m.page(n.placement.page)}</span>}
                 </a>
-                {!["origin", "unchanged", "attached"].includes(n.placement.outcome) && (
+                {n.placement.outcome !== "attached" && outcomeLabel(n) && (
                   <p class={`note-outcome outcome-${n.placement.outcome}`}>
-                    {n.placement.outcome === "moved"
-                      ? m.outcome.moved
-                      : n.placement.outcome === "changed"
-                        ? m.outcome.changed
-                        : `${n.placement.outcome === "orphaned" ? m.outcome.orphaned : m.outcome.needsReview} ${n.placement.reason ?? ""}`}
+                    {outcomeLabel(n)}
+                    {!n.placement.outcome.match(/^(moved|changed)$/) && ` ${n.placement.reason ?? ""}`}
                   </p>
                 )}
                 {n.note.body && <p class="note-body">{n.note.body}</p>}

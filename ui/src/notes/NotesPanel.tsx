@@ -9,7 +9,6 @@ import {
   type CommandError,
   type NoteColor,
   type PlacedNote,
-  type Selection,
   type VersionInfo,
   type VersionNotes,
 } from "../api";
@@ -106,7 +105,8 @@ export function SelectionToolbar({
   );
 }
 
-function outcomeLabel(p: PlacedNote): string | null {
+/** What became of a note on the version shown; null when nothing to say. */
+export function outcomeLabel(p: PlacedNote): string | null {
   const m = t().notes.outcome;
   switch (p.placement.outcome) {
     case "moved":
@@ -430,13 +430,4 @@ export function NotesPanel({
       )}
     </aside>
   );
-}
-
-/** Creates a note from a selection; resolves with it once saved. */
-export async function saveSelection(
-  versionId: string,
-  selection: Selection,
-  color: NoteColor,
-): Promise<PlacedNote> {
-  return api.createNote({ version_id: versionId, selection, color, body: "", tags: [] });
 }

@@ -220,11 +220,6 @@ export class PdfViewer {
     for (const s of this.slots) if (s.div.dataset.rendered) this.paintNotesOn(s);
   }
 
-  /** The page div holding a note layer (for hit tests). */
-  noteLayers(): HTMLElement[] {
-    return this.slots.map((s) => s.noteLayer);
-  }
-
   private paintNotesOn(slot: PageSlot): void {
     if (!slot.live?.textLayer) {
       slot.noteLayer.replaceChildren();

@@ -150,42 +150,27 @@ function Meeting({
 
         <div class="tabs-row">
           <div class="tabs" role="tablist" aria-label={m.content}>
-            <button
-              type="button"
-              role="tab"
-              id="tab-documents"
-              aria-controls="panel-documents"
-              aria-selected={tab === "documents"}
-              data-testid="meeting-tab"
-              data-tab="documents"
-              onClick={() => go({ tab: "documents" })}
-            >
-              {m.documents} <span class="count">{docs.length}</span>
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="tab-statements"
-              aria-controls="panel-statements"
-              aria-selected={tab === "statements"}
-              data-testid="meeting-tab"
-              data-tab="statements"
-              onClick={() => go({ tab: "statements" })}
-            >
-              {m.statements} <span class="count">{stmts.length}</span>
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="tab-notes"
-              aria-controls="panel-notes"
-              aria-selected={tab === "notes"}
-              data-testid="meeting-tab"
-              data-tab="notes"
-              onClick={() => go({ tab: "notes" })}
-            >
-              {t().notes.tab}
-            </button>
+            {(
+              [
+                ["documents", m.documents, docs.length],
+                ["statements", m.statements, stmts.length],
+                ["notes", t().notes.tab, null],
+              ] as const
+            ).map(([id, label, count]) => (
+              <button
+                key={id}
+                type="button"
+                role="tab"
+                id={`tab-${id}`}
+                aria-controls={`panel-${id}`}
+                aria-selected={tab === id}
+                data-testid="meeting-tab"
+                data-tab={id}
+                onClick={() => go({ tab: id })}
+              >
+                {label} {count !== null && <span class="count">{count}</span>}
+              </button>
+            ))}
           </div>
           {tab === "documents" && (
             <div class="segmented" role="group" aria-label={m.groupDocumentsBy}>

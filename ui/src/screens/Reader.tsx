@@ -12,7 +12,7 @@ import { PdfView } from "../reader/PdfView";
 import { TextView } from "../reader/TextView";
 import { PublishDropZone } from "../reader/Publish";
 import { captureSelection, type CapturedSelection, type PaintNote } from "../notes/dom";
-import { NotesPanel, SelectionToolbar, paintable, saveSelection, useVersionNotes } from "../notes/NotesPanel";
+import { NotesPanel, SelectionToolbar, paintable, useVersionNotes } from "../notes/NotesPanel";
 import { toCommandError, type NoteColor, type PlacedNote } from "../api";
 
 /** What the document views need to draw and open notes. */
@@ -111,7 +111,7 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
   const highlight = async (color: NoteColor, edit: boolean) => {
     if (!captured || !version) return;
     try {
-      const p = await saveSelection(version.id, captured.selection, color);
+      const p = await api.createNote({ version_id: version.id, selection: captured.selection, color, body: "", tags: [] });
       afterSave(p);
       if (edit) setEditing(p.note.id);
     } catch (e) {
