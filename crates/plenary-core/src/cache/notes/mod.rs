@@ -699,20 +699,24 @@ impl Cache {
             .collect();
         if !missing.is_empty() {
             let text = self.version_doc_text(&version.id)?;
+            // Folded and indexed once for all the notes placed on it.
+            let reanchorer = text.as_ref().map(crate::anchor::Reanchorer::new);
             let mut fresh = Vec::new();
             for note in missing {
-                let placement = match &text {
-                    None => Placement::unplaced(
+                let placement = match (&text, &reanchorer) {
+                    (Some(text), Some(reanchorer)) => {
+                        match self.source_for(note, version.revision)? {
+                            Some(source) => place::place(&source, text, reanchorer),
+                            None => Placement::unplaced(
+                                Outcome::Orphaned,
+                                "the note has no text to carry over",
+                            ),
+                        }
+                    }
+                    _ => Placement::unplaced(
                         Outcome::NeedsReview,
                         "this revision's text is not in the cache yet; the note will be placed when it arrives",
                     ),
-                    Some(text) => match self.source_for(note, version.revision)? {
-                        Some(source) => place::place(&source, text),
-                        None => Placement::unplaced(
-                            Outcome::Orphaned,
-                            "the note has no text to carry over",
-                        ),
-                    },
                 };
                 fresh.push((note.id.clone(), placement));
             }

@@ -1,10 +1,13 @@
 //! Placing a note on another revision of its document: the seam between the
-//! cache and the anchoring algorithm. The cache decides *which* text to
-//! carry (the note's place on the newest earlier revision it stood on); this
-//! module says where that text stands now.
+//! cache and the anchoring algorithm (`crate::anchor`). The cache decides
+//! *which* text to carry (the note's place on the newest earlier revision it
+//! stood on); the anchoring algorithm says where that text stands now
+//! (exact quote first, then Myers' bit-parallel approximate search, with
+//! the context and the old position as evidence).
 
-use super::locate::{DocText, Occurrence, Span, fold_chars, fold_str, occurrences};
+use super::locate::DocText;
 use super::{Outcome, Placement};
+use crate::anchor::{self, Reanchorer, Target, TextPositionSelector, TextQuoteSelector};
 
 /// The text a note stood on in an earlier revision.
 #[derive(Debug, Clone)]
@@ -16,51 +19,59 @@ pub struct Source {
 }
 
 /// Characters of context kept on each side of a quote.
-pub const CONTEXT_CHARS: usize = 32;
+pub const CONTEXT_CHARS: usize = anchor::reanchor::CONTEXT_CHARS;
 
-/// Where `source` stands in `text`.
-pub fn place(source: &Source, text: &DocText) -> Placement {
-    let needle = fold_str(&source.quote);
-    if needle.is_empty() {
-        return Placement::unplaced(Outcome::Orphaned, "the note has no quoted text to look for");
-    }
-    let folded = fold_chars(text.as_str(), 0);
-    let prefix = fold_str(&source.prefix);
-    let suffix = fold_str(&source.suffix);
-    let len = text.len_chars().max(1) as f64;
-    // Context agreement, less a little for distance from the old place.
-    let score = |o: &Occurrence| {
-        let context = (o.prefix_agrees + o.suffix_agrees) as f64
-            / (prefix.len() + suffix.len()).max(1) as f64;
-        let distance = source
-            .start
-            .map(|s| (o.span.start as f64 - s as f64).abs() / len)
-            .unwrap_or(0.0);
-        context - 0.1 * distance
+/// Where `source` stands in `text` (`reanchorer` is built once over the
+/// same text for all the notes placed on it).
+pub fn place(source: &Source, text: &DocText, reanchorer: &Reanchorer<'_>) -> Placement {
+    let target = Target {
+        source: None,
+        quote: Some(TextQuoteSelector {
+            exact: source.quote.clone(),
+            prefix: source.prefix.clone(),
+            suffix: source.suffix.clone(),
+        }),
+        position: source.start.map(|start| TextPositionSelector {
+            start,
+            end: start + source.quote.chars().count(),
+        }),
+        page: None,
+        structure: None,
     };
-    let best = occurrences(&folded, &needle, &prefix, &suffix)
-        .map(|o| (score(&o), o.span))
-        .fold(None::<(f64, Span)>, |best, (s, span)| match best {
-            Some((b, _)) if b >= s => best,
-            _ => Some((s, span)),
-        });
-    let Some((score, Span { start, end })) = best else {
-        return Placement::unplaced(
+    let found = reanchorer.reanchor(&target);
+    let at = |outcome: Outcome| match (found.start, found.end) {
+        (Some(s), Some(e)) if s < e && e <= text.len_chars() => {
+            let mut p = Placement::at(text, s, e, outcome);
+            p.score = found.score;
+            p
+        }
+        _ => Placement::unplaced(
             Outcome::Orphaned,
-            "the quoted text is not in this revision (deleted or reworded)",
-        );
+            "the anchoring gave no place in this revision",
+        ),
     };
-    let unchanged = source.start == Some(start) && score > 0.999;
-    let mut p = Placement::at(
-        text,
-        start,
-        end,
-        if unchanged {
-            Outcome::Unchanged
-        } else {
-            Outcome::Moved
-        },
-    );
-    p.score = score.clamp(0.0, 1.0).max(0.5);
-    p
+    match found.outcome {
+        anchor::Outcome::Unchanged => at(Outcome::Unchanged),
+        anchor::Outcome::Moved => at(Outcome::Moved),
+        anchor::Outcome::Changed { .. } => {
+            let mut p = at(Outcome::Changed);
+            if p.outcome == Outcome::Changed {
+                p.reason = Some(format!("the wording was: \u{201c}{}\u{201d}", source.quote));
+            }
+            p
+        }
+        anchor::Outcome::NeedsReview { reason, .. } => {
+            // The candidate is kept (so the user can check it) but the
+            // note is not shown as placed.
+            let mut p = at(Outcome::NeedsReview);
+            p.outcome = Outcome::NeedsReview;
+            p.reason = Some(reason);
+            p
+        }
+        anchor::Outcome::Orphaned { reason, .. } => {
+            let mut p = Placement::unplaced(Outcome::Orphaned, reason);
+            p.score = found.score;
+            p
+        }
+    }
 }
