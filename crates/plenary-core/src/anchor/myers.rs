@@ -170,10 +170,36 @@ fn advance(pv: u64, mv: u64, eq: u64, hin: i8, high: u64) -> (u64, u64, i8) {
 }
 
 /// Levenshtein distance between two character sequences (for scoring short
-/// strings: quotes and their context).
+/// strings: quotes and their context). Bit-parallel (the same column step,
+/// with the top row counting up: a global, not a substring, distance) when
+/// the first is at most 64 characters, the textbook programme otherwise.
 pub fn levenshtein(a: &[char], b: &[char]) -> usize {
     if a.is_empty() {
         return b.len();
+    }
+    if a.len() <= 64 {
+        // The equality bits of each distinct character of `a`.
+        let mut peq: Vec<(char, u64)> = Vec::with_capacity(a.len());
+        for (i, &c) in a.iter().enumerate() {
+            match peq.iter_mut().find(|(x, _)| *x == c) {
+                Some((_, bits)) => *bits |= 1 << i,
+                None => peq.push((c, 1 << i)),
+            }
+        }
+        let high = 1u64 << (a.len() - 1);
+        let (mut pv, mut mv) = (!0u64, 0u64);
+        let mut score = a.len() as isize;
+        for c in b {
+            let eq = peq
+                .iter()
+                .find(|(x, _)| x == c)
+                .map_or(0, |(_, bits)| *bits);
+            let (p, m, h) = advance(pv, mv, eq, 1, high);
+            pv = p;
+            mv = m;
+            score += h as isize;
+        }
+        return score as usize;
     }
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
@@ -251,6 +277,41 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(&text[found[0].start..found[0].end], b"brown fox");
         assert_eq!(found[0].distance, 2);
+    }
+
+    #[test]
+    fn anchor_levenshtein_bit_parallel_agrees() {
+        fn dp(a: &[char], b: &[char]) -> usize {
+            let mut row: Vec<usize> = (0..=b.len()).collect();
+            for (i, ca) in a.iter().enumerate() {
+                let mut diag = row[0];
+                row[0] = i + 1;
+                for (j, cb) in b.iter().enumerate() {
+                    let up = row[j + 1];
+                    row[j + 1] = (diag + (ca != cb) as usize).min(up + 1).min(row[j] + 1);
+                    diag = up;
+                }
+            }
+            row[b.len()]
+        }
+        let words = [
+            "",
+            "a",
+            "kitten",
+            "sitting",
+            "Статья 5 — права",
+            "статья 6 права",
+            "采取一切适当措施",
+            "采取一切必要措施保护",
+            "the Parties shall cooperate in good faith to protect it",
+            "The parties may co-operate in good faith, protecting",
+        ];
+        for a in words {
+            for b in words {
+                let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                assert_eq!(levenshtein(&a, &b), dp(&a, &b), "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

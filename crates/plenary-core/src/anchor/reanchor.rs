@@ -18,6 +18,9 @@
 //! (spaces, line ends, page breaks) is one space: a revision re-flowed into
 //! other lines or pages is not a change of wording.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use serde::Serialize;
 
 use super::myers::{Myers, similarity};
@@ -73,7 +76,7 @@ const STRIDE: usize = 8;
 const GRAM: usize = 8;
 /// A gram with more occurrences than this says nothing about where a
 /// changed quote went ("the Parties"); it casts no votes.
-const MAX_POSTINGS: usize = 1_000;
+const MAX_POSTINGS: usize = 256;
 /// Votes are counted per band of this many bytes of diagonal.
 const BAND: usize = 32;
 /// At most this many voted windows are searched approximately.
@@ -82,6 +85,13 @@ const MAX_WINDOWS: usize = 8;
 /// old text, at these distances (characters) before and after the old start.
 const LANDMARK_CHARS: usize = 24;
 const LANDMARK_DISTANCES: [usize; 6] = [40, 100, 250, 600, 1_500, 4_000];
+/// Of a quote's exact occurrences (boilerplate repeated in every article),
+/// only this many nearest the expected place are scored: the others could
+/// only tie, and a tie with a place three times further is no tie.
+const MAX_EXACT_SCORED: usize = 64;
+/// Of the approximate matches, only this many with the fewest edits are
+/// scored.
+const MAX_APPROXIMATE_SCORED: usize = 12;
 /// Context compared on each side, in characters.
 pub const CONTEXT_CHARS: usize = 32;
 
@@ -215,8 +225,31 @@ pub struct Reanchorer<'a> {
 
 struct FoldedIndex {
     folded: Folded,
-    /// (gram, folded byte offset), sorted: every `STRIDE`-th offset.
-    grams: Vec<(u64, u32)>,
+    /// Every `STRIDE`-th folded byte offset, grouped by the gram there.
+    postings: Vec<u32>,
+    /// Gram to its range in `postings`: one hash probe per gram (a binary
+    /// search over the sorted grams cost ~17 cache misses each, and was
+    /// most of the time of a re-anchoring).
+    grams: HashMap<u64, (u32, u32), BuildHasherDefault<GramHasher>>,
+}
+
+/// Grams are already 8 bytes of text: one multiply spreads them (the
+/// default SipHash costs more than the rest of a look-up).
+#[derive(Debug, Default)]
+struct GramHasher(u64);
+
+impl Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 impl std::fmt::Debug for FoldedIndex {
@@ -224,6 +257,7 @@ impl std::fmt::Debug for FoldedIndex {
         f.debug_struct("FoldedIndex")
             .field("bytes", &self.folded.text.len())
             .field("grams", &self.grams.len())
+            .field("postings", &self.postings.len())
             .finish()
     }
 }
@@ -238,18 +272,33 @@ impl FoldedIndex {
     fn new(text: &str) -> Self {
         let folded = fold(text);
         let bytes = folded.text.as_bytes();
-        let mut grams: Vec<(u64, u32)> = (0..bytes.len().saturating_sub(GRAM - 1))
+        let mut sampled: Vec<(u64, u32)> = (0..bytes.len().saturating_sub(GRAM - 1))
             .step_by(STRIDE)
             .map(|at| (gram_at(bytes, at), at as u32))
             .collect();
-        grams.sort_unstable();
-        FoldedIndex { folded, grams }
+        sampled.sort_unstable();
+        let mut grams: HashMap<u64, (u32, u32), BuildHasherDefault<GramHasher>> =
+            HashMap::with_capacity_and_hasher(sampled.len() / 2, Default::default());
+        let mut postings = Vec::with_capacity(sampled.len());
+        for (i, &(gram, at)) in sampled.iter().enumerate() {
+            if i == 0 || sampled[i - 1].0 != gram {
+                grams.insert(gram, (i as u32, 0));
+            }
+            grams.get_mut(&gram).expect("just inserted").1 += 1;
+            postings.push(at);
+        }
+        FoldedIndex {
+            folded,
+            postings,
+            grams,
+        }
     }
 
-    fn postings(&self, gram: u64) -> &[(u64, u32)] {
-        let lo = self.grams.partition_point(|g| g.0 < gram);
-        let hi = lo + self.grams[lo..].partition_point(|g| g.0 == gram);
-        &self.grams[lo..hi]
+    fn postings(&self, gram: u64) -> &[u32] {
+        match self.grams.get(&gram) {
+            Some(&(start, len)) => &self.postings[start as usize..(start + len) as usize],
+            None => &[],
+        }
     }
 
     /// Every occurrence (folded byte offset) of `needle` in the folded text.
@@ -268,10 +317,20 @@ impl FoldedIndex {
                 .map(|(i, _)| i)
                 .collect();
         }
+        // An occurrence starting at `start` has its indexed (aligned)
+        // offsets at every `STRIDE` from the first one inside the needle;
+        // for each of the `STRIDE` residues, probe the rarest of those grams.
         let mut out = Vec::new();
         for shift in 0..STRIDE {
-            for &(_, at) in self.postings(gram_at(needle, shift)) {
-                let Some(start) = (at as usize).checked_sub(shift) else {
+            let rarest = (shift..=needle.len() - GRAM)
+                .step_by(STRIDE)
+                .map(|j| (self.postings(gram_at(needle, j)), j))
+                .min_by_key(|(p, _)| p.len());
+            let Some((postings, j)) = rarest else {
+                continue;
+            };
+            for &at in postings {
+                let Some(start) = (at as usize).checked_sub(j) else {
                     continue;
                 };
                 if hay.get(start..start + needle.len()) == Some(needle) {
@@ -289,18 +348,26 @@ impl FoldedIndex {
         if needle.len() < GRAM {
             return Vec::new();
         }
-        let mut votes: std::collections::HashMap<isize, u32> = Default::default();
+        let mut diagonals: Vec<isize> = Vec::new();
         for j in 0..=needle.len() - GRAM {
             let postings = self.postings(gram_at(needle, j));
             if postings.len() > MAX_POSTINGS {
                 continue;
             }
-            for &(_, at) in postings {
-                let diagonal = at as isize - j as isize;
-                *votes.entry(diagonal.div_euclid(BAND as isize)).or_default() += 1;
+            diagonals.extend(
+                postings
+                    .iter()
+                    .map(|&at| (at as isize - j as isize).div_euclid(BAND as isize)),
+            );
+        }
+        diagonals.sort_unstable();
+        let mut bands: Vec<(u32, isize)> = Vec::new();
+        for band in diagonals {
+            match bands.last_mut() {
+                Some((votes, b)) if *b == band => *votes += 1,
+                _ => bands.push((1, band)),
             }
         }
-        let mut bands: Vec<(u32, isize)> = votes.into_iter().map(|(b, v)| (v, b)).collect();
         bands.sort_unstable_by(|a, b| b.cmp(a));
         let len = self.folded.text.len();
         bands
@@ -359,6 +426,9 @@ impl<'a> Reanchorer<'a> {
         // 1. Exact occurrences.
         let starts = self.folded.exact(needle.as_bytes());
         if !starts.is_empty() {
+            let starts = evidence.nearest(starts, MAX_EXACT_SCORED, |&s| {
+                self.folded.folded.map[s] as usize
+            });
             let candidates: Vec<Candidate> = starts
                 .iter()
                 .map(|&s| {
@@ -403,10 +473,23 @@ impl<'a> Reanchorer<'a> {
         }
         let myers = Myers::new(needle.as_bytes());
         let hay = self.folded.folded.text.as_bytes();
+        let mut matches: Vec<(usize, usize, usize)> = merged
+            .into_iter()
+            .flat_map(|(ws, we)| {
+                myers
+                    .find(&hay[ws..we], budget)
+                    .into_iter()
+                    .map(move |m| (m.distance, ws + m.start, ws + m.end))
+            })
+            .collect();
+        // Only the closest few are scored (character edit distances of
+        // whole quotes are the costly part).
+        matches.sort_unstable();
+        matches.truncate(MAX_APPROXIMATE_SCORED);
         let mut candidates = Vec::new();
-        for (ws, we) in merged {
-            for m in myers.find(&hay[ws..we], budget) {
-                let (fs, fe) = self.char_bounds(ws + m.start, ws + m.end);
+        for (_, ms, me) in matches {
+            {
+                let (fs, fe) = self.char_bounds(ms, me);
                 if fs >= fe {
                     continue;
                 }
@@ -466,9 +549,11 @@ impl<'a> Reanchorer<'a> {
         // Words that occurred more often in the old text than they occur now
         // (one occurrence went) do not say which place they are: unless the
         // landmarks put them exactly there, their context must confirm it.
-        let repeated = candidates.len() < self.occurrences_in_old(quote);
         let at_expected = best.distance.is_some_and(|d| d <= 2);
-        if repeated && !at_expected && best.context.is_some_and(|c| c < MIN_CONTEXT) {
+        if !at_expected
+            && best.context.is_some_and(|c| c < MIN_CONTEXT)
+            && candidates.len() < self.occurrences_in_old(quote)
+        {
             return self.review(
                 quote,
                 best,
@@ -775,6 +860,25 @@ impl Evidence {
             expected,
             position_scale: r.position_scale(),
         }
+    }
+
+    /// At most `keep` of `items`, the nearest to the expected start (all of
+    /// them, in order, when there is no position evidence or few items).
+    fn nearest<T>(&self, mut items: Vec<T>, keep: usize, at: impl Fn(&T) -> usize) -> Vec<T> {
+        if items.len() <= keep || self.expected.is_empty() {
+            return items;
+        }
+        let distance = |x: &T| {
+            let a = at(x);
+            self.expected
+                .iter()
+                .map(|&e| a.abs_diff(e))
+                .min()
+                .unwrap_or(0)
+        };
+        items.sort_by_cached_key(distance);
+        items.truncate(keep);
+        items
     }
 
     fn score(&self, new: &DocText, start: usize, end: usize, quote: f64) -> Candidate {
