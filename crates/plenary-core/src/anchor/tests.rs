@@ -329,3 +329,23 @@ fn anchor_w3c_refined_and_range_selectors() {
     assert_eq!(a.target.quote.as_ref().unwrap().exact, "words");
     assert_eq!(a.target.position, None);
 }
+
+#[test]
+fn anchor_fold_ascii_and_unicode_agree() {
+    // The ASCII fast path folds as the general one does.
+    let ascii = "a  b\t\nc\u{c}\u{b}d  ";
+    let t1 = DocText::new(ascii);
+    let t2 = DocText::new(format!("{ascii}é"));
+    let target = Target {
+        quote: Some(TextQuoteSelector {
+            exact: "b c d".into(),
+            prefix: String::new(),
+            suffix: String::new(),
+        }),
+        ..Target::default()
+    };
+    for t in [&t1, &t2] {
+        let p = Reanchorer::new(t).reanchor(&target);
+        assert_eq!((p.start, p.end), (Some(3), Some(10)), "{p:?}");
+    }
+}
