@@ -11,9 +11,10 @@ const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
 const OLD: &str = "Article 1\n1. The Parties shall cooperate in good faith to protect the marine environment of the region.\n2. Each Party shall designate a national focal point within six months.\n\u{c}Article 2\n1. The secretariat shall convene a meeting of experts every two years.\n2. Reports shall be published in all official languages of the Organization.\n";
 
 fn new_text() -> String {
+    // A new paragraph 1 in Article 2: the secretariat's is now paragraph 2.
     OLD.replace(
-        "Article 2\n",
-        "Article 2\n1. The experts are nominated by the Parties.\n",
+        "Article 2\n1. The secretariat",
+        "Article 2\n1. The experts are nominated by the Parties.\n2. The secretariat",
     )
     .replace("within six months", "within twelve months")
     .replace(

@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use super::myers::{Myers, similarity};
 use super::selectors::{Target, TextQuoteSelector};
+use super::structure::Structure;
 use super::text::DocText;
 
 /// Weight of the quote's similarity to the new wording in a candidate's score.
@@ -99,10 +100,12 @@ pub const CONTEXT_CHARS: usize = 32;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    /// The same words at the same place, with the same context.
+    /// The same words in the same context at the same place: the same
+    /// offsets, or (text was added or removed elsewhere) the same page,
+    /// article and paragraph.
     Unchanged,
-    /// The same words, elsewhere (text was added or removed before them,
-    /// or the context changed).
+    /// The same words, elsewhere (another page, article or paragraph), or
+    /// with changed context around them.
     Moved,
     /// The words changed; placed on the new wording.
     Changed { old_quote: String },
@@ -240,6 +243,9 @@ pub struct Reanchorer<'a> {
     folded: FoldedIndex,
     /// The old text's index: landmarks must be unique in both texts.
     old_index: Option<FoldedIndex>,
+    /// Numbered articles and paragraphs of each text.
+    structure: Structure,
+    old_structure: Option<Structure>,
 }
 
 struct FoldedIndex {
@@ -407,6 +413,8 @@ impl<'a> Reanchorer<'a> {
             old: None,
             folded: FoldedIndex::new(new.as_str()),
             old_index: None,
+            structure: Structure::detect(new),
+            old_structure: None,
         }
     }
 
@@ -416,6 +424,7 @@ impl<'a> Reanchorer<'a> {
     pub fn with_old(mut self, old: &'a DocText) -> Self {
         self.old = Some(old);
         self.old_index = Some(FoldedIndex::new(old.as_str()));
+        self.old_structure = Some(Structure::detect(old));
         self
     }
 
@@ -576,9 +585,7 @@ impl<'a> Reanchorer<'a> {
                 "the words occur more than once and not in their old context here".into(),
             );
         }
-        let same_place = target
-            .position
-            .is_none_or(|p| p.start == best.start && p.end == best.end);
+        let same_place = self.same_place(target, best.start, best.end);
         let same_context = best.context.is_none_or(|c| c >= 1.0);
         let same_words = self.new.slice(best.start, best.end) == quote.exact;
         let outcome = if same_place && same_context && same_words {
@@ -779,6 +786,37 @@ impl<'a> Reanchorer<'a> {
             e -= 1;
         }
         (s, e)
+    }
+
+    /// Whether `start..end` is the target's old place, as a reader sees it:
+    /// the same offsets, or the same page and the same article and
+    /// paragraph (text added or removed elsewhere shifts offsets, not the
+    /// place). Unknown page and structure count as different.
+    fn same_place(&self, target: &Target, start: usize, end: usize) -> bool {
+        let Some(p) = target.position else {
+            // Only a quote: no place to compare with; the words and their
+            // context decide.
+            return true;
+        };
+        if p.start == start && p.end == end {
+            return true;
+        }
+        let old_page = target
+            .page
+            .map(|n| n as usize)
+            .or_else(|| self.old.map(|o| o.page_of(p.start)));
+        let old_structure = target
+            .structure
+            .clone()
+            .or_else(|| self.old_structure.as_ref().and_then(|s| s.locate(p.start)));
+        let new_structure = self.structure.locate(start);
+        match (old_page, &old_structure) {
+            (None, None) => false,
+            _ => {
+                old_page.is_none_or(|page| page == self.new.page_of(start))
+                    && old_structure.map(|s| s.label) == new_structure.map(|s| s.label)
+            }
+        }
     }
 
     fn occurs_in_old_more_than_once(&self, quote: &TextQuoteSelector) -> bool {

@@ -33,9 +33,10 @@ fn anchor_unchanged_text_is_placed_unchanged() {
 
 #[test]
 fn anchor_text_moved_by_an_insertion_is_placed_moved() {
+    // A new paragraph 1: the old paragraph 1 is now paragraph 2.
     let new = OLD.replace(
-        "Article 2\n",
-        "Article 2\n1. A new paragraph was inserted here by the drafting group.\n",
+        "Article 2\n1. The secretariat",
+        "Article 2\n1. A new paragraph was inserted here by the drafting group.\n2. The secretariat",
     );
     let (p, new) = place(OLD, &new, "convene a meeting of experts");
     assert_eq!(p.outcome, Outcome::Moved, "{p:?}");
@@ -117,7 +118,8 @@ fn anchor_repeated_quote_is_disambiguated_by_context() {
     let target = describe(&o, None, start, start + 33).unwrap();
     let n = DocText::new(new.clone());
     let p = Reanchorer::new(&n).with_old(&o).reanchor(&target);
-    assert_eq!(p.outcome, Outcome::Moved, "{p:?}");
+    // Same article, same page, same context: unchanged though shifted.
+    assert_eq!(p.outcome, Outcome::Unchanged, "{p:?}");
     let expected = n.char_of(new.rfind("The Committee shall meet annually").unwrap());
     assert_eq!(p.start, Some(expected));
 }
@@ -201,7 +203,7 @@ fn anchor_russian_arabic_chinese() {
         // Unchanged, after an insertion above.
         let moved = format!("Preamble.\n{old}");
         let (p, _) = place(old, &moved, quote);
-        assert_eq!(p.outcome, Outcome::Moved, "{quote}: {p:?}");
+        assert_eq!(p.outcome, Outcome::Unchanged, "{quote}: {p:?}");
         assert_eq!(matched(&p), quote);
         // One word changed.
         let new = old.replace(quote, changed);
@@ -239,7 +241,7 @@ fn anchor_position_only_target_takes_its_quote_from_the_old_text() {
     };
     let new = DocText::new(format!("Intro.\n{OLD}"));
     let p = Reanchorer::new(&new).with_old(&old).reanchor(&target);
-    assert_eq!(p.outcome, Outcome::Moved, "{p:?}");
+    assert_eq!(p.outcome, Outcome::Unchanged, "{p:?}");
     assert_eq!(matched(&p), "meeting of experts");
     // Without the old text there is nothing to go on.
     let p = Reanchorer::new(&new).reanchor(&target);
@@ -328,6 +330,21 @@ fn anchor_w3c_refined_and_range_selectors() {
     assert_eq!(a.target.page, Some(3));
     assert_eq!(a.target.quote.as_ref().unwrap().exact, "words");
     assert_eq!(a.target.position, None);
+}
+
+#[test]
+fn anchor_text_moved_to_another_article_is_moved() {
+    let para = "2. Reports shall be published in all official languages of the Organization.\n";
+    let new = OLD.replace(para, "").replace(
+        "2. Each Party shall",
+        &format!("{}3. Each Party shall", para.replace("2.", "2.")),
+    );
+    let (p, new) = place(OLD, &new, "published in all official languages");
+    assert_eq!(p.outcome, Outcome::Moved, "{p:?}");
+    assert_eq!(
+        new.slice(p.start.unwrap(), p.end.unwrap()),
+        "published in all official languages"
+    );
 }
 
 #[test]
