@@ -11,7 +11,7 @@ use plenary_core::compare::html::{self, HtmlOptions};
 use plenary_core::compare::{
     Change, ChangeKind, CompareOptions, Comparison, PAGE_BREAK, Word, WordOp,
 };
-use plenary_core::model::VersionId;
+use plenary_core::model::{DocumentId, Language, VersionId};
 
 use crate::term::{self, Style};
 
@@ -25,6 +25,13 @@ pub struct CompareArgs {
     /// twice, the old version first (`--version OLD --version NEW`).
     #[arg(long = "version", value_name = "VERSION_ID")]
     versions: Vec<VersionId>,
+    /// A document in the cache: its newest revision in `--lang` against the
+    /// one before.
+    #[arg(long, value_name = "DOCUMENT_ID", requires = "lang", conflicts_with_all = ["files", "versions"])]
+    document: Option<DocumentId>,
+    /// The language of `--document`.
+    #[arg(long, value_name = "LANG", requires = "document")]
+    lang: Option<Language>,
     /// Also write the comparison to this file as a standalone HTML document
     /// that prints cleanly.
     #[arg(long, value_name = "FILE")]
@@ -65,10 +72,25 @@ fn read_pages(path: &Path) -> Result<Vec<String>> {
     Ok(text.split(PAGE_BREAK).map(str::to_string).collect())
 }
 
+/// What to compare: two files, or two versions in the cache (given, or a
+/// document's newest two in a language).
 fn pair(
     args: &CompareArgs,
     cache: impl FnOnce() -> Result<Cache>,
-) -> Result<(Pair, Option<Cache>)> {
+) -> Result<(Pair, Option<(Cache, VersionId, VersionId)>)> {
+    let empty = || Pair {
+        old: Vec::new(),
+        new: Vec::new(),
+        old_label: String::new(),
+        new_label: String::new(),
+    };
+    if let (Some(document), Some(lang)) = (&args.document, args.lang) {
+        let cache = cache()?;
+        let Some((old, new)) = cache.default_comparison(document, lang)? else {
+            bail!("{document} has fewer than two versions in {lang} in the cache");
+        };
+        return Ok((empty(), Some((cache, old, new))));
+    }
     match (args.files.as_slice(), args.versions.as_slice()) {
         ([old, new], []) => Ok((
             Pair {
@@ -79,17 +101,10 @@ fn pair(
             },
             None,
         )),
-        ([], [_, _]) => Ok((
-            Pair {
-                old: Vec::new(),
-                new: Vec::new(),
-                old_label: String::new(),
-                new_label: String::new(),
-            },
-            Some(cache()?),
-        )),
+        ([], [old, new]) => Ok((empty(), Some((cache()?, old.clone(), new.clone())))),
         _ => bail!(
-            "give two files (plenary compare OLD NEW) or two versions (--version OLD --version NEW)"
+            "give two files (plenary compare OLD NEW), two versions (--version OLD --version NEW) \
+             or a document and a language (--document ID --lang LANG)"
         ),
     }
 }
@@ -107,8 +122,8 @@ pub fn run(
     let (mut pair, cache) = pair(args, open)?;
     let comparison = match &cache {
         None => plenary_core::compare::compare(&pair.old, &pair.new, &options),
-        Some(cache) => {
-            let (old, new) = (&args.versions[0], &args.versions[1]);
+        Some((cache, old, new)) => {
+            let (old, new) = (&old, &new);
             let label = |id: &VersionId| -> Result<String> {
                 let v = cache.version(id)?;
                 Ok(format!("{} ({}, {})", v.file_name, v.label, v.language))

@@ -244,7 +244,10 @@ fn version(lang: Language, revision: u32) -> String {
 fn compares_the_demo_drafts_revisions_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    demo_cache(&cache, &[Language::En, Language::Zh]);
+    demo_cache(
+        &cache,
+        &[Language::En, Language::Zh, Language::Ar, Language::Ru],
+    );
     let compare = |old: &str, new: &str| -> serde_json::Value {
         serde_json::from_str(&plenary(
             &cache,
@@ -289,14 +292,29 @@ fn compares_the_demo_drafts_revisions_from_the_cache() {
     );
     println!("en Rev.1 -> Rev.2: {}", c["summary"]);
 
-    // The same in Chinese, compared by characters.
-    let c = compare(&version(Language::Zh, 1), &version(Language::Zh, 2));
-    assert!(
-        c["summary"]["moves"].as_u64().unwrap() >= 1,
-        "{:#}",
-        c["summary"]
-    );
-    println!("zh Rev.1 -> Rev.2: {}", c["summary"]);
+    // The same in Chinese (compared by characters), Arabic and Russian:
+    // the moved paragraph is a move, located by section and paragraph.
+    for lang in [Language::Zh, Language::Ar, Language::Ru] {
+        let c = compare(&version(lang, 1), &version(lang, 2));
+        let moves: Vec<_> = c["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|ch| ch["kind"] == "move")
+            .collect();
+        assert_eq!(moves.len(), 1, "{lang}: {:#}", c["summary"]);
+        assert!(
+            moves[0]["new"]["location"]["heading"].is_string(),
+            "{lang}: {:#}",
+            moves[0]
+        );
+        assert!(
+            moves[0]["new"]["location"]["paragraph"].is_string(),
+            "{lang}: {:#}",
+            moves[0]
+        );
+        println!("{lang} Rev.1 -> Rev.2: {}", c["summary"]);
+    }
 
     // The terminal diff.
     let text = plenary(
@@ -312,6 +330,27 @@ fn compares_the_demo_drafts_revisions_from_the_cache() {
     println!("{text}");
     assert!(text.contains("{moved}"), "{text}");
     assert!(text.contains("[-"), "{text}");
+
+    // By default, a document's newest revision against the one before.
+    let by_document: serde_json::Value = serde_json::from_str(&plenary(
+        &cache,
+        &[
+            "--json",
+            "compare",
+            "--document",
+            facts::DRAFT_DOCUMENT_ID,
+            "--lang",
+            "en",
+        ],
+    ))
+    .unwrap();
+    let latest = facts::DRAFT_LATEST_REVISION;
+    let explicit = compare(
+        &version(Language::En, latest - 1),
+        &version(Language::En, latest),
+    );
+    assert_eq!(by_document["summary"], explicit["summary"]);
+    assert!(by_document["summary"]["changes"].as_u64().unwrap() > 0);
 
     // Two languages, or a version without text: refused.
     let out = run(

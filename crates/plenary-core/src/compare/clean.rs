@@ -150,7 +150,7 @@ pub fn clean(pages: &[String], vocab: &HyphenVocab, remove_furniture: bool) -> C
         }
         page_starts.push(offset);
         for raw in page.split('\n') {
-            let blank = raw.chars().all(|c| c.is_whitespace() || is_invisible(c));
+            let blank = raw.chars().all(|c| is_space(c) || is_invisible(c));
             lines.push(Line {
                 raw,
                 start: offset,
@@ -203,18 +203,26 @@ pub fn clean(pages: &[String], vocab: &HyphenVocab, remove_furniture: bool) -> C
     for (i, &(line, blank_after)) in filled.iter().enumerate() {
         let trimmed_end = line.raw.trim_end();
         let next = filled.get(i + 1).map(|(n, _)| *n);
-        // How this line continues into the next one. A blank line ends a
-        // paragraph, except at a page's edge (beside the furniture), where
-        // the text's own shape decides.
+        // How this line continues into the next one. In wrapped text a
+        // blank line ends a paragraph only after the end of a sentence on
+        // the same page: `pdftotext` also leaves blank lines inside
+        // paragraphs, and beside the furniture at a page's edge.
         let mut join = Join::Break;
+        let ends_sentence = trimmed_end
+            .trim_end_matches(|c| is_space(c) || is_invisible(c))
+            .ends_with([
+                '.', ':', ';', '!', '?', '。', '．', '！', '？', '؟', '：', '；',
+            ]);
         if wrapped
             && let Some(next) = next
-            && (!blank_after || next.page != line.page)
+            && !(blank_after && next.page == line.page && ends_sentence)
         {
-            let next_text = next.raw.trim_start();
+            let next_text = next
+                .raw
+                .trim_start_matches(|c| is_space(c) || is_invisible(c));
             let len = trimmed_end.trim_start().chars().count();
             let hyphen = hyphen_join(trimmed_end, next_text, vocab);
-            if !starts_structure(next_text) && (hyphen.is_some() || len >= full_line) {
+            if (hyphen.is_some() || len >= full_line) && !starts_structure(&plain(next_text)) {
                 join = hyphen.unwrap_or(Join::Space);
             }
         }
@@ -288,12 +296,35 @@ pub(crate) fn starts_structure(line: &str) -> bool {
     super::structure::heading(line).is_some() || super::structure::paragraph_number(line).is_some()
 }
 
+/// Whitespace, and the bidirectional embeddings `pdftotext` puts around
+/// runs of Arabic text (U+202A to U+202E, U+2066 to U+2069): they part
+/// runs as a space would ("- 1" and the word after it).
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A line as the structure sees it: bidirectional marks as spaces,
+/// invisible characters dropped.
+fn plain(line: &str) -> String {
+    line.chars()
+        .filter(|c| !is_invisible(*c))
+        .map(|c| if is_space(c) { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// CJK punctuation and full-width forms (`。`, `，`, `（`).
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303f | 0xff00..=0xff65)
+}
+
 /// Characters that are not text: soft hyphen, zero-width spaces and joiners,
 /// byte order mark.
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+        '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}'
     )
 }
 
@@ -307,6 +338,8 @@ struct Builder {
     space: Option<u32>,
     /// Nothing between this line's end and the next line's start.
     glued: bool,
+    /// The pending space is a line break (lines joined).
+    joined: bool,
 }
 
 impl Builder {
@@ -315,7 +348,7 @@ impl Builder {
             if is_invisible(c) {
                 continue;
             }
-            if c.is_whitespace() {
+            if is_space(c) {
                 if self.text.len() > self.para_start && !self.glued {
                     self.space.get_or_insert(at);
                 }
@@ -323,11 +356,17 @@ impl Builder {
             }
             self.glued = false;
             if let Some(space_at) = self.space.take() {
-                // No space between two ideographs (a line break parted them).
+                // No space where a line break parted Chinese or Japanese
+                // text (written without spaces), nor between two ideographs.
                 let prev = self.text.chars().next_back();
-                if !(prev.is_some_and(super::tokens::is_ideograph)
-                    && super::tokens::is_ideograph(c))
-                {
+                let joined = std::mem::take(&mut self.joined);
+                let cjk = |c: char| super::tokens::is_ideograph(c) || is_cjk_punctuation(c);
+                let skip = if joined {
+                    prev.is_some_and(cjk) || cjk(c)
+                } else {
+                    prev.is_some_and(super::tokens::is_ideograph) && super::tokens::is_ideograph(c)
+                };
+                if !skip {
                     self.text.push(' ');
                     self.offsets.push(space_at);
                 }
@@ -340,17 +379,20 @@ impl Builder {
     fn pending_space(&mut self, at: u32) {
         if self.text.len() > self.para_start {
             self.space = Some(at);
+            self.joined = true;
         }
     }
 
     fn glue(&mut self) {
         self.space = None;
+        self.joined = false;
         self.glued = true;
     }
 
     fn end_para(&mut self) {
         self.space = None;
         self.glued = false;
+        self.joined = false;
         if self.text.len() > self.para_start {
             self.paras.push(self.para_start..self.text.len());
             self.text.push('\n');
@@ -396,7 +438,9 @@ fn mark_furniture(lines: &mut [Line], pages: usize) -> usize {
     let needed = ((pages as f64 * FURNITURE_MIN_SHARE).ceil() as usize).max(2);
     let mut marked = 0;
     for &(i, top) in &edges {
-        let line = lines[i].raw.trim();
+        let line = lines[i]
+            .raw
+            .trim_matches(|c| is_space(c) || is_invisible(c));
         let repeated = pages >= FURNITURE_MIN_PAGES
             && counts
                 .get(&(top, shape(line)))
@@ -410,24 +454,30 @@ fn mark_furniture(lines: &mut [Line], pages: usize) -> usize {
 }
 
 /// Lines longer than this (characters) must repeat exactly to be furniture;
-/// shorter ones may differ in their numbers ("Page 3", "GE.24-123").
-pub const FURNITURE_SHAPE_MAX_CHARS: usize = 60;
+/// shorter ones may differ in their numbers ("Page 3", "GE.24-123",
+/// "A/79/123 Page 4"). Short, so that lines of text (a Chinese line is about
+/// 40 characters) are never taken for each other.
+pub const FURNITURE_SHAPE_MAX_CHARS: usize = 30;
 
 /// A line's shape: trimmed, whitespace collapsed, and for a short line each
 /// run of digits as `#`.
 fn shape(line: &str) -> String {
-    let mask = line.trim().chars().count() <= FURNITURE_SHAPE_MAX_CHARS;
+    let line = line.trim_matches(|c| is_space(c) || is_invisible(c));
+    let mask = line.chars().count() <= FURNITURE_SHAPE_MAX_CHARS;
     let mut out = String::with_capacity(line.len());
     let mut prev_digit = false;
     let mut prev_space = true;
-    for c in line.trim().chars() {
+    for c in line.chars() {
+        if is_invisible(c) {
+            continue;
+        }
         if mask && c.is_ascii_digit() {
             if !prev_digit {
                 out.push('#');
             }
             prev_digit = true;
             prev_space = false;
-        } else if c.is_whitespace() {
+        } else if is_space(c) {
             if !prev_space {
                 out.push(' ');
             }
@@ -472,12 +522,18 @@ pub(crate) fn is_page_number(line: &str) -> bool {
 }
 
 /// A UN job number: `GE.24-12345`, `GE.24-12345 (E)`, `GE.24-12345(E)`,
-/// `24-12345 (R)`.
+/// `24-12345 (R)`, and as `pdftotext` turns it around in Arabic text,
+/// `) GE.24-12345(A`.
 fn is_job_number(line: &str) -> bool {
-    let first = line.split_whitespace().next().unwrap_or("");
-    let first = match first.find('(') {
-        Some(i) if first.ends_with(')') => &first[..i],
-        _ => first,
+    let words: Vec<&str> = line
+        .split(|c| is_space(c) || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 3 {
+        return false;
+    }
+    let Some(first) = words.iter().find(|w| w.contains('-')) else {
+        return false;
     };
     let rest = match first.split_once('.') {
         Some((prefix, rest))
@@ -494,7 +550,6 @@ fn is_job_number(line: &str) -> bool {
         && year.chars().all(|c| c.is_ascii_digit())
         && number.len() >= 4
         && number.chars().all(|c| c.is_ascii_digit())
-        && line.split_whitespace().count() <= 3
 }
 
 #[cfg(test)]
@@ -592,6 +647,7 @@ mod tests {
         assert!(is_job_number("GE.24-12345 (E)"));
         assert!(is_job_number("24-12345"));
         assert!(is_job_number("GE.24-16157(E)"));
+        assert!(is_job_number(") GE.24-16157(A"));
         assert!(!is_job_number("follow-up to"));
     }
 
@@ -626,6 +682,12 @@ mod tests {
             c.text
         );
         assert!(c.text.contains("last line.\n12. A numbered"), "{}", c.text);
+    }
+
+    #[test]
+    fn bidi_marks_part_runs_and_vanish() {
+        let c = cleaned(&["\u{202b}\u{202a} - 1\u{202c}نؤكد من\u{200f} جديد\u{202c}".to_string()]);
+        assert_eq!(c.text, "- 1 نؤكد من جديد\n");
     }
 
     #[test]

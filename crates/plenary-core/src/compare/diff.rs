@@ -1138,6 +1138,39 @@ mod tests {
         assert_eq!(c.summary.words_inserted, 1);
     }
 
+    /// Chinese wrapped at two widths, with a running header: lines are
+    /// joined without spaces, and only the one changed character shows.
+    #[test]
+    fn chinese_wrapped_differently_is_compared_by_character() {
+        let text: String = (1..=40)
+            .map(|i| format!("第{i}次缔约国会议审议了公约的执行情况并决定继续加强国际合作与援助。"))
+            .collect();
+        let paginate = |text: &str, width: usize| -> Vec<String> {
+            let chars: Vec<char> = text.chars().collect();
+            let lines: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
+            lines
+                .chunks(20)
+                .enumerate()
+                .map(|(i, l)| format!("CCM/MSP/2024/CRP.1\n{}\n- {} -", l.join("\n"), i + 1))
+                .collect()
+        };
+        let new_text = text.replacen("决定", "同意", 1);
+        let c = compare(
+            &paginate(&text, 34),
+            &paginate(&new_text, 30),
+            &CompareOptions::default(),
+        );
+        assert_eq!(c.summary.changes, 1, "{:#?}", c.changes);
+        assert_eq!(c.changes[0].old.text, "决定");
+        assert_eq!(c.changes[0].new.text, "同意");
+        assert!(
+            !c.rows
+                .iter()
+                .flat_map(|r| &r.words)
+                .any(|w| w.text.contains(' '))
+        );
+    }
+
     #[test]
     fn arabic_and_russian_words() {
         let c = cmp(

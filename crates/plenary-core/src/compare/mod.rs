@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::cache::{Cache, Rendition};
 use crate::error::{InvalidInput, Result};
-use crate::model::VersionId;
+use crate::model::{DocumentId, Language, VersionId};
 
 pub use clean::{
     FURNITURE_EDGE_LINES, FURNITURE_MIN_PAGES, FURNITURE_MIN_SHARE, PAGE_BREAK, WRAPPED_MAX_LINE,
@@ -248,6 +248,27 @@ fn rendition_pages(cache: &Cache, id: &VersionId) -> Result<(crate::model::Versi
 }
 
 impl Cache {
+    /// The versions the reader compares by default: in `language`, the
+    /// newest revision and the one before it (`None` with fewer than two).
+    pub fn default_comparison(
+        &self,
+        document: &DocumentId,
+        language: Language,
+    ) -> Result<Option<(VersionId, VersionId)>> {
+        // Newest revision first.
+        let versions: Vec<VersionId> = self
+            .document(document)?
+            .versions
+            .into_iter()
+            .filter(|v| v.version.language == language)
+            .map(|v| v.version.id)
+            .collect();
+        Ok(match versions.as_slice() {
+            [newest, before, ..] => Some((before.clone(), newest.clone())),
+            _ => None,
+        })
+    }
+
     /// Compares two versions in the cache (same language), from their text
     /// renditions.
     pub fn compare_versions(

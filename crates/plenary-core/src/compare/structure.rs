@@ -36,6 +36,20 @@ const HEADING_WORDS: &[&str] = &[
     "الفصل",
 ];
 
+/// How Arabic numbers sections: first, second, ... tenth.
+const ARABIC_ORDINALS: &[&str] = &[
+    "أولا",
+    "ثانيا",
+    "ثالثا",
+    "رابعا",
+    "خامسا",
+    "سادسا",
+    "سابعا",
+    "ثامنا",
+    "تاسعا",
+    "عاشرا",
+];
+
 /// Where a change is, as the reader would cite it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
@@ -108,6 +122,18 @@ pub fn heading(line: &str) -> Option<String> {
             return Some(format!("第{n}{}", after.unwrap_or('条')));
         }
     }
+    // Chinese sections: "一. 我们的共同承诺", "二、受害者援助".
+    let numeral: String = line
+        .chars()
+        .take_while(|c| "一二三四五六七八九十".contains(*c))
+        .collect();
+    if !numeral.is_empty() && line[numeral.len()..].starts_with(['.', '、', '．']) {
+        return Some(line.to_string());
+    }
+    // Arabic sections: "أولاً - التزامنا المشترك".
+    if ARABIC_ORDINALS.iter().any(|o| first.starts_with(o)) && line.contains('-') {
+        return Some(line.to_string());
+    }
     // A section numbered with a Roman numeral or a capital letter:
     // "II. Victim assistance", "A. Clearance": the heading is the line.
     if let Some(number) = first.strip_suffix('.')
@@ -148,6 +174,20 @@ fn is_roman(s: &str) -> bool {
 /// "3) ..." → "3", "١٢. ..." → "١٢".
 pub fn paragraph_number(line: &str) -> Option<String> {
     let line = line.trim_start();
+    // Arabic, as `pdftotext` gives it: "- 1 نؤكد".
+    if let Some(rest) = line.strip_prefix('-') {
+        let rest = rest.trim_start();
+        let digits: String = rest.chars().take_while(|c| c.is_numeric()).collect();
+        let after = rest[digits.len()..].chars().next();
+        let arabic = rest[digits.len()..]
+            .trim_start()
+            .starts_with(|c: char| ('\u{600}'..='\u{6ff}').contains(&c));
+        return (!digits.is_empty()
+            && digits.chars().count() <= 3
+            && after.is_some_and(char::is_whitespace)
+            && arabic)
+            .then_some(digits);
+    }
     let digits: String = line.chars().take_while(|c| c.is_numeric()).collect();
     let count = digits.chars().count();
     if count == 0 || count > 3 {
@@ -212,6 +252,14 @@ mod tests {
         assert_eq!(heading("A. Clearance").as_deref(), Some("A. Clearance"));
         assert_eq!(heading("I."), None);
         assert_eq!(
+            heading("一. 我们的共同承诺").as_deref(),
+            Some("一. 我们的共同承诺")
+        );
+        assert_eq!(
+            heading("أولا ً - التزامنا المشترك").as_deref(),
+            Some("أولا ً - التزامنا المشترك")
+        );
+        assert_eq!(
             heading("E.1 Changes from the Working Draft").as_deref(),
             Some("E.1 Changes from the Working Draft")
         );
@@ -225,6 +273,8 @@ mod tests {
         );
         assert_eq!(paragraph_number("3) a list").as_deref(), Some("3"));
         assert_eq!(paragraph_number("2024. A year"), None);
+        assert_eq!(paragraph_number("- 1 نؤكد من جديد").as_deref(), Some("1"));
+        assert_eq!(paragraph_number("- 1 -"), None);
         assert_eq!(paragraph_number("1.5 per cent"), None);
     }
 
