@@ -48,12 +48,10 @@ pub struct CompareArgs {
     keep_furniture: bool,
 }
 
-/// Two versions' pages and how to call them.
-struct Pair {
-    old: Vec<String>,
-    new: Vec<String>,
-    old_label: String,
-    new_label: String,
+/// How to call the two versions.
+struct Labels {
+    old: String,
+    new: String,
 }
 
 fn read_pages(path: &Path) -> Result<Vec<String>> {
@@ -72,41 +70,49 @@ fn read_pages(path: &Path) -> Result<Vec<String>> {
     Ok(text.split(PAGE_BREAK).map(str::to_string).collect())
 }
 
-/// What to compare: two files, or two versions in the cache (given, or a
-/// document's newest two in a language).
-fn pair(
+/// Compares what the arguments name: two files, or two versions in the
+/// cache (given, or a document's newest two in a language).
+fn compare(
     args: &CompareArgs,
-    cache: impl FnOnce() -> Result<Cache>,
-) -> Result<(Pair, Option<(Cache, VersionId, VersionId)>)> {
-    let empty = || Pair {
-        old: Vec::new(),
-        new: Vec::new(),
-        old_label: String::new(),
-        new_label: String::new(),
-    };
-    if let (Some(document), Some(lang)) = (&args.document, args.lang) {
-        let cache = cache()?;
+    open: impl FnOnce() -> Result<Cache>,
+    options: &CompareOptions,
+) -> Result<(Labels, Comparison)> {
+    let (cache, old, new) = if let (Some(document), Some(lang)) = (&args.document, args.lang) {
+        let cache = open()?;
         let Some((old, new)) = cache.default_comparison(document, lang)? else {
             bail!("{document} has fewer than two versions in {lang} in the cache");
         };
-        return Ok((empty(), Some((cache, old, new))));
-    }
-    match (args.files.as_slice(), args.versions.as_slice()) {
-        ([old, new], []) => Ok((
-            Pair {
-                old: read_pages(old)?,
-                new: read_pages(new)?,
-                old_label: old.display().to_string(),
-                new_label: new.display().to_string(),
-            },
-            None,
-        )),
-        ([], [old, new]) => Ok((empty(), Some((cache()?, old.clone(), new.clone())))),
-        _ => bail!(
-            "give two files (plenary compare OLD NEW), two versions (--version OLD --version NEW) \
-             or a document and a language (--document ID --lang LANG)"
-        ),
-    }
+        (cache, old, new)
+    } else {
+        match (args.files.as_slice(), args.versions.as_slice()) {
+            ([old, new], []) => {
+                let labels = Labels {
+                    old: old.display().to_string(),
+                    new: new.display().to_string(),
+                };
+                let c =
+                    plenary_core::compare::compare(&read_pages(old)?, &read_pages(new)?, options);
+                return Ok((labels, c));
+            }
+            ([], [old, new]) => (open()?, old.clone(), new.clone()),
+            _ => bail!(
+                "give two files (plenary compare OLD NEW), two versions (--version OLD --version NEW) \
+                 or a document and a language (--document ID --lang LANG)"
+            ),
+        }
+    };
+    let label = |id: &VersionId| -> Result<String> {
+        let v = cache.version(id)?;
+        Ok(format!("{} ({}, {})", v.file_name, v.label, v.language))
+    };
+    let labels = Labels {
+        old: label(&old)?,
+        new: label(&new)?,
+    };
+    let c = cache
+        .compare_versions(&old, &new, options)
+        .with_context(|| format!("comparing {old} with {new}"))?;
+    Ok((labels, c))
 }
 
 pub fn run(
@@ -119,29 +125,14 @@ pub fn run(
         remove_furniture: !args.keep_furniture,
         ..CompareOptions::default()
     };
-    let (mut pair, cache) = pair(args, open)?;
-    let comparison = match &cache {
-        None => plenary_core::compare::compare(&pair.old, &pair.new, &options),
-        Some((cache, old, new)) => {
-            let (old, new) = (&old, &new);
-            let label = |id: &VersionId| -> Result<String> {
-                let v = cache.version(id)?;
-                Ok(format!("{} ({}, {})", v.file_name, v.label, v.language))
-            };
-            pair.old_label = label(old)?;
-            pair.new_label = label(new)?;
-            cache
-                .compare_versions(old, new, &options)
-                .with_context(|| format!("comparing {old} with {new}"))?
-        }
-    };
+    let (pair, comparison) = compare(args, open, &options)?;
     if let Some(path) = &args.html {
         let doc = html::render(
             &comparison,
             &HtmlOptions {
-                title: format!("Comparison: {} → {}", pair.old_label, pair.new_label),
-                old_label: pair.old_label.clone(),
-                new_label: pair.new_label.clone(),
+                title: format!("Comparison: {} → {}", pair.old, pair.new),
+                old_label: pair.old.clone(),
+                new_label: pair.new.clone(),
                 context: args.html_context,
             },
         );
@@ -164,7 +155,7 @@ fn plural(n: u32, one: &str, many: &str) -> String {
 fn human(
     out: &mut impl Write,
     c: &Comparison,
-    pair: &Pair,
+    pair: &Labels,
     context: usize,
     style: Style,
 ) -> Result<()> {
@@ -172,9 +163,9 @@ fn human(
     writeln!(
         out,
         "{} ({}) → {} ({})",
-        pair.old_label,
+        pair.old,
         plural(c.old.pages, "page", "pages"),
-        pair.new_label,
+        pair.new,
         plural(c.new.pages, "page", "pages")
     )?;
     if s.changes == 0 {
