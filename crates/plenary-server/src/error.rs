@@ -47,6 +47,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
+            StoreError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             StoreError::CursorFromTheFuture { .. } => {
                 ApiError::bad_request("cursor_from_the_future", e.to_string())
             }

@@ -13,8 +13,9 @@
 //! anything else (HTTP/1.0, HEAD, a request line split over packets) goes to
 //! the axum route, which answers the same events, so correctness never
 //! depends on this shortcut. The stream is the same as the route's:
-//! `event: cursor` with the head at once and on every change, and a comment
-//! heartbeat, in chunked transfer encoding.
+//! `event: cursor` with the head at once and on every change, `event: notes`
+//! with the shared notes feed's head likewise, and a comment heartbeat, in
+//! chunked transfer encoding.
 
 use std::io::Write as _;
 
@@ -51,6 +52,7 @@ pub async fn is_events_request(stream: &TcpStream) -> bool {
 pub async fn serve(
     mut stream: TcpStream,
     mut head: watch::Receiver<u64>,
+    mut notes: watch::Receiver<u64>,
     mut heartbeat: watch::Receiver<()>,
     mut closing: watch::Receiver<bool>,
 ) {
@@ -65,53 +67,73 @@ pub async fn serve(
     }
     heartbeat.mark_unchanged();
     let mut cursor = *head.borrow_and_update();
+    let mut notes_head = *notes.borrow_and_update();
+    if !send_event(&mut stream, "cursor", cursor).await
+        || !send_event(&mut stream, "notes", notes_head).await
+    {
+        return;
+    }
+    // Send each change, and heartbeats meanwhile.
     loop {
-        // One chunk: "event: cursor\ndata: N\n\n" fits easily on the stack.
-        let mut chunk = [0u8; 80];
-        let len = {
-            let mut w = std::io::Cursor::new(&mut chunk[..]);
-            let payload_len = "event: cursor\ndata: \n\n".len() + digits(cursor);
-            let _ = write!(
-                w,
-                "{payload_len:x}\r\nevent: cursor\ndata: {cursor}\n\n\r\n"
-            );
-            w.position() as usize
-        };
-        if stream.write_all(&chunk[..len]).await.is_err() {
-            return;
-        }
-        // Wait for the next change, sending heartbeats meanwhile.
-        loop {
-            let mut probe = [0u8; 64];
-            tokio::select! {
-                changed = head.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    cursor = *head.borrow_and_update();
-                    break;
+        let mut probe = [0u8; 64];
+        tokio::select! {
+            changed = head.changed() => {
+                if changed.is_err() {
+                    return;
                 }
-                beat = heartbeat.changed() => {
-                    if beat.is_err() || stream.write_all(b"3\r\n:\n\n\r\n").await.is_err() {
+                let now = *head.borrow_and_update();
+                if now != cursor {
+                    cursor = now;
+                    if !send_event(&mut stream, "cursor", cursor).await {
                         return;
                     }
                 }
-                readable = stream.readable() => {
-                    if readable.is_err() {
-                        return;
-                    }
-                    // A client sends nothing more on this stream; 0 bytes means it left.
-                    match stream.try_read(&mut probe) {
-                        Ok(0) => return,
-                        Ok(_) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                        Err(_) => return,
-                    }
-                }
-                _ = closing.changed() => return, // it only ever turns true
             }
+            changed = notes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let now = *notes.borrow_and_update();
+                if now != notes_head {
+                    notes_head = now;
+                    if !send_event(&mut stream, "notes", notes_head).await {
+                        return;
+                    }
+                }
+            }
+            beat = heartbeat.changed() => {
+                if beat.is_err() || stream.write_all(b"3\r\n:\n\n\r\n").await.is_err() {
+                    return;
+                }
+            }
+            readable = stream.readable() => {
+                if readable.is_err() {
+                    return;
+                }
+                // A client sends nothing more on this stream; 0 bytes means it left.
+                match stream.try_read(&mut probe) {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => return,
+                }
+            }
+            _ = closing.changed() => return, // it only ever turns true
         }
     }
+}
+
+/// Writes one event as one chunk ("event: cursor\ndata: N\n\n" fits easily
+/// on the stack). False if the client is gone.
+async fn send_event(stream: &mut TcpStream, name: &str, value: u64) -> bool {
+    let mut chunk = [0u8; 80];
+    let len = {
+        let mut w = std::io::Cursor::new(&mut chunk[..]);
+        let payload_len = "event: \ndata: \n\n".len() + name.len() + digits(value);
+        let _ = write!(w, "{payload_len:x}\r\nevent: {name}\ndata: {value}\n\n\r\n");
+        w.position() as usize
+    };
+    stream.write_all(&chunk[..len]).await.is_ok()
 }
 
 fn digits(mut n: u64) -> usize {

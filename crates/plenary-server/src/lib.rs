@@ -51,6 +51,8 @@ pub struct AppState {
     pub files: Arc<dyn FileStore>,
     /// The feed's head; live-event clients watch it.
     pub head: Arc<watch::Sender<u64>>,
+    /// The shared notes feed's head; live-event clients watch it too.
+    pub notes_head: Arc<watch::Sender<u64>>,
     pub config: Arc<Config>,
     /// Files served from memory (see [`hot`]).
     pub hot: Arc<hot::HotFiles>,
@@ -80,10 +82,12 @@ impl AppState {
         config: Config,
     ) -> Result<Self, store::StoreError> {
         let head = store.head().await?;
+        let notes_head = store.notes_head().await?;
         Ok(AppState {
             store,
             files,
             head: Arc::new(watch::channel(head).0),
+            notes_head: Arc::new(watch::channel(notes_head).0),
             hot: Arc::new(hot::HotFiles::new(
                 config.hot_files_bytes,
                 config.hot_files_bytes / 8,
@@ -95,6 +99,19 @@ impl AppState {
     /// Tells live-event clients that the feed moved.
     pub fn announce(&self, head: u64) {
         self.head.send_if_modified(|current| {
+            let moved = head > *current;
+            if moved {
+                *current = head;
+            }
+            moved
+        });
+    }
+}
+
+impl AppState {
+    /// Tells live-event clients that the shared notes feed moved.
+    pub fn announce_notes(&self, head: u64) {
+        self.notes_head.send_if_modified(|current| {
             let moved = head > *current;
             if moved {
                 *current = head;
@@ -145,8 +162,8 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<Running
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = routes::router(state.clone());
-    let head = state.head.clone();
-    let task = tokio::spawn(accept_loop(listener, app, head, rx));
+    let (head, notes) = (state.head.clone(), state.notes_head.clone());
+    let task = tokio::spawn(accept_loop(listener, app, head, notes, rx));
     Ok(Running {
         addr,
         state,
@@ -162,6 +179,7 @@ async fn accept_loop(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     head: Arc<watch::Sender<u64>>,
+    notes: Arc<watch::Sender<u64>>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
     use hyper_util::rt::TokioIo;
@@ -193,13 +211,25 @@ async fn accept_loop(
             },
             _ = &mut stop => break,
         };
-        let (head, beat_rx, closing_rx) = (head.clone(), beat_rx.clone(), closing_rx.clone());
+        let (head, notes, beat_rx, closing_rx) = (
+            head.clone(),
+            notes.clone(),
+            beat_rx.clone(),
+            closing_rx.clone(),
+        );
         let (app, http, watcher) = (app.clone(), http.clone(), graceful.watcher());
         // Decided in the connection's own task: waiting for a client's first
         // bytes must never hold up accepting the next client.
         tokio::spawn(async move {
             if events::is_events_request(&stream).await {
-                events::serve(stream, head.subscribe(), beat_rx, closing_rx).await;
+                events::serve(
+                    stream,
+                    head.subscribe(),
+                    notes.subscribe(),
+                    beat_rx,
+                    closing_rx,
+                )
+                .await;
                 return;
             }
             let service = TowerToHyperService::new(app);

@@ -46,6 +46,27 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Groups (a delegation, an NGO coalition) whose members share notes.
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GroupCommand {
+    /// Create a group, or rename it and replace its members.
+    Set {
+        /// A short id ("cmc", "delegation-mx").
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// A member's token id (see `token list`); repeat for each member.
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// Every group with its members.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +130,7 @@ async fn main() -> Result<()> {
             wait_for_stop_signal().await?;
             Ok(())
         }
+        Command::Group { command } => group_command(&cli.data_dir, command).await,
         Command::Token { command } => {
             std::fs::create_dir_all(&cli.data_dir)?;
             let store = SqliteStore::open(&cli.data_dir.join("server.sqlite3"))?;
@@ -163,6 +185,29 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn group_command(data_dir: &std::path::Path, command: GroupCommand) -> Result<()> {
+    std::fs::create_dir_all(data_dir)?;
+    let store = SqliteStore::open(&data_dir.join("server.sqlite3"))?;
+    match command {
+        GroupCommand::Set { id, name, members } => {
+            let n = members.len();
+            store.set_group(&id, &name, members).await?;
+            println!("group {id} ({name}): {n} member(s)");
+        }
+        GroupCommand::List => {
+            for g in store.groups(None).await? {
+                let members: Vec<String> = g
+                    .members
+                    .iter()
+                    .map(|m| format!("{} {}", m.id, m.name))
+                    .collect();
+                println!("{}  {}  [{}]", g.id, g.name, members.join(", "));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// "30d", "12h", "90m", "45s", "2w": a token's lifetime.

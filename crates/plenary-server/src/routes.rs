@@ -57,6 +57,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/versions/{id}", axum::routing::delete(withdraw_version))
         .route("/v1/meetings/{id}/access", put(set_access))
+        .route("/v1/groups", get(my_groups))
+        .route("/v1/groups/{id}", put(set_group))
+        .route(
+            "/v1/groups/{group}/notes/{id}",
+            axum::routing::delete(withdraw_note),
+        )
+        .route("/v1/notes", get(notes_feed))
+        .route("/v1/notes/{id}", put(write_note))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -211,20 +219,27 @@ async fn feed(
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let page = state
+    let mut page = state
         .store
         .feed(q.since.unwrap_or(0), q.limit.unwrap_or(1000), &caller.0)
         .await?;
+    if caller.0.role().is_some() {
+        page.notes = Some(*state.notes_head.borrow());
+    }
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(page)).into_response())
 }
 
-/// Server-sent events: `event: cursor` with the feed's head, at once and on
-/// every change; a comment heartbeat keeps idle connections open.
+/// Server-sent events: `event: cursor` with the feed's head and `event:
+/// notes` with the shared notes feed's head, at once and on every change; a
+/// comment heartbeat keeps idle connections open.
 async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = WatchStream::new(state.head.subscribe())
+    let feed = WatchStream::new(state.head.subscribe())
         .map(|head| Ok(Event::default().event("cursor").data(head.to_string())));
+    let notes = WatchStream::new(state.notes_head.subscribe())
+        .map(|head| Ok(Event::default().event("notes").data(head.to_string())));
+    let stream = feed.merge(notes);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(EVENT_HEARTBEAT))
 }
 
@@ -716,5 +731,117 @@ async fn set_access(
         .await?;
     let head = state.store.head().await?;
     state.announce(head);
+    Ok(Json(serde_json::json!({"cursor": head})))
+}
+
+fn token_of(caller: &Caller) -> ApiResult<&crate::store::TokenInfo> {
+    match &caller.0 {
+        Viewer::Token(t) => Ok(t),
+        Viewer::Anonymous => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sharing notes needs a token",
+        )),
+    }
+}
+
+/// Who the caller is, and the groups they can share notes with.
+async fn my_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<plenary_core::sync::notes::Groups>> {
+    let token = token_of(&caller)?;
+    let groups = state.store.groups(Some(&token.id)).await?;
+    Ok(Json(plenary_core::sync::notes::Groups {
+        me: plenary_core::sync::notes::Member {
+            id: token.id.clone(),
+            name: token.name.clone(),
+        },
+        groups,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct GroupBody {
+    name: String,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+async fn set_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<GroupBody>, JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    require(&caller, Role::Admin)?;
+    let Json(body) = body.map_err(json_rejection)?;
+    state.store.set_group(&id, &body.name, body.members).await?;
+    state.announce_notes(state.store.notes_head().await?);
+    Ok(Json(serde_json::json!({"group": id})))
+}
+
+#[derive(Debug, Deserialize)]
+struct NotesQuery {
+    since: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn notes_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<NotesQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let token = token_of(&caller)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let page = state
+        .store
+        .notes(q.since.unwrap_or(0), q.limit.unwrap_or(500), token)
+        .await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(page)).into_response())
+}
+
+/// Writes a shared note. 409 `note_conflict` with the server's `current`
+/// copy when the write was based on an older revision.
+async fn write_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<plenary_core::sync::notes::NoteWrite>, JsonRejection>,
+) -> ApiResult<Response> {
+    require(&caller, Role::Annotator)?;
+    let token = token_of(&caller)?;
+    let Json(write) = body.map_err(json_rejection)?;
+    match state.store.write_note(&id, write, token).await? {
+        crate::store::NoteWritten::Saved(note) => {
+            state.announce_notes(note.seq);
+            Ok(Json(note).into_response())
+        }
+        crate::store::NoteWritten::Conflict(current) => Ok((
+            StatusCode::CONFLICT,
+            Json(serde_json::json!({
+                "error": {
+                    "code": "note_conflict",
+                    "message": format!(
+                        "note {id} was changed by {} since this write's revision; merge and send again",
+                        current.editor
+                    ),
+                },
+                "current": current,
+            })),
+        )
+            .into_response()),
+    }
+}
+
+async fn withdraw_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((group, id)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    require(&caller, Role::Annotator)?;
+    let token = token_of(&caller)?;
+    let head = state.store.withdraw_note(&group, &id, token).await?;
+    state.announce_notes(head);
     Ok(Json(serde_json::json!({"cursor": head})))
 }

@@ -788,15 +788,19 @@ async fn live_events_announce_each_publication() {
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let mut stream = resp.bytes_stream();
     let mut seen = String::new();
-    let mut next_cursor = async |seen: &mut String| -> u64 {
+    // The next event named `name` (others, and heartbeats, are skipped).
+    let mut next_event = async |seen: &mut String, name: &str| -> u64 {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(end) = seen.find("\n\n") {
                 let event: String = seen.drain(..end + 2).collect();
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                let named = event.lines().any(|l| l == format!("event: {name}"));
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: "))
+                    && named
+                {
                     return data.parse().unwrap();
                 }
-                continue; // a heartbeat comment
+                continue; // a heartbeat comment, or another event
             }
             let chunk = tokio::time::timeout_at(deadline.into(), stream.next())
                 .await
@@ -806,7 +810,16 @@ async fn live_events_announce_each_publication() {
             seen.push_str(std::str::from_utf8(&chunk).unwrap());
         }
     };
-    assert_eq!(next_cursor(&mut seen).await, 0, "the head is sent at once");
+    assert_eq!(
+        next_event(&mut seen, "cursor").await,
+        0,
+        "the head is sent at once"
+    );
+    assert_eq!(
+        next_event(&mut seen, "notes").await,
+        0,
+        "and the shared notes' head"
+    );
     let (_, v) = s
         .json(
             s.http
@@ -816,7 +829,7 @@ async fn live_events_announce_each_publication() {
         )
         .await;
     let published = v["cursor"].as_u64().unwrap();
-    assert_eq!(next_cursor(&mut seen).await, published);
+    assert_eq!(next_event(&mut seen, "cursor").await, published);
 }
 
 #[tokio::test]
@@ -898,7 +911,8 @@ async fn the_openapi_document_matches_the_real_routes() {
     for (path, ops) in paths {
         let concrete = path
             .replace("{sha256}", &"0".repeat(64))
-            .replace("{id}", "some-id");
+            .replace("{id}", "some-id")
+            .replace("{group}", "some-group");
         for method in ops.as_object().unwrap().keys() {
             let req = s
                 .http

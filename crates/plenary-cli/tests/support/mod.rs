@@ -357,7 +357,21 @@ impl Proxy {
             return;
         };
         let text = String::from_utf8_lossy(&head).into_owned();
+        let method = text.split_whitespace().next().unwrap_or("").to_owned();
         let path = text.split_whitespace().nth(1).unwrap_or("").to_owned();
+        // A request body (PUT, POST) follows the head: read it whole.
+        let length: usize = text
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        let mut body = vec![0u8; length];
+        if client.read_exact(&mut body).await.is_err() {
+            return;
+        }
         let range = text
             .lines()
             .find_map(|l| {
@@ -378,7 +392,7 @@ impl Proxy {
         self.log
             .lock()
             .unwrap()
-            .push(format!("GET {path} range={range} fault={fault:?}"));
+            .push(format!("{method} {path} range={range} fault={fault:?}"));
         if let Some(Fault::Status { code, retry_after }) = fault {
             let body =
                 r#"{"error":{"code":"injected","message":"fault injected by the test proxy"}}"#;
@@ -405,7 +419,9 @@ impl Proxy {
             }
         }
         request.push_str("Connection: close\r\n\r\n");
-        if upstream.write_all(request.as_bytes()).await.is_err() {
+        if upstream.write_all(request.as_bytes()).await.is_err()
+            || upstream.write_all(&body).await.is_err()
+        {
             return;
         }
         // Response: head as is, then the body with the fault applied.

@@ -143,14 +143,47 @@ impl SyncClient {
         if let Some(from) = from {
             req = req.header(reqwest::header::RANGE, format!("bytes={from}-"));
         }
+        self.answer(req, &format!("GET {path}"), timeout).await
+    }
+
+    /// Sends a request with a JSON body (or none) and waits for the
+    /// response's head at most `timeout`. A 409 that carries the server's
+    /// current copy of a shared note is [`SyncError::Conflict`].
+    pub(crate) async fn send_once(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, Failed> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| Failed::fatal(SyncError::Protocol(e.to_string())))?;
+        let what = format!("{method} {path}");
+        let mut req = self.http.request(method, format!("{}{path}", self.server));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.answer(req, &what, timeout).await
+    }
+
+    /// Sends `req`; success statuses are returned, others classified.
+    async fn answer(
+        &self,
+        req: reqwest::RequestBuilder,
+        what: &str,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, Failed> {
         let resp = match tokio::time::timeout(timeout, req.send()).await {
             Err(_) => {
                 return Err(Failed::retry(self.unreachable(format!(
-                    "GET {path}: no answer within {} s",
+                    "{what}: no answer within {} s",
                     timeout.as_secs_f32()
                 ))));
             }
-            Ok(Err(e)) => return Err(Failed::retry(self.transport(&e, &format!("GET {path}")))),
+            Ok(Err(e)) => return Err(Failed::retry(self.transport(&e, what))),
             Ok(Ok(resp)) => resp,
         };
         let status = resp.status();
@@ -176,13 +209,19 @@ impl SyncClient {
             .as_str()
             .unwrap_or("no explanation given")
             .to_owned();
+        if status == StatusCode::CONFLICT
+            && let Ok(current) =
+                serde_json::from_value::<super::notes::SharedNote>(body["current"].clone())
+        {
+            return Err(Failed::fatal(SyncError::Conflict(Box::new(current))));
+        }
         let retryable = status.is_server_error()
             || status == StatusCode::REQUEST_TIMEOUT
             || status == StatusCode::TOO_MANY_REQUESTS;
         if retryable {
             Err(Failed {
                 error: self.unreachable(format!(
-                    "GET {path}: the server answered {status} ({code}: {message})"
+                    "{what}: the server answered {status} ({code}: {message})"
                 )),
                 retryable: true,
                 retry_after,

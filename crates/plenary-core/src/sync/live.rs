@@ -85,6 +85,7 @@ impl LiveSync {
         });
         let status_tx = Arc::new(status_tx);
         let (head_tx, head_rx) = watch::channel(None::<u64>);
+        let (notes_tx, notes_rx) = watch::channel(None::<u64>);
         let (up_tx, up_rx) = watch::channel(false);
         let trigger = Arc::new(Notify::new());
         let current = Arc::new(Mutex::new(CancellationToken::new()));
@@ -92,6 +93,7 @@ impl LiveSync {
         let events = tokio::spawn(events_loop(
             client.clone(),
             head_tx,
+            notes_tx,
             up_tx,
             status_tx.clone(),
             stop.clone(),
@@ -107,7 +109,7 @@ impl LiveSync {
                 current: current.clone(),
                 stop: stop.clone(),
             }
-            .run(head_rx, up_rx),
+            .run(head_rx, notes_rx, up_rx),
         );
         LiveSync {
             status,
@@ -157,8 +159,14 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(self, mut head: watch::Receiver<Option<u64>>, events_up: watch::Receiver<bool>) {
+    async fn run(
+        self,
+        mut head: watch::Receiver<Option<u64>>,
+        mut notes: watch::Receiver<Option<u64>>,
+        events_up: watch::Receiver<bool>,
+    ) {
         let mut failures = 0u32;
+        let mut notes_open = true;
         loop {
             let failed = match self.sync_once().await {
                 Err(SyncError::Cancelled) => false,
@@ -186,6 +194,16 @@ impl Worker {
                 if head.borrow_and_update().is_some_and(|h| h > cursor) {
                     break;
                 }
+                // A teammate shared or edited a note.
+                let notes_cursor = {
+                    let c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                    c.notes_cursor(self.client.server()).unwrap_or(0)
+                };
+                if self.client.token().is_some()
+                    && notes.borrow_and_update().is_some_and(|h| h > notes_cursor)
+                {
+                    break;
+                }
                 let polling = !*events_up.borrow();
                 tokio::select! {
                     _ = self.stop.cancelled() => return,
@@ -200,6 +218,7 @@ impl Worker {
                             }
                         }
                     }
+                    changed = notes.changed(), if notes_open => notes_open = changed.is_ok(),
                     _ = tokio::time::sleep(self.options.poll_interval), if polling => break,
                     _ = tokio::time::sleep_until(retry_at.unwrap_or_else(tokio::time::Instant::now)), if retry_at.is_some() => break,
                 }
@@ -283,6 +302,7 @@ impl Worker {
 async fn events_loop(
     client: SyncClient,
     head: watch::Sender<Option<u64>>,
+    notes: watch::Sender<Option<u64>>,
     up: watch::Sender<bool>,
     status: Arc<watch::Sender<SyncStatus>>,
     stop: CancellationToken,
@@ -293,7 +313,7 @@ async fn events_loop(
         let mut connected = false;
         let result = tokio::select! {
             _ = stop.cancelled() => return,
-            r = follow(&client, &head, &up, &status, &options, &mut connected) => r,
+            r = follow(&client, &head, &notes, &up, &status, &options, &mut connected) => r,
         };
         up.send_replace(false);
         failures = if connected { 1 } else { failures + 1 };
@@ -321,9 +341,11 @@ async fn events_loop(
 }
 
 /// Reads events until the stream fails; returns why.
+#[allow(clippy::too_many_arguments)]
 async fn follow(
     client: &SyncClient,
     head: &watch::Sender<Option<u64>>,
+    notes: &watch::Sender<Option<u64>>,
     up: &watch::Sender<bool>,
     status: &watch::Sender<SyncStatus>,
     options: &SyncOptions,
@@ -354,10 +376,23 @@ async fn follow(
         buffer.push_str(&String::from_utf8_lossy(&chunk).replace('\r', ""));
         while let Some(end) = buffer.find("\n\n") {
             let event: String = buffer.drain(..end + 2).collect();
-            let is_cursor = event.lines().any(|l| l == "event: cursor");
+            let name = event.lines().find_map(|l| l.strip_prefix("event:"));
             let data = event.lines().find_map(|l| l.strip_prefix("data:"));
-            if let (true, Some(n)) = (is_cursor, data.and_then(|d| d.trim().parse::<u64>().ok())) {
-                head.send_replace(Some(n));
+            match (
+                name.map(str::trim),
+                data.and_then(|d| d.trim().parse::<u64>().ok()),
+            ) {
+                (Some("cursor"), Some(n)) => {
+                    head.send_replace(Some(n));
+                }
+                (Some("notes"), Some(n)) => {
+                    notes.send_if_modified(|h| {
+                        let moved = *h != Some(n);
+                        *h = Some(n);
+                        moved
+                    });
+                }
+                _ => {}
             }
         }
     }

@@ -19,6 +19,7 @@
 pub mod download;
 pub mod http;
 pub mod live;
+pub mod notes;
 pub mod plan;
 pub mod progress;
 
@@ -73,6 +74,10 @@ pub enum SyncError {
     Protocol(String),
     #[error("the sync was cancelled; it will resume where it stopped")]
     Cancelled,
+    /// A shared note was changed on the server since this computer last saw
+    /// it: here is the server's copy, to merge with and send again.
+    #[error("note {} was changed by {} meanwhile", .0.id, .0.editor)]
+    Conflict(Box<notes::SharedNote>),
     #[error(transparent)]
     Cache(#[from] crate::Error),
 }
@@ -89,6 +94,7 @@ impl SyncError {
             SyncError::Corrupt { .. } => ErrorCode::DownloadCorrupt,
             SyncError::Protocol(_) => ErrorCode::Protocol,
             SyncError::Cancelled => ErrorCode::Cancelled,
+            SyncError::Conflict(_) => ErrorCode::Protocol,
             SyncError::Cache(e) => e.code(),
         }
     }
@@ -103,7 +109,9 @@ impl SyncError {
                 code,
                 ..
             } => Some(Connection::Refused(code.clone())),
-            SyncError::Refused { .. } | SyncError::Corrupt { .. } => Some(Connection::Online),
+            SyncError::Refused { .. } | SyncError::Corrupt { .. } | SyncError::Conflict(_) => {
+                Some(Connection::Online)
+            }
             SyncError::Cancelled | SyncError::Cache(_) => None,
         }
     }
@@ -192,6 +200,10 @@ pub struct SyncReport {
     pub texts_fetched: usize,
     /// Texts the server has not extracted yet (asked again next sync).
     pub texts_pending: usize,
+    /// Shared notes pushed and pulled, when there was anything to do.
+    pub notes: Option<notes::NotesReport>,
+    /// Why shared notes could not be synced (the rest of the sync went on).
+    pub notes_error: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +211,9 @@ struct Page {
     cursor: u64,
     more: bool,
     records: Vec<Record>,
+    /// The head of the shared notes feed (servers that share notes say it).
+    #[serde(default)]
+    notes: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -226,7 +241,6 @@ impl SyncClient {
         &self.server
     }
 
-    #[allow(dead_code)]
     pub(crate) fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }
@@ -266,6 +280,7 @@ impl SyncClient {
         })
         .await?;
         let mut restarted = false;
+        let mut notes_head = None;
         loop {
             let path = format!("/v1/feed?since={cursor}&limit={}", options.page_size);
             let fetched = self
@@ -297,6 +312,7 @@ impl SyncClient {
             let n = page.records.len();
             let server = server.clone();
             let next = page.cursor;
+            notes_head = page.notes.or(notes_head);
             blocking(cache, move |c| c.apply_page(&server, &page.records, next)).await?;
             report.pages += 1;
             report.records += n;
@@ -307,6 +323,28 @@ impl SyncClient {
             }
         }
         report.cursor = cursor;
+
+        // Shared notes, before the files: small, and what a team waits for.
+        // Only when the notes feed moved or something is to be pushed, so a
+        // sync with nothing new stays one request.
+        if self.token.is_some() {
+            let wanted = {
+                let server = server.clone();
+                blocking(cache, move |c| c.notes_sync_wanted(&server, notes_head)).await?
+            };
+            if wanted {
+                match self.sync_notes(cache, options.read_timeout).await {
+                    Ok(r) => report.notes = Some(r),
+                    // A token that may not share (a reader's), or a server
+                    // without sharing: the documents still sync.
+                    Err(e @ SyncError::Refused { .. }) => {
+                        tracing::info!(error = %e, "shared notes not synced");
+                        report.notes_error = Some(e.for_people());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
 
         // 2. The files kept offline, smallest first, `parallel` at a time, and
         //    their texts, each fetched once its file is stored (or at once if

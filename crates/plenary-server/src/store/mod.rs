@@ -15,6 +15,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use plenary_core::model::{MediaType, Record, Sha256};
+use plenary_core::sync::notes::{Group, NoteWrite, NotesPage, SharedNote};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -107,6 +108,19 @@ pub struct FeedPage {
     /// Whether more changes follow this page right now.
     pub more: bool,
     pub records: Vec<Record>,
+    /// The head of the shared notes feed, so that a client learns in the
+    /// same request whether its team's notes moved (set by the route).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<u64>,
+}
+
+/// What became of a note write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoteWritten {
+    Saved(SharedNote),
+    /// The write was based on an older revision: here is the newest, to
+    /// merge with and send again. Nothing was written.
+    Conflict(SharedNote),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -132,6 +146,9 @@ pub enum Rendition {
 pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
+    /// The caller may not do this (not a member of the group, ...).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{what} {id:?} does not exist")]
     NotFound { what: &'static str, id: String },
     #[error("cursor {cursor} is ahead of the feed (which is at {head}); start again from 0")]
@@ -191,6 +208,26 @@ pub trait Store: Send + Sync + 'static {
         meeting_id: &str,
         members: Option<Vec<String>>,
     ) -> StoreResult<()>;
+
+    /// Creates or renames a group and sets its members (token ids). New
+    /// members receive the group's notes at their next sync.
+    async fn set_group(&self, id: &str, name: &str, members: Vec<String>) -> StoreResult<()>;
+    /// Every group (`None`), or the groups a token belongs to.
+    async fn groups(&self, member: Option<&str>) -> StoreResult<Vec<Group>>;
+    /// The head of the shared notes feed.
+    async fn notes_head(&self) -> StoreResult<u64>;
+    /// Writes a shared note if `by` is a member of its group and may see its
+    /// meeting, and the write is based on the newest revision.
+    async fn write_note(
+        &self,
+        id: &str,
+        write: NoteWrite,
+        by: &TokenInfo,
+    ) -> StoreResult<NoteWritten>;
+    /// Withdraws a note from its group (its members' copies go too).
+    async fn withdraw_note(&self, group: &str, id: &str, by: &TokenInfo) -> StoreResult<u64>;
+    /// Shared notes changed after `since` in the groups of `viewer`.
+    async fn notes(&self, since: u64, limit: usize, viewer: &TokenInfo) -> StoreResult<NotesPage>;
 }
 
 /// The SHA-256 of a token secret, as stored.

@@ -15,12 +15,16 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::*;
+use plenary_core::sync::notes::Member;
 
 /// "PLNS" in ASCII: a Plenary server database.
 pub const APPLICATION_ID: i64 = 0x504C_4E53;
 pub const SCHEMA: Schema = Schema {
     application_id: APPLICATION_ID,
-    migrations: &[include_str!("migrations_0001.sql")],
+    migrations: &[
+        include_str!("migrations_0001.sql"),
+        include_str!("migrations_0002.sql"),
+    ],
 };
 
 const READERS: usize = 4;
@@ -37,6 +41,8 @@ struct Inner {
     next_reader: AtomicUsize,
     /// The feed's head, kept in memory: "anything new?" needs no query.
     head: AtomicU64,
+    /// The shared notes feed's head, likewise.
+    notes_head: AtomicU64,
 }
 
 impl SqliteStore {
@@ -44,6 +50,10 @@ impl SqliteStore {
         let writer = plenary_core::sqlite::open(path, &SCHEMA)?;
         let head: i64 =
             writer.query_row("SELECT coalesce(max(seq), 0) FROM entities", [], |r| {
+                r.get(0)
+            })?;
+        let notes_head: i64 =
+            writer.query_row("SELECT coalesce(max(seq), 0) FROM shared_notes", [], |r| {
                 r.get(0)
             })?;
         let mut readers = Vec::with_capacity(READERS);
@@ -56,6 +66,7 @@ impl SqliteStore {
                 readers,
                 next_reader: AtomicUsize::new(0),
                 head: AtomicU64::new(head as u64),
+                notes_head: AtomicU64::new(notes_head as u64),
             }),
         })
     }
@@ -393,6 +404,7 @@ impl Store for SqliteStore {
                 cursor: head,
                 more: false,
                 records: Vec::new(),
+                notes: None,
             });
         }
         let all = viewer.sees_everything();
@@ -452,7 +464,7 @@ impl Store for SqliteStore {
             }
             let mut page: Vec<Record> = ancestors.into_values().collect();
             page.extend(records);
-            Ok(FeedPage { cursor, more, records: page })
+            Ok(FeedPage { cursor, more, records: page, notes: None })
         })
         .await
     }
@@ -757,4 +769,361 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn set_group(&self, id: &str, name: &str, members: Vec<String>) -> StoreResult<()> {
+        let (id, name) = (id.trim().to_owned(), name.trim().to_owned());
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(StoreError::Invalid(format!(
+                "{id:?} is not a group id (1 to 64 letters, digits, '-', '_', '.')"
+            )));
+        }
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(StoreError::Invalid(
+                "a group's name is 1 to 120 characters".into(),
+            ));
+        }
+        self.write(move |inner, conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO groups (id, name, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+                params![id, name, now()],
+            )?;
+            tx.execute("DELETE FROM group_members WHERE group_id = ?1", [&id])?;
+            for token in &members {
+                let known: bool = tx
+                    .query_row("SELECT 1 FROM tokens WHERE id = ?1", [token], |_| Ok(true))
+                    .optional()?
+                    .unwrap_or(false);
+                if !known {
+                    return Err(StoreError::NotFound {
+                        what: "token",
+                        id: token.clone(),
+                    });
+                }
+                tx.execute(
+                    "INSERT OR IGNORE INTO group_members (group_id, token_id) VALUES (?1, ?2)",
+                    params![id, token],
+                )?;
+            }
+            // New members have cursors past the group's notes: move the
+            // notes to the head of the notes feed so they are sent.
+            let mut next: i64 =
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM shared_notes", [], |r| {
+                    r.get(0)
+                })?;
+            let ids: Vec<String> = tx
+                .prepare("SELECT id FROM shared_notes WHERE group_id = ?1 ORDER BY seq")?
+                .query_map([&id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for note in &ids {
+                next += 1;
+                let json: String =
+                    tx.query_row("SELECT note FROM shared_notes WHERE id = ?1", [note], |r| {
+                        r.get(0)
+                    })?;
+                let mut shared: SharedNote = serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Invalid(format!("stored note unreadable: {e}")))?;
+                shared.seq = next as u64;
+                tx.execute(
+                    "UPDATE shared_notes SET seq = ?2, note = ?3 WHERE id = ?1",
+                    params![note, next, note_json(&shared)?],
+                )?;
+            }
+            // Even with no notes, the head moves: members learn of the change
+            // (their groups) at their next sync.
+            if ids.is_empty() {
+                next = next.max(inner.notes_head.load(Ordering::Acquire) as i64);
+            }
+            tx.commit()?;
+            inner.notes_head.fetch_max(next as u64, Ordering::AcqRel);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn groups(&self, member: Option<&str>) -> StoreResult<Vec<Group>> {
+        let member = member.map(str::to_owned);
+        self.read(move |conn| {
+            let ids: Vec<(String, String)> = conn
+                .prepare_cached(
+                    "SELECT id, name FROM groups WHERE ?1 IS NULL
+                     OR id IN (SELECT group_id FROM group_members WHERE token_id = ?1)
+                     ORDER BY name, id",
+                )?
+                .query_map([&member], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut out = Vec::with_capacity(ids.len());
+            for (id, name) in ids {
+                let members = conn
+                    .prepare_cached(
+                        "SELECT t.id, t.name FROM group_members m JOIN tokens t ON t.id = m.token_id
+                         WHERE m.group_id = ?1 AND t.revoked_at IS NULL ORDER BY t.name, t.id",
+                    )?
+                    .query_map([&id], |r| Ok(Member { id: r.get(0)?, name: r.get(1)? }))?
+                    .collect::<Result<_, _>>()?;
+                out.push(Group { id, name, members });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn notes_head(&self) -> StoreResult<u64> {
+        Ok(self.inner.notes_head.load(Ordering::Acquire))
+    }
+
+    async fn write_note(
+        &self,
+        id: &str,
+        write: NoteWrite,
+        by: &TokenInfo,
+    ) -> StoreResult<NoteWritten> {
+        check_note(id, &write)?;
+        let (id, by) = (id.to_owned(), by.clone());
+        self.write(move |inner, conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            check_member(&tx, &write.group, &by)?;
+            let meeting = write.meeting_id.as_str().to_owned();
+            if live(&tx, "meeting", &meeting)?.is_none() {
+                return Err(StoreError::Invalid(format!("no meeting {meeting:?} on this server")));
+            }
+            if by.role < Role::Staff {
+                let visible: bool = tx
+                    .query_row(
+                        &format!("SELECT {VISIBLE} FROM (SELECT :m AS meeting_id)"),
+                        rusqlite::named_params! {":m": meeting, ":t": by.id},
+                        |r| r.get(0),
+                    )?;
+                if !visible {
+                    return Err(StoreError::Forbidden(format!(
+                        "meeting {meeting} is restricted and this token is not among its members"
+                    )));
+                }
+            }
+            let existing: Option<SharedNote> = tx
+                .query_row("SELECT note FROM shared_notes WHERE id = ?1", [&id], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?
+                .map(|json| serde_json::from_str(&json))
+                .transpose()
+                .map_err(|e| StoreError::Invalid(format!("stored note unreadable: {e}")))?;
+            if let Some(current) = &existing {
+                if current.group != write.group && !current.content.deleted {
+                    return Err(StoreError::Invalid(format!(
+                        "note {id} is shared with group {}; withdraw it there first",
+                        current.group
+                    )));
+                }
+                if current.group != write.group {
+                    check_member(&tx, &current.group, &by)?;
+                }
+                // A write must be based on the newest revision, unless the
+                // note was withdrawn and is being shared again.
+                let rebased = write.base_rev == Some(current.rev)
+                    || (current.content.deleted && write.base_rev.is_none());
+                if !rebased {
+                    return Ok(NoteWritten::Conflict(current.clone()));
+                }
+            }
+            let seq = inner.notes_head.load(Ordering::Acquire) + 1;
+            let at = OffsetDateTime::now_utc();
+            let shared = SharedNote {
+                id: id.clone(),
+                group: write.group.clone(),
+                meeting_id: write.meeting_id.clone(),
+                document_id: write.document_id.clone(),
+                language: write.language,
+                origin_version_id: write.origin_version_id.clone(),
+                origin_revision: write.origin_revision,
+                target: write.target.clone(),
+                content: write.content.clone(),
+                author: existing
+                    .as_ref()
+                    .map(|e| e.author.clone())
+                    .unwrap_or_else(|| by.name.clone()),
+                author_id: existing
+                    .as_ref()
+                    .map(|e| e.author_id.clone())
+                    .unwrap_or_else(|| by.id.clone()),
+                editor: by.name.clone(),
+                created_at: existing.as_ref().map(|e| e.created_at).unwrap_or(write.created_at),
+                updated_at: at,
+                rev: existing.as_ref().map(|e| e.rev + 1).unwrap_or(1),
+                seq,
+            };
+            let json = note_json(&shared)?;
+            tx.execute(
+                "INSERT INTO shared_notes (id, group_id, meeting_id, rev, seq, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(id) DO UPDATE SET group_id = excluded.group_id, rev = excluded.rev,
+                   seq = excluded.seq, note = excluded.note",
+                params![id, shared.group, meeting, shared.rev as i64, seq as i64, json],
+            )?;
+            tx.execute(
+                "INSERT INTO shared_note_history (id, rev, token_id, note, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, shared.rev as i64, by.id, json, now()],
+            )?;
+            tx.commit()?;
+            inner.notes_head.store(seq, Ordering::Release);
+            Ok(NoteWritten::Saved(shared))
+        })
+        .await
+    }
+
+    async fn withdraw_note(&self, group: &str, id: &str, by: &TokenInfo) -> StoreResult<u64> {
+        let (group, id, by) = (group.to_owned(), id.to_owned(), by.clone());
+        self.write(move |inner, conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            check_member(&tx, &group, &by)?;
+            let json: Option<String> = tx
+                .query_row(
+                    "SELECT note FROM shared_notes WHERE id = ?1 AND group_id = ?2",
+                    params![id, group],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(json) = json else {
+                return Err(StoreError::NotFound { what: "shared note", id });
+            };
+            let mut shared: SharedNote = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Invalid(format!("stored note unreadable: {e}")))?;
+            if shared.content.deleted {
+                return Ok(inner.notes_head.load(Ordering::Acquire));
+            }
+            let seq = inner.notes_head.load(Ordering::Acquire) + 1;
+            shared.content.deleted = true;
+            shared.rev += 1;
+            shared.seq = seq;
+            shared.editor = by.name.clone();
+            shared.updated_at = OffsetDateTime::now_utc();
+            let json = note_json(&shared)?;
+            tx.execute(
+                "UPDATE shared_notes SET rev = ?2, seq = ?3, note = ?4 WHERE id = ?1",
+                params![id, shared.rev as i64, seq as i64, json],
+            )?;
+            tx.execute(
+                "INSERT INTO shared_note_history (id, rev, token_id, note, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, shared.rev as i64, by.id, json, now()],
+            )?;
+            tx.commit()?;
+            inner.notes_head.store(seq, Ordering::Release);
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn notes(&self, since: u64, limit: usize, viewer: &TokenInfo) -> StoreResult<NotesPage> {
+        let head = self.inner.notes_head.load(Ordering::Acquire);
+        if since > head {
+            return Err(StoreError::CursorFromTheFuture {
+                cursor: since,
+                head,
+            });
+        }
+        if since == head {
+            return Ok(NotesPage {
+                cursor: head,
+                more: false,
+                notes: Vec::new(),
+            });
+        }
+        let all = viewer.role >= Role::Staff;
+        let token = viewer.id.clone();
+        let limit = limit.clamp(1, 2_000);
+        self.read(move |conn| {
+            let tx = conn.transaction()?;
+            let head: i64 =
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM shared_notes", [], |r| r.get(0))?;
+            let sql = format!(
+                "SELECT seq, note FROM shared_notes
+                 WHERE seq > :s AND seq <= :h
+                   AND group_id IN (SELECT group_id FROM group_members WHERE token_id = :t)
+                   AND (:all OR {VISIBLE})
+                 ORDER BY seq LIMIT :l"
+            );
+            let rows: Vec<(i64, String)> = tx
+                .prepare_cached(&sql)?
+                .query_map(
+                    rusqlite::named_params! {":s": since as i64, ":h": head, ":t": token, ":all": all, ":l": limit as i64},
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            let more = rows.len() == limit;
+            let cursor = if more {
+                rows.last().map(|r| r.0 as u64).unwrap_or(since)
+            } else {
+                (head as u64).max(since)
+            };
+            let notes = rows
+                .into_iter()
+                .map(|(_, json)| serde_json::from_str(&json))
+                .collect::<Result<Vec<SharedNote>, _>>()
+                .map_err(|e| StoreError::Invalid(format!("stored note unreadable: {e}")))?;
+            Ok(NotesPage { cursor, more, notes })
+        })
+        .await
+    }
+}
+
+fn note_json(note: &SharedNote) -> StoreResult<String> {
+    serde_json::to_string(note).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// `by` must be a member of `group` (which must exist).
+fn check_member(tx: &Transaction<'_>, group: &str, by: &TokenInfo) -> StoreResult<()> {
+    let exists: bool = tx
+        .query_row("SELECT 1 FROM groups WHERE id = ?1", [group], |_| Ok(true))
+        .optional()?
+        .unwrap_or(false);
+    if !exists {
+        return Err(StoreError::NotFound {
+            what: "group",
+            id: group.to_owned(),
+        });
+    }
+    let member: bool = tx
+        .query_row(
+            "SELECT 1 FROM group_members WHERE group_id = ?1 AND token_id = ?2",
+            params![group, by.id],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false);
+    if !member {
+        return Err(StoreError::Forbidden(format!(
+            "this token ({}) is not a member of group {group}",
+            by.name
+        )));
+    }
+    Ok(())
+}
+
+/// The limits of a shared note: what one client may make every member store.
+fn check_note(id: &str, write: &NoteWrite) -> StoreResult<()> {
+    let invalid = |m: String| Err(StoreError::Invalid(m));
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return invalid(format!(
+            "{id:?} is not a note id (1 to 64 letters, digits or '-')"
+        ));
+    }
+    if write.content.body.len() > 100_000 {
+        return invalid("a note is at most 100,000 bytes".into());
+    }
+    if write.content.tags.len() > 50 || write.content.tags.iter().any(|t| t.chars().count() > 64) {
+        return invalid("at most 50 tags of at most 64 characters".into());
+    }
+    let target = serde_json::to_string(&write.target)
+        .map(|t| t.len())
+        .unwrap_or(usize::MAX);
+    if target > 64 * 1024 {
+        return invalid("a note's target is at most 64 KiB".into());
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@
 
 pub mod locate;
 pub mod place;
+pub mod share;
 
 use std::collections::BTreeMap;
 
@@ -240,6 +241,13 @@ pub struct Note {
     pub deleted: bool,
     /// Local edit counter (sync's base version).
     pub edits: i64,
+    /// The server's id of the author's token: `None` for a note written
+    /// here and never shared. A teammate's note has theirs.
+    pub author_id: Option<String>,
+    /// Who wrote the newest revision the server has, if shared.
+    pub editor: Option<String>,
+    /// Shared, with changes (or the share itself) not yet on the server.
+    pub share_pending: bool,
 }
 
 /// A note with its placement on the version being shown.
@@ -286,7 +294,9 @@ const MAX_BODY: usize = 100_000;
 const MAX_TAGS: usize = 50;
 
 const NOTE_COLUMNS: &str = "id, meeting_id, document_id, language, origin_version_id, origin_revision, author, \
-     color, body, tags, target, shared_with, created_at, updated_at, deleted_at, edits";
+     color, body, tags, target, shared_with, created_at, updated_at, deleted_at, edits, author_id, editor, \
+     (shared_with IS NOT NULL AND (edits > synced_edits OR pushed_group IS NOT shared_with)) \
+     OR (shared_with IS NULL AND pushed_group IS NOT NULL)";
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
@@ -366,6 +376,9 @@ fn read_note(r: &rusqlite::Row<'_>) -> rusqlite::Result<Note> {
         updated_at: parse_ts(&r.get::<_, String>(13)?),
         deleted: r.get::<_, Option<String>>(14)?.is_some(),
         edits: r.get(15)?,
+        author_id: r.get(16)?,
+        editor: r.get(17)?,
+        share_pending: r.get(18)?,
     })
 }
 
