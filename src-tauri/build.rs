@@ -30,6 +30,8 @@ fn main() {
             "restore_note",
             "attach_note",
             "meeting_notes",
+            "note_sharing",
+            "share_note",
         ]),
     ))
     .expect("tauri build script failed");

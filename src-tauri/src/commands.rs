@@ -12,6 +12,7 @@ use plenary_core::cache::{
     NoteEdit, NoteFilter, PlacedNote, Preferences, Rendition, Selection, ServerSettings, SpaceUsed,
     VersionNotes,
 };
+use plenary_core::cache::notes::share::SharingView;
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
 use plenary_core::sync::Languages;
@@ -660,18 +661,56 @@ pub async fn update_note(
     id: String,
     edit: NoteEdit,
 ) -> CommandResult<Note> {
-    Ok(state.cache()?.update_note(&id, edit)?)
+    let note = state.cache()?.update_note(&id, edit)?;
+    push_if_shared(&state, &note);
+    Ok(note)
+}
+
+/// A change to a shared note goes to the server at once (the sync engine
+/// pushes it; offline, at the next sync).
+fn push_if_shared(state: &AppState, note: &Note) {
+    if note.share_pending {
+        state.sync.sync_now();
+    }
 }
 
 /// Deletes a note; `restore_note` undoes it.
 #[tauri::command]
 pub async fn delete_note(state: State<'_, AppState>, id: String) -> CommandResult<()> {
-    Ok(state.cache()?.delete_note(&id)?)
+    let note = {
+        let cache = state.cache()?;
+        cache.delete_note(&id)?;
+        cache.note(&id)?
+    };
+    push_if_shared(&state, &note);
+    Ok(())
 }
 
 #[tauri::command]
 pub async fn restore_note(state: State<'_, AppState>, id: String) -> CommandResult<Note> {
-    Ok(state.cache()?.restore_note(&id)?)
+    let note = state.cache()?.restore_note(&id)?;
+    push_if_shared(&state, &note);
+    Ok(note)
+}
+
+/// Who this computer is on the server and the groups it can share notes
+/// with (empty until a sync with a token).
+#[tauri::command]
+pub async fn note_sharing(state: State<'_, AppState>) -> CommandResult<SharingView> {
+    Ok(state.cache()?.note_groups()?)
+}
+
+/// Shares a note with a group, or makes it private again (`group` null);
+/// pushed at once when online.
+#[tauri::command]
+pub async fn share_note(
+    state: State<'_, AppState>,
+    id: String,
+    group: Option<String>,
+) -> CommandResult<Note> {
+    let note = state.cache()?.share_note(&id, group.as_deref())?;
+    push_if_shared(&state, &note);
+    Ok(note)
 }
 
 /// Places a note the re-anchoring could not place on a new selection.

@@ -123,6 +123,52 @@ impl Server {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
+    /// Creates a token named `name`; returns its id and its secret.
+    pub fn create_named_token(&self, role: &str, name: &str) -> Result<(String, String)> {
+        let out = Command::new(Self::binary()?)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["token", "create", "--role", role, "--name", name])
+            .output()
+            .map_err(|e| Error::io("running plenary-server token create", e))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // "created annotator token <id> for ..."
+        let id = stderr
+            .split_whitespace()
+            .skip_while(|w| *w != "token")
+            .nth(1)
+            .map(str::to_owned);
+        match (out.status.success(), id) {
+            (true, Some(id)) => Ok((id, String::from_utf8_lossy(&out.stdout).trim().to_string())),
+            _ => Err(Error::Setup(format!(
+                "plenary-server token create --role {role} failed ({}): {stderr}",
+                out.status
+            ))),
+        }
+    }
+
+    /// Creates a group of token ids (`plenary-server group set`).
+    pub fn set_group(&self, id: &str, name: &str, members: &[&str]) -> Result<()> {
+        let mut cmd = Command::new(Self::binary()?);
+        cmd.arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["group", "set", id, "--name", name]);
+        for m in members {
+            cmd.args(["--member", m]);
+        }
+        let out = cmd
+            .output()
+            .map_err(|e| Error::io("running plenary-server group set", e))?;
+        if !out.status.success() {
+            return Err(Error::Setup(format!(
+                "plenary-server group set failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(())
+    }
+
     /// Kills the server at once (as a crash or a pulled cable would).
     pub fn kill(&mut self) {
         self.child.kill();

@@ -900,3 +900,192 @@ fn notes_follow_the_draft_into_the_next_revision() -> Result<()> {
         Ok(())
     })
 }
+
+/// Issue 6, sharing: Alice (the app) and Bob (a second computer, the same
+/// sync engine with his own cache) are in one group. Bob's shared note
+/// shows in Alice's reader with his name and colour; Alice shares hers from
+/// the note's menu and it reaches Bob's cache; Bob's later edit reaches the
+/// open app by itself (live events), and a note Bob keeps private never does.
+#[test]
+fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
+    use plenary_core::cache::notes::{NewNote, NoteColor, NoteEdit, Selection};
+    use plenary_core::sync::{SyncClient, SyncOptions};
+    use std::sync::{Arc, Mutex};
+
+    scenario("notes-shared", async |s| {
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let (alice_id, alice) = s
+            .server(server)
+            .create_named_token("annotator", "Alice (CMC)")?;
+        let (bob_id, bob) = s
+            .server(server)
+            .create_named_token("annotator", "Bob (CMC)")?;
+        s.server(server)
+            .set_group("cmc", "Cluster Munition Coalition", &[&alice_id, &bob_id])?;
+
+        // Bob's computer: sync, a shared note and a private one on the draft.
+        let bob_cache = Arc::new(Mutex::new(
+            plenary_core::Cache::open(&s.temp_dir()?.join("bob"))
+                .map_err(|e| Error::Setup(format!("Bob's cache: {e}")))?,
+        ));
+        let bob_client = SyncClient::new(&url, Some(bob))
+            .map_err(|e| Error::Setup(format!("Bob's client: {e}")))?;
+        let bob_sync = async || -> Result<plenary_core::sync::SyncReport> {
+            bob_client
+                .sync(&bob_cache, &SyncOptions::default())
+                .await
+                .map_err(|e| Error::Setup(format!("Bob's sync: {e}")))
+        };
+        bob_sync().await?;
+        const BOB_NOTE: &str = "Coalition line: this wording is the floor, not the ceiling.";
+        const BOB_PRIVATE: &str = "Bob's private reminder";
+        let (shared_id, private_id) = {
+            let mut c = bob_cache.lock().unwrap();
+            let doc = c
+                .document(&facts::DRAFT_DOCUMENT_ID.parse().unwrap())
+                .map_err(|e| Error::Setup(format!("the draft in Bob's cache: {e}")))?;
+            let newest = doc
+                .versions
+                .iter()
+                .filter(|v| v.version.language.code() == "en")
+                .max_by_key(|v| v.version.revision)
+                .map(|v| v.version.id.clone())
+                .ok_or_else(|| Error::Setup("no English draft".into()))?;
+            let mut note = |exact: &str, body: &str| {
+                c.create_note(NewNote {
+                    version_id: newest.clone(),
+                    selection: Selection {
+                        page: None,
+                        exact: exact.into(),
+                        prefix: String::new(),
+                        suffix: String::new(),
+                    },
+                    color: NoteColor::Blue,
+                    body: body.into(),
+                    tags: vec!["coalition".into()],
+                })
+                .map(|p| p.note.id)
+                .map_err(|e| Error::Setup(format!("Bob's note: {e}")))
+            };
+            let shared = note(facts::DRAFT_PHRASE_EN, BOB_NOTE)?;
+            let private = note(facts::DRAFT_REWORDED_IN_REV1_EN, BOB_PRIVATE)?;
+            c.share_note(&shared, Some("cmc"))
+                .map_err(|e| Error::Setup(format!("sharing Bob's note: {e}")))?;
+            (shared, private)
+        };
+        let report = bob_sync().await?;
+        ensure!(
+            report.notes.as_ref().is_some_and(|n| n.pushed == 1),
+            "Bob's sync pushed his shared note: {report:?}"
+        );
+
+        // Alice opens the draft: Bob's note is there, with his name.
+        let cache = s.temp_dir()?.join("alice");
+        let app = s
+            .launch(
+                &cache,
+                &[
+                    "--server",
+                    &url,
+                    "--token",
+                    &alice,
+                    "--route",
+                    &format!("/documents/{}?lang=en", facts::DRAFT_DOCUMENT_ID),
+                ],
+            )
+            .await?;
+        let bobs_card = format!("[data-testid=\"note-card\"][data-note-id=\"{shared_id}\"]");
+        app.poll(
+            "Bob's shared note in Alice's panel, marked as his",
+            WAIT,
+            "const c = document.querySelector(arguments[0]); return c ? [c.dataset.mine, c.textContent] : null;",
+            vec![json!(bobs_card)],
+            |v| {
+                v[0] == "false"
+                    && v[1].as_str().is_some_and(|t| {
+                        t.contains(BOB_NOTE) && t.contains("Shared by Bob (CMC) with Cluster Munition Coalition")
+                    })
+            },
+        )
+        .await?;
+        let private_shown = app
+            .eval(
+                "return !!document.querySelector(`[data-note-id=\"${arguments[0]}\"]`);",
+                vec![json!(private_id)],
+            )
+            .await?;
+        ensure!(private_shown == false, "Bob's private note must never reach Alice");
+        app.screenshot("teammates-note").await?;
+
+        // Alice annotates and shares with the group from the note's menu.
+        const ALICE_NOTE: &str = "Alice: check this against the capital's instructions.";
+        app.poll(
+            "the reworded sentence to be selected",
+            WAIT,
+            SELECT_TEXT,
+            vec![json!(".pdf-pages"), json!(facts::DRAFT_REWORDED_IN_REV1_EN)],
+            |v| v == true,
+        )
+        .await?;
+        app.click(&testid("add-note")).await?;
+        app.wait_for_testid("note-body-input").await?;
+        app.send_keys(&testid("note-body-input"), ALICE_NOTE).await?;
+        app.click(&testid("note-save")).await?;
+        let mine = "[data-testid=\"note-card\"][data-mine=\"true\"]";
+        app.wait_for(&format!("{mine} [data-testid=\"note-share\"]"), WAIT)
+            .await?;
+        app.eval(
+            SELECT_VALUE,
+            vec![json!(format!("{mine} [data-testid=\"note-share\"]")), json!("cmc")],
+        )
+        .await?;
+        app.poll(
+            "Alice's note to be shared and sent",
+            WAIT,
+            "const c = document.querySelector(arguments[0]); return c ? [c.dataset.sharedWith, !!c.querySelector('[data-testid=\"note-share-pending\"]')] : null;",
+            vec![json!(mine)],
+            |v| *v == json!(["cmc", false]),
+        )
+        .await?;
+        app.screenshot("shared-by-alice").await?;
+        bob_sync().await?;
+        let alice_in_bobs = {
+            let mut c = bob_cache.lock().unwrap();
+            c.notes_for_meeting(&facts::MEETING_ID.parse().unwrap(), &Default::default())
+                .map_err(|e| Error::Setup(format!("Bob's notes: {e}")))?
+                .into_iter()
+                .find(|n| n.placed.note.body == ALICE_NOTE)
+                .map(|n| n.placed.note.author)
+        };
+        ensure!(
+            alice_in_bobs.as_deref() == Some("Alice (CMC)"),
+            "Alice's shared note reached Bob's computer with her name: {alice_in_bobs:?}"
+        );
+
+        // Bob edits his note; the open app shows it without being asked.
+        const BOB_EDIT: &str = "Coalition line (updated at noon): accept only with Article 5 intact.";
+        bob_cache
+            .lock()
+            .unwrap()
+            .update_note(
+                &shared_id,
+                NoteEdit {
+                    body: Some(BOB_EDIT.into()),
+                    ..NoteEdit::default()
+                },
+            )
+            .map_err(|e| Error::Setup(format!("Bob's edit: {e}")))?;
+        bob_sync().await?;
+        app.poll(
+            "Bob's edit to reach the open app by itself",
+            WAIT,
+            "return document.querySelector(arguments[0])?.textContent ?? '';",
+            vec![json!(bobs_card)],
+            |v| v.as_str().is_some_and(|t| t.contains(BOB_EDIT)),
+        )
+        .await?;
+        app.screenshot("live-edit").await?;
+        Ok(())
+    })
+}

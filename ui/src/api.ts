@@ -296,6 +296,29 @@ export interface Note {
   updated_at: string;
   deleted: boolean;
   edits: number;
+  /** The server's id of the author's token; null: written here, never shared. */
+  author_id: string | null;
+  /** Who wrote the newest revision the server has. */
+  editor: string | null;
+  /** Shared, with changes not yet on the server. */
+  share_pending: boolean;
+}
+
+export interface Member {
+  id: string;
+  name: string;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  members: Member[];
+}
+
+/** Mirror of plenary-core's cache::notes::share::SharingView. */
+export interface SharingView {
+  me: Member | null;
+  groups: Group[];
 }
 
 export interface Placement {
@@ -381,6 +404,8 @@ export const api = {
   restoreNote: (id: string) => invoke<Note>("restore_note", { id }),
   attachNote: (id: string, versionId: string, selection: Selection) =>
     invoke<PlacedNote>("attach_note", { id, versionId, selection }),
+  noteSharing: () => invoke<SharingView>("note_sharing"),
+  shareNote: (id: string, group: string | null) => invoke<Note>("share_note", { id, group }),
   meetingNotes: (meetingId: string, filter: NoteFilter) =>
     invoke<MeetingNotesView>("meeting_notes", { meetingId, filter }),
   /**

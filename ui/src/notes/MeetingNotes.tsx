@@ -10,7 +10,7 @@ import { t } from "../lib/i18n";
 import { documentHref } from "../lib/router";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
-import { outcomeLabel } from "./NotesPanel";
+import { authorColor, isMine, outcomeLabel, useSharing } from "./NotesPanel";
 
 export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; agendaItem: string | null }) {
   const m = t().notes;
@@ -18,6 +18,7 @@ export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; age
   const [tag, setTag] = useState<string | null>(null);
   const [color, setColor] = useState<NoteColor | null>(null);
   const [author, setAuthor] = useState<string | null>(null);
+  const sharing = useSharing();
   const view = useAsync(
     () => api.meetingNotes(meetingId, { tag, color, author, agenda_item: agendaItem }),
     [meetingId, agendaItem, tag, color, author, generation],
@@ -115,7 +116,20 @@ export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; age
                   </p>
                 )}
                 <p class="note-meta muted small">
+                  {!isMine(n.note, sharing) && (
+                    <span
+                      class="author-dot"
+                      style={{ background: authorColor(n.note.author_id) ?? undefined }}
+                      aria-hidden="true"
+                    />
+                  )}
                   {n.note.author} · {formatTimestamp(n.note.updated_at)}
+                  {n.note.shared_with && (
+                    <>
+                      {" · "}
+                      {m.shareLabel} {sharing.groups.find((g) => g.id === n.note.shared_with)?.name ?? n.note.shared_with}
+                    </>
+                  )}
                 </p>
               </li>
             ))}

@@ -7,7 +7,9 @@ import {
   api,
   toCommandError,
   type CommandError,
+  type Note,
   type NoteColor,
+  type SharingView,
   type PlacedNote,
   type VersionInfo,
   type VersionNotes,
@@ -15,6 +17,7 @@ import {
 import { ErrorBox } from "../components";
 import { formatTimestamp } from "../lib/format";
 import { t } from "../lib/i18n";
+import { useSyncStatus } from "../lib/sync";
 import type { PaintNote } from "./dom";
 
 /** How long a deleted note can be brought back from the toast. */
@@ -24,6 +27,9 @@ export function useVersionNotes(versionId: string | undefined) {
   const [notes, setNotes] = useState<VersionNotes>({ placed: [], unplaced: [] });
   const [error, setError] = useState<CommandError | null>(null);
   const [generation, setGeneration] = useState(0);
+  // Each finished sync may bring teammates' notes: read them again.
+  const status = useSyncStatus();
+  const synced = status?.syncing ? null : (status?.last_success ?? null);
   useEffect(() => {
     if (!versionId) return;
     let cancelled = false;
@@ -34,8 +40,72 @@ export function useVersionNotes(versionId: string | undefined) {
     return () => {
       cancelled = true;
     };
-  }, [versionId, generation]);
+  }, [versionId, generation, synced]);
   return { notes, error, reload: () => setGeneration((g) => g + 1), setError };
+}
+
+/** The groups this computer can share with (empty without a token). */
+export function useSharing(): SharingView {
+  const [sharing, setSharing] = useState<SharingView>({ me: null, groups: [] });
+  const status = useSyncStatus();
+  const synced = status?.last_success ?? null;
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .noteSharing()
+      .then((v) => !cancelled && setSharing(v))
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [synced]);
+  return sharing;
+}
+
+/** Teammates' colours: one per author, the same on every computer. */
+const AUTHOR_COLORS = ["#1b6fb5", "#b5421b", "#2e8540", "#7a3fb0", "#a8780a", "#0f7f86", "#c2185b"];
+
+export function authorColor(authorId: string | null): string | null {
+  if (!authorId) return null;
+  let h = 0;
+  for (const c of authorId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return AUTHOR_COLORS[h % AUTHOR_COLORS.length];
+}
+
+/** Whether a note was written by this computer's user. */
+export function isMine(note: Note, sharing: SharingView): boolean {
+  return note.author_id === null || note.author_id === sharing.me?.id;
+}
+
+function ShareControl({ note, sharing, onChanged }: { note: Note; sharing: SharingView; onChanged: () => void }) {
+  const m = t().notes;
+  const [error, setError] = useState<string | null>(null);
+  if (sharing.groups.length === 0 && !note.shared_with) return null;
+  const choose = (group: string | null) => {
+    setError(null);
+    api
+      .shareNote(note.id, group)
+      .then(onChanged)
+      .catch((e) => setError(toCommandError(e).message));
+  };
+  return (
+    <label class="note-share small">
+      {m.shareLabel}{" "}
+      <select
+        data-testid="note-share"
+        value={note.shared_with ?? ""}
+        onChange={(e) => choose((e.target as HTMLSelectElement).value || null)}
+      >
+        <option value="">{m.private}</option>
+        {sharing.groups.map((g) => (
+          <option key={g.id} value={g.id}>
+            {g.name}
+          </option>
+        ))}
+      </select>
+      {error && <span class="error small"> {error}</span>}
+    </label>
+  );
 }
 
 /** What the document views draw: each placed note's quote on its page. */
@@ -227,8 +297,12 @@ function NoteCard({
   onDelete,
   onAttachStart,
   attaching,
+  sharing,
+  onChanged,
 }: {
   placed: PlacedNote;
+  sharing: SharingView;
+  onChanged: () => void;
   active: boolean;
   editing: boolean;
   versions: VersionInfo[];
@@ -244,12 +318,19 @@ function NoteCard({
   const label = outcomeLabel(placed);
   const origin = versions.find((v) => v.id === note.origin_version_id);
   const quote = placement.quote ?? note.target.exact;
+  const mine = isMine(note, sharing);
+  const teammate = mine ? null : authorColor(note.author_id);
+  const group = sharing.groups.find((g) => g.id === note.shared_with)?.name ?? note.shared_with;
   return (
     <li
-      class={`note-card note-${note.color}${active ? " active" : ""}`}
+      class={`note-card note-${note.color}${active ? " active" : ""}${teammate ? " teammate" : ""}`}
+      style={teammate ? { borderInlineStartColor: teammate } : undefined}
       data-testid="note-card"
       data-note-id={note.id}
       data-outcome={placement.outcome}
+      data-author={note.author}
+      data-mine={mine ? "true" : "false"}
+      data-shared-with={note.shared_with ?? ""}
     >
       <button type="button" class="note-quote" onClick={onSelect} aria-label={m.showInDocument}>
         <span class="note-swatch" aria-hidden="true" />
@@ -287,7 +368,18 @@ function NoteCard({
             </p>
           )}
           <p class="note-meta muted small">
-            {note.author} · {formatTimestamp(note.updated_at)}
+            {teammate && <span class="author-dot" style={{ background: teammate }} aria-hidden="true" />}
+            <span data-testid="note-author">
+              {!mine && note.shared_with ? m.sharedBy(note.author, group ?? "") : note.author}
+            </span>
+            {" · "}
+            {formatTimestamp(note.updated_at)}
+            {note.editor && note.editor !== note.author && <> · {m.lastEditedBy(note.editor)}</>}
+            {note.share_pending && (
+              <span class="share-pending" data-testid="note-share-pending" title={m.sharePending}>
+                {" · "}⟳ {m.sharePending}
+              </span>
+            )}
             {origin && note.origin_version_id !== placed.version_id && (
               <>
                 {" · "}
@@ -307,6 +399,7 @@ function NoteCard({
             <button type="button" class="link-button" data-testid="note-delete" onClick={onDelete}>
               {m.delete}
             </button>
+            {mine && <ShareControl note={note} sharing={sharing} onChanged={onChanged} />}
             {onAttachStart && (
               <button
                 type="button"
@@ -349,6 +442,7 @@ export function NotesPanel({
   onAttachStart: (id: string | null) => void;
 }) {
   const m = t().notes;
+  const sharing = useSharing();
   const [undo, setUndo] = useState<{ id: string; timer: number } | null>(null);
   const [tag, setTag] = useState<string | null>(null);
   const tags = useMemo(
@@ -374,6 +468,8 @@ export function NotesPanel({
     <NoteCard
       key={p.note.id}
       placed={p}
+      sharing={sharing}
+      onChanged={onChanged}
       active={active === p.note.id}
       editing={editing === p.note.id}
       versions={versions}
