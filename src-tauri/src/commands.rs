@@ -7,12 +7,12 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use plenary_core::cache::notes::share::SharingView;
 use plenary_core::cache::{
     DocumentDetail, FreedSpace, MeetingNote, MeetingOverview, MeetingSummary, NewNote, Note,
     NoteEdit, NoteFilter, PlacedNote, Preferences, Rendition, Selection, ServerSettings, SpaceUsed,
     VersionNotes,
 };
-use plenary_core::cache::notes::share::SharingView;
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
 use plenary_core::sync::Languages;

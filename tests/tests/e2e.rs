@@ -1015,7 +1015,10 @@ fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
                 vec![json!(private_id)],
             )
             .await?;
-        ensure!(private_shown == false, "Bob's private note must never reach Alice");
+        ensure!(
+            private_shown == false,
+            "Bob's private note must never reach Alice"
+        );
         app.screenshot("teammates-note").await?;
 
         // Alice annotates and shares with the group from the note's menu.
@@ -1030,14 +1033,18 @@ fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
         .await?;
         app.click(&testid("add-note")).await?;
         app.wait_for_testid("note-body-input").await?;
-        app.send_keys(&testid("note-body-input"), ALICE_NOTE).await?;
+        app.send_keys(&testid("note-body-input"), ALICE_NOTE)
+            .await?;
         app.click(&testid("note-save")).await?;
         let mine = "[data-testid=\"note-card\"][data-mine=\"true\"]";
         app.wait_for(&format!("{mine} [data-testid=\"note-share\"]"), WAIT)
             .await?;
         app.eval(
             SELECT_VALUE,
-            vec![json!(format!("{mine} [data-testid=\"note-share\"]")), json!("cmc")],
+            vec![
+                json!(format!("{mine} [data-testid=\"note-share\"]")),
+                json!("cmc"),
+            ],
         )
         .await?;
         app.poll(
@@ -1064,7 +1071,8 @@ fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
         );
 
         // Bob edits his note; the open app shows it without being asked.
-        const BOB_EDIT: &str = "Coalition line (updated at noon): accept only with Article 5 intact.";
+        const BOB_EDIT: &str =
+            "Coalition line (updated at noon): accept only with Article 5 intact.";
         bob_cache
             .lock()
             .unwrap()
@@ -1086,6 +1094,108 @@ fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
         )
         .await?;
         app.screenshot("live-edit").await?;
+        Ok(())
+    })
+}
+
+/// Issue 6, durability in the real app: a burst of notes written through
+/// the app's own commands, the app killed with SIGKILL mid-burst, then
+/// started again on the same cache: every note the app acknowledged before
+/// the kill is there.
+#[test]
+fn notes_acknowledged_before_the_app_is_killed_survive_the_restart() -> Result<()> {
+    scenario("notes-kill", async |s| {
+        let cache = s.seeded_cache()?;
+        let route = format!("/documents/{}?lang=en", facts::DRAFT_DOCUMENT_ID);
+        let app = s.launch(&cache, &["--route", &route]).await?;
+        app.wait_for_testid("notes-panel").await?;
+        // Writes one note after another through the app's commands, each
+        // counted only once the app's answer says it is saved.
+        app.eval(
+            r#"
+            window.__acked = [];
+            const [doc, exact] = [arguments[0], arguments[1]];
+            (async () => {
+              const invoke = window.__TAURI_INTERNALS__.invoke;
+              const d = await invoke('document', { id: doc });
+              const vs = d.versions.map((x) => x.version ?? x).filter((x) => x.language === 'en');
+              const v = vs.sort((a, b) => b.revision - a.revision)[0].id;
+              window.__version = v;
+              for (let i = 0; ; i++) {
+                const p = await invoke('create_note', { note: {
+                  version_id: v, selection: { page: null, exact, prefix: '', suffix: '' },
+                  color: 'yellow', body: 'burst ' + i, tags: ['burst'] } });
+                window.__acked.push(p.note.id);
+              }
+            })().catch((e) => { window.__burstError = String((e && e.message) || JSON.stringify(e)); });
+            return true;"#,
+            vec![json!(facts::DRAFT_DOCUMENT_ID), json!(facts::DRAFT_PHRASE_EN)],
+        )
+        .await?;
+        let acked = app
+            .poll(
+                "the app to acknowledge 40 notes",
+                WAIT,
+                "if (window.__burstError) return { error: window.__burstError };
+                 return window.__acked.length >= 40 ? window.__acked.slice() : null;",
+                vec![],
+                |v| v.is_array() || v.is_object(),
+            )
+            .await?;
+        ensure!(acked.is_array(), "the burst of notes failed: {acked}");
+        // Kill the app (not WebDriver) while it goes on writing.
+        let pids =
+            plenary_e2e::memory::find_processes(&["plenary-app", &cache.display().to_string()]);
+        ensure!(!pids.is_empty(), "the app's process was not found");
+        for pid in &pids {
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(*pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            )
+            .map_err(|e| Error::Setup(format!("SIGKILL {pid}: {e}")))?;
+        }
+        let acked: Vec<String> = acked
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!("{} notes acknowledged before SIGKILL", acked.len());
+
+        // Started again on the same cache: every acknowledged note is there.
+        let app = s.launch(&cache, &["--route", &route]).await?;
+        app.wait_for_testid("notes-panel").await?;
+        let missing = app
+            .poll(
+                "the restarted app to list the notes",
+                WAIT,
+                r#"const done = window.__check; if (done) return done;
+                   window.__TAURI_INTERNALS__.invoke('meeting_notes', { meetingId: arguments[1], filter: { tag: 'burst' } })
+                     .then((v) => { const have = new Set(v.notes.map((n) => n.note.id));
+                                    window.__check = { missing: arguments[0].filter((id) => !have.has(id)), total: v.notes.length }; })
+                     .catch((e) => { window.__check = { error: String(e && e.message || e) }; });
+                   return null;"#,
+                vec![json!(acked), json!(facts::MEETING_ID)],
+                |v| v.is_object(),
+            )
+            .await?;
+        ensure!(
+            missing["missing"].as_array().is_some_and(|m| m.is_empty()),
+            "every note acknowledged before the kill must survive it: {missing}"
+        );
+        let total = missing["total"].as_u64().unwrap_or(0);
+        ensure!(
+            total >= acked.len() as u64,
+            "{total} notes after restart, {} acknowledged",
+            acked.len()
+        );
+        println!(
+            "after restart: {total} notes ({} acknowledged before the kill)",
+            acked.len()
+        );
+        app.screenshot("after-restart").await?;
         Ok(())
     })
 }
