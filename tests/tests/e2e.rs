@@ -926,7 +926,7 @@ fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
 
         // Bob's computer: sync, a shared note and a private one on the draft.
         let bob_cache = Arc::new(Mutex::new(
-            plenary_core::Cache::open(&s.temp_dir()?.join("bob"))
+            plenary_core::Cache::open(s.temp_dir()?.join("bob"))
                 .map_err(|e| Error::Setup(format!("Bob's cache: {e}")))?,
         ));
         let bob_client = SyncClient::new(&url, Some(bob))

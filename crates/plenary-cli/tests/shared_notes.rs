@@ -84,7 +84,7 @@ async fn team() -> Team {
             .unwrap();
         let proxy = Proxy::start(server.addr).await;
         let client = SyncClient::new(&proxy.url(), Some(secret)).unwrap();
-        let cache = Cache::open(&dir.path().join(name)).unwrap();
+        let cache = Cache::open(dir.path().join(name)).unwrap();
         laptops.push(Laptop {
             name,
             token_id: info.id,

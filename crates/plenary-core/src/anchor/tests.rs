@@ -335,10 +335,9 @@ fn anchor_w3c_refined_and_range_selectors() {
 #[test]
 fn anchor_text_moved_to_another_article_is_moved() {
     let para = "2. Reports shall be published in all official languages of the Organization.\n";
-    let new = OLD.replace(para, "").replace(
-        "2. Each Party shall",
-        &format!("{}3. Each Party shall", para.replace("2.", "2.")),
-    );
+    let new = OLD
+        .replace(para, "")
+        .replace("2. Each Party shall", &format!("{para}3. Each Party shall"));
     let (p, new) = place(OLD, &new, "published in all official languages");
     assert_eq!(p.outcome, Outcome::Moved, "{p:?}");
     assert_eq!(
