@@ -627,6 +627,45 @@ fn the_interface_switches_to_french_and_stays_french() -> Result<()> {
         );
         app.screenshot("meeting-fr").await?;
 
+        // Statements by delegation: the filter keeps that delegation's only.
+        app.click(&testid_where("meeting-tab", "data-tab", "statements"))
+            .await?;
+        app.wait_for_testid("statement-delegation").await?;
+        let all = app
+            .eval(
+                "return document.querySelectorAll(arguments[0]).length;",
+                vec![json!(testid("statement-row"))],
+            )
+            .await?;
+        let delegation = app
+            .eval(
+                "return document.querySelector(arguments[0]).options[1].value;",
+                vec![json!(testid("statement-delegation"))],
+            )
+            .await?;
+        app.eval(
+            SELECT_VALUE,
+            vec![json!(testid("statement-delegation")), delegation.clone()],
+        )
+        .await?;
+        let rows = app
+            .poll(
+                "the statements of one delegation",
+                WAIT,
+                "return [...document.querySelectorAll(arguments[0])].map((r) => r.querySelector('.delegation').textContent);",
+                vec![json!(testid("statement-row"))],
+                |v| v.as_array().is_some_and(|r| r.len() < all.as_u64().unwrap_or(0) as usize),
+            )
+            .await?;
+        ensure!(
+            rows.as_array()
+                .is_some_and(|r| !r.is_empty() && r.iter().all(|d| *d == delegation)),
+            "filtered by {delegation}, the rows are {rows}"
+        );
+        let shown = app.text_of_testid("statements-shown").await?;
+        ensure!(shown.contains(" sur "), "the count reads {shown:?}");
+        app.screenshot("statements-by-delegation").await?;
+
         // The choice is stored: a restart opens in French.
         app.close().await?;
         let app = s.launch(&cache, &[]).await?;

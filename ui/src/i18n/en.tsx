@@ -105,6 +105,13 @@ export const en = {
     noDocuments: "No documents.",
     notUnderItem: "Not under an agenda item",
     noStatements: "No statements.",
+    allDelegations: "All delegations",
+    allDays: "All days",
+    statementsShown: (n: number, total: number) =>
+      n === total ? `${n} statement${n === 1 ? "" : "s"}` : `${n} of ${total} statements`,
+    sortBy: "Order",
+    byDate: "by date",
+    byDelegation: "by delegation",
     date: "Date",
     delegation: "Delegation",
     speaker: "Speaker",

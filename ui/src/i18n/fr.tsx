@@ -114,6 +114,15 @@ export const fr: Messages = {
     noDocuments: "Aucun document.",
     notUnderItem: "Hors ordre du jour",
     noStatements: "Aucune déclaration.",
+    allDelegations: "Toutes les délégations",
+    allDays: "Tous les jours",
+    statementsShown: (n: number, total: number) =>
+      n === total
+        ? `${n} déclaration${n > 1 ? "s" : ""}`
+        : `${n} déclaration${n > 1 ? "s" : ""} sur ${total}`,
+    sortBy: "Ordre",
+    byDate: "par date",
+    byDelegation: "par délégation",
     date: "Date",
     delegation: "Délégation",
     speaker: "Orateur",

@@ -339,8 +339,67 @@ function Statements({
   agendaById: Map<string, AgendaItem>;
 }) {
   const m = t().meeting;
+  const [delegation, setDelegation] = useState<string>("");
+  const [day, setDay] = useState<string>("");
+  const [order, setOrder] = useState<"date" | "delegation">("date");
+  const delegations = useMemo(
+    () => [...new Set(statements.map((s) => s.delegation))].sort((a, b) => a.localeCompare(b)),
+    [statements],
+  );
+  const days = useMemo(() => [...new Set(statements.map((s) => s.delivered_on))].sort(), [statements]);
+  const shown = useMemo(() => {
+    const list = statements.filter(
+      (s) => (!delegation || s.delegation === delegation) && (!day || s.delivered_on === day),
+    );
+    return order === "delegation"
+      ? [...list].sort((a, b) => a.delegation.localeCompare(b.delegation) || a.delivered_on.localeCompare(b.delivered_on))
+      : list;
+  }, [statements, delegation, day, order]);
   if (statements.length === 0) return <p class="muted">{m.noStatements}</p>;
   return (
+    <>
+      <div class="statement-filters filters" role="group">
+        <select
+          aria-label={m.delegation}
+          data-testid="statement-delegation"
+          value={delegation}
+          onChange={(e) => setDelegation((e.target as HTMLSelectElement).value)}
+        >
+          <option value="">{m.allDelegations}</option>
+          {delegations.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label={m.date}
+          data-testid="statement-day"
+          value={day}
+          onChange={(e) => setDay((e.target as HTMLSelectElement).value)}
+        >
+          <option value="">{m.allDays}</option>
+          {days.map((d) => (
+            <option key={d} value={d}>
+              {formatDay(d)}
+            </option>
+          ))}
+        </select>
+        <label>
+          {m.sortBy}{" "}
+          <select
+            data-testid="statement-order"
+            value={order}
+            onChange={(e) => setOrder((e.target as HTMLSelectElement).value as "date" | "delegation")}
+          >
+            <option value="date">{m.byDate}</option>
+            <option value="delegation">{m.byDelegation}</option>
+          </select>
+        </label>
+        <span class="muted small" data-testid="statements-shown" aria-live="polite">
+          {m.statementsShown(shown.length, statements.length)}
+        </span>
+      </div>
     <table class="statements">
       <thead>
         <tr>
@@ -354,7 +413,7 @@ function Statements({
         </tr>
       </thead>
       <tbody>
-        {statements.map((s) => {
+        {shown.map((s) => {
           const item = s.agenda_item_id ? agendaById.get(s.agenda_item_id) : undefined;
           return (
             <tr key={s.id} data-testid="statement-row" data-statement-id={s.id}>
@@ -385,5 +444,6 @@ function Statements({
         })}
       </tbody>
     </table>
+    </>
   );
 }
