@@ -377,7 +377,7 @@ impl Words {
 
     fn group_heading(self, g: &ReportGroup) -> String {
         match (&g.location, g.page) {
-            (Some(l), _) => self.location(l),
+            (Some(l), _) => capitalise(&self.location(l)),
             (None, Some(p)) => capitalise(&self.page(p)),
             (None, None) => self.elsewhere().to_owned(),
         }
