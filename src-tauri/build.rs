@@ -30,6 +30,9 @@ fn main() {
             "restore_note",
             "attach_note",
             "meeting_notes",
+            "export_notes",
+            "import_notes",
+            "notes_report",
         ]),
     ))
     .expect("tauri build script failed");
