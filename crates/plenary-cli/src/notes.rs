@@ -186,11 +186,7 @@ fn human_import(out: &mut impl Write, r: &ImportReport) -> Result<()> {
         r.kept_local.len(),
         r.skipped.len()
     )?;
-    let unlocated = r
-        .created
-        .iter()
-        .filter(|n| !n.located)
-        .count();
+    let unlocated = r.created.iter().filter(|n| !n.located).count();
     if unlocated > 0 {
         writeln!(
             out,

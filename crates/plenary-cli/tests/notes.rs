@@ -82,7 +82,13 @@ fn demo_notes(dir: &Path) -> Vec<String> {
     cache.set_note_author("Delegation of Chile").unwrap();
     let draft0 = || vid(facts::DRAFT_DOCUMENT_ID, Language::En, 0);
     vec![
-        note(&mut cache, draft0(), facts::DRAFT_PHRASE_EN, "Support.", &["core"]),
+        note(
+            &mut cache,
+            draft0(),
+            facts::DRAFT_PHRASE_EN,
+            "Support.",
+            &["core"],
+        ),
         note(
             &mut cache,
             draft0(),
@@ -126,7 +132,14 @@ fn export_import_and_report_on_the_demo() {
     let file = dir.path().join("notes.jsonld");
     let said = plenary(
         &cache,
-        &["notes", "export", "--meeting", facts::MEETING_ID, "-o", file.to_str().unwrap()],
+        &[
+            "notes",
+            "export",
+            "--meeting",
+            facts::MEETING_ID,
+            "-o",
+            file.to_str().unwrap(),
+        ],
     );
     assert!(said.contains("6 notes written to"), "{said}");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -140,7 +153,10 @@ fn export_import_and_report_on_the_demo() {
         assert!(problems.is_empty(), "{problems:?}: {item:#}");
         let selectors = item["target"]["selector"].as_array().unwrap();
         assert_eq!(selectors[0]["type"], "TextQuoteSelector");
-        if selectors.iter().any(|s| s["type"] == "TextPositionSelector") {
+        if selectors
+            .iter()
+            .any(|s| s["type"] == "TextPositionSelector")
+        {
             with_position += 1;
         }
         assert!(
@@ -152,12 +168,22 @@ fn export_import_and_report_on_the_demo() {
     }
     // The English notes were found in the extracted text.
     assert!(with_position >= 5, "{with_position} of 6 have a position");
-    println!("W3C export of the demo: {} annotations, all valid; {with_position} with a text position", items.len());
+    println!(
+        "W3C export of the demo: {} annotations, all valid; {with_position} with a text position",
+        items.len()
+    );
 
     // Standard output, one document.
     let one: Value = serde_json::from_str(&plenary(
         &cache,
-        &["notes", "export", "--meeting", facts::MEETING_ID, "--document", facts::DOCUMENT_ID],
+        &[
+            "notes",
+            "export",
+            "--meeting",
+            facts::MEETING_ID,
+            "--document",
+            facts::DOCUMENT_ID,
+        ],
     ))
     .unwrap();
     assert_eq!(one["total"], 1);
@@ -172,7 +198,10 @@ fn export_import_and_report_on_the_demo() {
     .unwrap();
     assert_eq!(r["created"].as_array().unwrap().len(), 6, "{r:#}");
     let said = plenary(&other, &["notes", "import", file.to_str().unwrap()]);
-    assert!(said.contains("6 annotations read: 0 imported, 0 updated, 6 already here"), "{said}");
+    assert!(
+        said.contains("6 annotations read: 0 imported, 0 updated, 6 already here"),
+        "{said}"
+    );
     {
         let mut b = Cache::open(&other).unwrap();
         for id in &ids {
@@ -198,35 +227,78 @@ fn export_import_and_report_on_the_demo() {
     // Report: Markdown on standard output, HTML to a file.
     let md = plenary(
         &cache,
-        &["notes", "report", "--meeting", facts::MEETING_ID, "--format", "md"],
+        &[
+            "notes",
+            "report",
+            "--meeting",
+            facts::MEETING_ID,
+            "--format",
+            "md",
+        ],
     );
-    assert!(md.starts_with(&format!("# Notes: {}\n", facts::MEETING_TITLE)), "{md}");
-    assert!(md.contains(&format!("## {} · ", facts::DRAFT_SYMBOL)), "{md}");
-    assert!(md.contains(&format!("## {} · ", facts::DOCUMENT_SYMBOL)), "{md}");
+    assert!(
+        md.starts_with(&format!("# Notes: {}\n", facts::MEETING_TITLE)),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("## {} · ", facts::DRAFT_SYMBOL)),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("## {} · ", facts::DOCUMENT_SYMBOL)),
+        "{md}"
+    );
     // Grouped by numbered paragraph (the draft) or page (the report).
     assert!(md.contains("### Paragraph 3\n"), "{md}");
     assert!(md.contains("### Page 1\n"), "{md}");
     assert!(md.contains("Unchanged in Rev.3."), "{md}");
-    assert!(md.contains("Could not be placed in Rev.3") || md.contains("Needs review in Rev.3"), "{md}");
-    assert!(md.contains("We want survey \\<evidence\\> kept \\& funded."), "{md}");
+    assert!(
+        md.contains("Could not be placed in Rev.3") || md.contains("Needs review in Rev.3"),
+        "{md}"
+    );
+    assert!(
+        md.contains("We want survey \\<evidence\\> kept \\& funded."),
+        "{md}"
+    );
     assert!(md.contains("made on Rev.2"), "{md}");
     let html_file = dir.path().join("report.html");
     let said = plenary(
         &cache,
         &[
-            "notes", "report", "--meeting", facts::MEETING_ID, "--format", "html", "-o",
+            "notes",
+            "report",
+            "--meeting",
+            facts::MEETING_ID,
+            "--format",
+            "html",
+            "-o",
             html_file.to_str().unwrap(),
         ],
     );
     assert!(said.contains("6 notes written to"), "{said}");
     let html = std::fs::read_to_string(&html_file).unwrap();
-    assert!(html.contains("We want survey &lt;evidence&gt; kept &amp; funded."), "{html}");
-    assert!(html.contains("<blockquote lang=\"ar\" dir=\"rtl\">"), "{html}");
+    assert!(
+        html.contains("We want survey &lt;evidence&gt; kept &amp; funded."),
+        "{html}"
+    );
+    assert!(
+        html.contains("<blockquote lang=\"ar\" dir=\"rtl\">"),
+        "{html}"
+    );
     assert_eq!(html.matches("<section class=\"document\">").count(), 2);
     assert!(!html.contains("https://") && !html.contains("<script"));
     let fr = plenary(
         &cache,
-        &["notes", "report", "--meeting", facts::MEETING_ID, "--format", "md", "--lang", "fr"],
+        &[
+            "notes",
+            "report",
+            "--meeting",
+            facts::MEETING_ID,
+            "--format",
+            "md",
+            "--lang",
+            "fr",
+        ],
     );
     assert!(fr.starts_with("# Notes\u{202f}: "), "{fr}");
     print!("{md}");
@@ -264,7 +336,12 @@ fn the_w3c_suites_samples_import_as_not_for_this_cache_or_are_refused() {
         ))
         .unwrap();
         // Their targets are example.org resources, not demo versions.
-        assert_eq!(r["created"].as_array().unwrap().len(), 0, "{}: {r:#}", f.display());
+        assert_eq!(
+            r["created"].as_array().unwrap().len(),
+            0,
+            "{}: {r:#}",
+            f.display()
+        );
         let total = r["total"].as_u64().unwrap();
         assert_eq!(r["skipped"].as_array().unwrap().len() as u64, total);
         for s in r["skipped"].as_array().unwrap() {
@@ -277,8 +354,16 @@ fn the_w3c_suites_samples_import_as_not_for_this_cache_or_are_refused() {
     for f in files("incorrect") {
         let out = run(&cache, &["notes", "import", f.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{} should be refused: {stderr}", f.display());
-        assert!(stderr.contains("not a valid W3C Web Annotation"), "{stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{} should be refused: {stderr}",
+            f.display()
+        );
+        assert!(
+            stderr.contains("not a valid W3C Web Annotation"),
+            "{stderr}"
+        );
         incorrect += 1;
     }
     println!(

@@ -42,7 +42,12 @@ const REV1: &[&str] = &[
 
 const AR: &[&str] = &["المادة 1\n1. يتخذ كل طرف متعاقد سام جميع التدابير الممكنة لحماية المدنيين."];
 
-fn version(doc: &str, lang: Language, revision: u32, pages: &[&str]) -> (Record, Sha256, Rendition) {
+fn version(
+    doc: &str,
+    lang: Language,
+    revision: u32,
+    pages: &[&str],
+) -> (Record, Sha256, Rendition) {
     let bytes = format!("{doc}|{lang:?}|{revision}|{}", pages.join("\u{c}")).into_bytes();
     let sha = Sha256::of(&bytes);
     let record = Record::Version(Version {
@@ -117,7 +122,15 @@ fn cache_with_original() -> (tempfile::TempDir, Cache) {
     (dir, cache)
 }
 
-fn note(cache: &mut Cache, version: &str, page: u32, exact: &str, body: &str, tags: &[&str], color: NoteColor) -> String {
+fn note(
+    cache: &mut Cache,
+    version: &str,
+    page: u32,
+    exact: &str,
+    body: &str,
+    tags: &[&str],
+    color: NoteColor,
+) -> String {
     cache
         .create_note(NewNote {
             version_id: id(version),
@@ -217,7 +230,10 @@ fn an_export_is_a_valid_w3c_collection_with_everything_a_note_holds() {
     assert!(a["modified"].is_string());
     let bodies = a["body"].as_array().unwrap();
     assert_eq!(bodies[0]["purpose"], "commenting");
-    assert_eq!(bodies[0]["value"], "Keep 'all feasible' <b>at any cost</b> & say so.");
+    assert_eq!(
+        bodies[0]["value"],
+        "Keep 'all feasible' <b>at any cost</b> & say so."
+    );
     let tags: Vec<&str> = bodies[1..]
         .iter()
         .inspect(|b| assert_eq!(b["purpose"], "tagging"))
@@ -234,10 +250,15 @@ fn an_export_is_a_valid_w3c_collection_with_everything_a_note_holds() {
     let selectors = t["selector"].as_array().unwrap();
     let quote = &selectors[0];
     assert_eq!(quote["type"], "TextQuoteSelector");
-    assert_eq!(quote["exact"], "take all feasible measures to protect civilians");
+    assert_eq!(
+        quote["exact"],
+        "take all feasible measures to protect civilians"
+    );
     assert!(quote["prefix"].as_str().unwrap().ends_with("shall "));
     let whole = REV0.join("\u{c}");
-    let start = whole[..whole.find("take all feasible").unwrap()].chars().count();
+    let start = whole[..whole.find("take all feasible").unwrap()]
+        .chars()
+        .count();
     assert_eq!(
         selectors[1],
         json!({"type": "TextPositionSelector", "start": start, "end": start + 47})
@@ -247,10 +268,16 @@ fn an_export_is_a_valid_w3c_collection_with_everything_a_note_holds() {
     let highlight = by_id(&ids[1]);
     assert_eq!(highlight["motivation"], "highlighting");
     assert!(highlight.get("body").is_none());
-    assert_eq!(highlight["target"]["plenary:location"], "Article 1, paragraph 2");
+    assert_eq!(
+        highlight["target"]["plenary:location"],
+        "Article 1, paragraph 2"
+    );
     let arabic = by_id(&ids[3]);
     assert_eq!(arabic["target"]["source"]["language"], "ar");
-    assert_eq!(arabic["target"]["plenary:location"], "Article 1, paragraph 1");
+    assert_eq!(
+        arabic["target"]["plenary:location"],
+        "Article 1, paragraph 1"
+    );
 
     // One document only; a deleted note is not exported.
     cache.delete_note(&ids[1]).unwrap();
@@ -297,7 +324,10 @@ fn an_export_imports_into_another_cache_once_and_never_over_a_newer_local_edit()
 
     // Again: the same notes, nothing new.
     let again = b.import_notes(&exported).unwrap();
-    assert!(again.created.is_empty() && again.updated.is_empty(), "{again:?}");
+    assert!(
+        again.created.is_empty() && again.updated.is_empty(),
+        "{again:?}"
+    );
     assert_eq!(again.unchanged.len(), 4);
     assert_eq!(b.notes_for_version(&id("p6-en-0")).unwrap().placed.len(), 3);
 
@@ -446,7 +476,14 @@ fn foreign_annotations_import_when_their_text_is_here_and_are_listed_when_not() 
     // Its id is derived from the annotation's: importing it again is a no-op.
     let again = cache.import_notes(&doc.to_string()).unwrap();
     assert_eq!(again.unchanged, vec![n.id.clone()]);
-    assert_eq!(cache.notes_for_version(&id("p6-en-0")).unwrap().placed.len(), 1);
+    assert_eq!(
+        cache
+            .notes_for_version(&id("p6-en-0"))
+            .unwrap()
+            .placed
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -470,7 +507,13 @@ fn an_invalid_document_is_refused_whole_with_the_reason() {
     let err = cache.import_notes(&doc.to_string()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidAnnotation);
     assert!(err.to_string().contains("no target"), "{err}");
-    assert!(cache.notes_for_version(&id("p6-en-0")).unwrap().placed.is_empty());
+    assert!(
+        cache
+            .notes_for_version(&id("p6-en-0"))
+            .unwrap()
+            .placed
+            .is_empty()
+    );
     let err = cache.import_notes("{not json").unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidAnnotation);
     assert!(err.to_string().contains("not JSON"), "{err}");
@@ -494,7 +537,10 @@ fn the_report_groups_by_document_and_article_and_says_what_became_of_each_note()
         .iter()
         .map(|g| {
             (
-                g.location.as_ref().map(|l| l.label.clone()).unwrap_or_default(),
+                g.location
+                    .as_ref()
+                    .map(|l| l.label.clone())
+                    .unwrap_or_default(),
                 g.notes.iter().map(|n| n.note_id.as_str()).collect(),
             )
         })
@@ -502,7 +548,10 @@ fn the_report_groups_by_document_and_article_and_says_what_became_of_each_note()
     assert_eq!(
         groups,
         [
-            ("Article 1, paragraph 1".to_string(), vec![ids[3].as_str(), ids[0].as_str()]),
+            (
+                "Article 1, paragraph 1".to_string(),
+                vec![ids[3].as_str(), ids[0].as_str()]
+            ),
             ("Article 1, paragraph 2".to_string(), vec![ids[1].as_str()]),
             ("Article 2, paragraph 1".to_string(), vec![ids[2].as_str()]),
         ]
@@ -510,13 +559,25 @@ fn the_report_groups_by_document_and_article_and_says_what_became_of_each_note()
     let changed = &d.groups[2].notes[0];
 
     let md = report::render(&r, ReportFormat::Markdown);
-    assert!(md.starts_with("# Notes: Seventh Review Conference\n"), "{md}");
-    assert!(md.contains("CCW · Palais des Nations, Geneva · 11–15 November 2024"), "{md}");
-    assert!(md.contains("## CCW/CONF.VII/WP.6 · Draft Protocol VI"), "{md}");
+    assert!(
+        md.starts_with("# Notes: Seventh Review Conference\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("CCW · Palais des Nations, Geneva · 11–15 November 2024"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## CCW/CONF.VII/WP.6 · Draft Protocol VI"),
+        "{md}"
+    );
     assert!(md.contains("Agenda item 5: Protocol VI"), "{md}");
     assert!(md.contains("### Article 2, paragraph 1"), "{md}");
     assert!(md.contains("\\<b\\>at any cost\\</b\\> \\& say so"), "{md}");
-    assert!(md.contains("\\#protection #red line · Delegation of Chile"), "{md}");
+    assert!(
+        md.contains("\\#protection #red line · Delegation of Chile"),
+        "{md}"
+    );
     assert!(md.contains("Delegation of Chile"), "{md}");
     assert!(md.contains("Unchanged in Rev.1."), "{md}");
     assert_eq!(changed.outcome, Outcome::Changed, "{changed:?}");
@@ -532,14 +593,23 @@ fn the_report_groups_by_document_and_article_and_says_what_became_of_each_note()
     let html = report::render(&r, ReportFormat::Html);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<title>Notes: Seventh Review Conference</title>"));
-    assert!(html.contains("&lt;b&gt;at any cost&lt;/b&gt; &amp; say so"), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;at any cost&lt;/b&gt; &amp; say so"),
+        "{html}"
+    );
     assert!(!html.contains("<b>at any cost"));
-    assert!(html.contains("<blockquote lang=\"ar\" dir=\"rtl\">جميع التدابير الممكنة</blockquote>"), "{html}");
+    assert!(
+        html.contains("<blockquote lang=\"ar\" dir=\"rtl\">جميع التدابير الممكنة</blockquote>"),
+        "{html}"
+    );
     assert!(html.contains("<blockquote lang=\"en\" dir=\"ltr\">"));
     assert!(html.contains("@media print"));
     assert!(html.contains("section.document + section.document { break-before: page; }"));
     // Nothing external: no URL, no script.
-    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("<img"));
 
     // In French, and filtered by tag.
@@ -557,7 +627,10 @@ fn the_report_groups_by_document_and_article_and_says_what_became_of_each_note()
     let md = report::render(&fr, ReportFormat::Markdown);
     assert!(md.contains("11–15 novembre 2024"), "{md}");
     assert!(md.contains("Article 2, paragraphe 1"), "{md}");
-    assert!(md.contains("Seulement les notes avec l’étiquette #clearance."), "{md}");
+    assert!(
+        md.contains("Seulement les notes avec l’étiquette #clearance."),
+        "{md}"
+    );
 }
 
 #[test]

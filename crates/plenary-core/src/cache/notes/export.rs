@@ -126,9 +126,7 @@ impl Cache {
                 None => match note.target.start {
                     Some(start) if version.is_some() => {
                         if !structures.contains_key(vid) {
-                            let s = self
-                                .version_doc_text(vid)?
-                                .map(|t| Structure::detect(&t));
+                            let s = self.version_doc_text(vid)?.map(|t| Structure::detect(&t));
                             structures.insert(vid.clone(), s);
                         }
                         structures[vid]
@@ -295,8 +293,8 @@ pub fn save_new_file(
     name: &str,
     bytes: &[u8],
 ) -> crate::error::Result<std::path::PathBuf> {
-    use std::io::Write;
     use crate::error::Error;
+    use std::io::Write;
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("creating the folder {}", dir.display()), e))?;
     let (stem, ext) = match name.rsplit_once('.') {
@@ -335,7 +333,13 @@ pub fn file_name(parts: &[&str], extension: &str) -> String {
     let stem: String = parts
         .join("-")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{stem}.{extension}")
 }

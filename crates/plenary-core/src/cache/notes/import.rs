@@ -162,9 +162,8 @@ fn each(v: &Value) -> Vec<&Value> {
 }
 
 fn date(v: Option<&Value>) -> Option<OffsetDateTime> {
-    v.and_then(Value::as_str).and_then(|s| {
-        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-    })
+    v.and_then(Value::as_str)
+        .and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
 }
 
 /// A property under Plenary's namespace, compact (`plenary:color`) or

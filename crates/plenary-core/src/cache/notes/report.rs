@@ -130,9 +130,13 @@ impl Cache {
         let mut structures: BTreeMap<VersionId, Option<Structure>> = BTreeMap::new();
         let mut labels: BTreeMap<VersionId, String> = BTreeMap::new();
         // (document order, document id) -> (document, notes with their sort key)
-        type Keyed = (Option<StructuralLocation>, Option<u32>, (u8, usize), ReportNote);
-        let mut docs: BTreeMap<(usize, DocumentId), (ReportDocument, Vec<Keyed>)> =
-            BTreeMap::new();
+        type Keyed = (
+            Option<StructuralLocation>,
+            Option<u32>,
+            (u8, usize),
+            ReportNote,
+        );
+        let mut docs: BTreeMap<(usize, DocumentId), (ReportDocument, Vec<Keyed>)> = BTreeMap::new();
         let mut unplaced = 0;
         let total = notes.len();
         for mn in notes {
@@ -194,15 +198,9 @@ impl Cache {
                 reason: p.reason.clone(),
                 page,
             };
-            let key = (
-                u8::from(!placed),
-                offset.unwrap_or(usize::MAX),
-            );
+            let key = (u8::from(!placed), offset.unwrap_or(usize::MAX));
             let doc_key = (
-                order
-                    .get(&note.document_id)
-                    .copied()
-                    .unwrap_or(usize::MAX),
+                order.get(&note.document_id).copied().unwrap_or(usize::MAX),
                 note.document_id.clone(),
             );
             let entry = docs.entry(doc_key).or_insert_with(|| {
@@ -211,7 +209,10 @@ impl Cache {
                         document_id: note.document_id.clone(),
                         symbol: mn.document_symbol.clone(),
                         title: mn.document_title.clone(),
-                        agenda_item: mn.agenda_item_id.as_ref().and_then(|a| agenda.get(a).cloned()),
+                        agenda_item: mn
+                            .agenda_item_id
+                            .as_ref()
+                            .and_then(|a| agenda.get(a).cloned()),
                         groups: Vec::new(),
                     },
                     Vec::new(),
@@ -231,8 +232,7 @@ impl Cache {
                     // unnumbered stretch; notes join their place's group.
                     let page = if location.is_some() { None } else { page };
                     let same = |g: &&mut ReportGroup| {
-                        g.location.as_ref().map(|l| &l.label)
-                            == location.as_ref().map(|l| &l.label)
+                        g.location.as_ref().map(|l| &l.label) == location.as_ref().map(|l| &l.label)
                             && g.page == page
                     };
                     match doc.groups.iter_mut().find(same) {
@@ -312,13 +312,21 @@ impl Words {
             s.push_str(&if self.fr() {
                 format!(
                     "{} sur la dernière révision de leur document.",
-                    plural(r.unplaced, "n’a pas pu être placée", "n’ont pas pu être placées")
+                    plural(
+                        r.unplaced,
+                        "n’a pas pu être placée",
+                        "n’ont pas pu être placées"
+                    )
                 )
             } else {
                 format!(
                     "{} could not be placed on the newest revision of {}.",
                     r.unplaced,
-                    if r.unplaced == 1 { "its document" } else { "their documents" }
+                    if r.unplaced == 1 {
+                        "its document"
+                    } else {
+                        "their documents"
+                    }
                 )
             });
         }
@@ -426,7 +434,11 @@ impl Words {
             Outcome::Changed => {
                 let old = n.old_quote.as_deref().unwrap_or(&n.quote);
                 if fr {
-                    format!("Texte modifié dans {label}{FR_COLON} {} → {}.", q(old), q(new))
+                    format!(
+                        "Texte modifié dans {label}{FR_COLON} {} → {}.",
+                        q(old),
+                        q(new)
+                    )
                 } else {
                     format!("Text changed in {label}: {} → {}.", q(old), q(new))
                 }
@@ -749,7 +761,12 @@ pub fn to_html(r: &NotesReport) -> String {
                 );
                 if !n.body.trim().is_empty() {
                     out.push_str("<div class=\"body\" dir=\"auto\">");
-                    for para in n.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+                    for para in n
+                        .body
+                        .split("\n\n")
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                    {
                         let _ = write!(out, "<p>{}</p>", esc(para));
                     }
                     out.push_str("</div>\n");
