@@ -135,9 +135,9 @@ mod tests {
     #[test]
     fn exports_are_saved_as_new_files_and_bad_imports_say_why() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path().join("cache")).unwrap();
+        let opened = Cache::open(dir.path().join("cache")).unwrap();
         let state = AppState {
-            cache: Ok(Arc::new(Mutex::new(cache))),
+            cache: Ok(Arc::new(Mutex::new(opened))),
             cache_dir: dir.path().join("cache"),
             marks: Marks::start(),
             sync: SyncService::new(None, ServerSource::Settings),

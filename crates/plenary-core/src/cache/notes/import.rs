@@ -315,7 +315,7 @@ impl Cache {
             };
             match self.plan_import(&a.id, &a.target, x)? {
                 Planned::Act(action) => {
-                    let key = match &action {
+                    let key = match &*action {
                         Action::Create { report, .. } | Action::Update { report, .. } => {
                             report.note_id.clone()
                         }
@@ -323,7 +323,7 @@ impl Cache {
                     if let Some(prev) = seen.insert(key, actions.len()) {
                         actions[prev] = None;
                     }
-                    actions.push(Some(action));
+                    actions.push(Some(*action));
                 }
                 Planned::Unchanged(id) => report.unchanged.push(id),
                 Planned::KeptLocal(id) => report.kept_local.push(id),
@@ -443,7 +443,7 @@ impl Cache {
                 return Ok(Planned::Unchanged(note_id));
             }
             return Ok(match incoming {
-                Some(at) if at > local.updated_at => Planned::Act(Action::Update {
+                Some(at) if at > local.updated_at => Planned::Act(Box::new(Action::Update {
                     report: ImportedNote {
                         annotation: annotation_id.to_owned(),
                         note_id,
@@ -454,7 +454,7 @@ impl Cache {
                     tags,
                     color,
                     modified: at,
-                }),
+                })),
                 _ => Planned::KeptLocal(note_id),
             });
         }
@@ -536,7 +536,7 @@ impl Cache {
         )?;
         let created = x.created.or(x.modified).unwrap_or_else(now);
         let modified = x.modified.unwrap_or(created);
-        Ok(Planned::Act(Action::Create {
+        Ok(Planned::Act(Box::new(Action::Create {
             report: ImportedNote {
                 annotation: annotation_id.to_owned(),
                 note_id,
@@ -561,12 +561,12 @@ impl Cache {
             }),
             placement,
             revision: version.revision,
-        }))
+        })))
     }
 }
 
 enum Planned {
-    Act(Action),
+    Act(Box<Action>),
     Unchanged(String),
     KeptLocal(String),
     Skip(SkipReason, String),
