@@ -32,6 +32,9 @@ fn main() {
             "meeting_notes",
             "note_sharing",
             "share_note",
+            "export_notes",
+            "import_notes",
+            "notes_report",
         ]),
     ))
     .expect("tauri build script failed");

@@ -7,6 +7,7 @@
 
 mod commands;
 mod marks;
+mod notes_io;
 mod sync;
 
 use std::path::PathBuf;
@@ -127,6 +128,9 @@ fn main() -> anyhow::Result<()> {
             commands::meeting_notes,
             commands::note_sharing,
             commands::share_note,
+            notes_io::export_notes,
+            notes_io::import_notes,
+            notes_io::notes_report,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the

@@ -12,6 +12,7 @@ use plenary_core::model::{DocumentId, MeetingId};
 mod annotations;
 mod burst;
 mod compare;
+mod notes;
 mod publish;
 mod search;
 mod show;
@@ -74,6 +75,11 @@ enum Command {
     Annotations {
         #[command(subcommand)]
         command: annotations::AnnotationsCommand,
+    },
+    /// Your notes: export as W3C Web Annotation JSON-LD, import, report.
+    Notes {
+        #[command(subcommand)]
+        command: notes::NotesCommand,
     },
     /// Publish a bundle folder or one file to a server (needs a staff token).
     Publish(publish::PublishArgs),
@@ -188,6 +194,7 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Publish(args) => publish::run(out, args)?,
         Command::Annotations { command } => annotations::run(out, command)?,
+        Command::Notes { command } => notes::run(out, command, || open(&cli), cli.json)?,
         Command::Cache {
             command: CacheCommand::Space,
         } => sync::space(out, &open(&cli)?, cli.json)?,

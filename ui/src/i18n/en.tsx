@@ -324,6 +324,32 @@ export const en = {
     agendaItem: "Agenda item",
     anyItem: "Any agenda item",
   },
+  notesExport: {
+    group: "Export, report and import notes",
+    exportW3c: "Export (W3C JSON-LD)",
+    reportHtml: "Report (HTML)",
+    reportMarkdown: "Report (Markdown)",
+    import: "Import…",
+    working: "Working…",
+    saved: (c: number, file: string) => `${n(c, "note", "notes")} saved as ${file} in`,
+    openFolderHint: "Open this folder in your file manager to find it. The HTML report prints to PDF from a browser.",
+    imported: (total: number, created: number, updated: number, unchanged: number) =>
+      `${n(total, "annotation", "annotations")} read: ${created} new, ${updated} updated, ${unchanged} already here.`,
+    keptLocal: (c: number) => `${n(c, "note was", "notes were")} kept as they are here: your changes are newer than the file's.`,
+    notInCache: (c: number) =>
+      `${n(c, "annotation is", "annotations are")} about documents that are not on this computer, so ${c === 1 ? "it was" : "they were"} not imported.`,
+    skipped: (c: number) => `${n(c, "annotation", "annotations")} not imported`,
+    skipReasons: {
+      not_in_cache: "About a document that is not on this computer.",
+      no_text_selector: "It does not say which words of the document it is on.",
+      other_document: "A note with the same identifier is on another document.",
+      too_large: "Its text is too long for a note.",
+    } as Record<"not_in_cache" | "no_text_selector" | "other_document" | "too_large", string>,
+    invalidTitle: "This file is not a W3C Web Annotation file Plenary can read.",
+    invalidHelp:
+      "Choose a file exported from Plenary or from another annotation tool in the W3C Web Annotation format (JSON-LD). Nothing was imported.",
+    tooLarge: "This file is too large to be a file of notes.",
+  },
 };
 
 export type Messages = typeof en;

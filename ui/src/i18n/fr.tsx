@@ -334,4 +334,32 @@ export const fr: Messages = {
     agendaItem: "Point de l’ordre du jour",
     anyItem: "Tous les points",
   },
+  notesExport: {
+    group: "Exporter, rapporter et importer les notes",
+    exportW3c: "Exporter (W3C JSON-LD)",
+    reportHtml: "Rapport (HTML)",
+    reportMarkdown: "Rapport (Markdown)",
+    import: "Importer…",
+    working: "En cours…",
+    saved: (c: number, file: string) => `${n(c, "note enregistrée", "notes enregistrées")} dans ${file}, dans le dossier`,
+    openFolderHint:
+      "Ouvrez ce dossier dans votre gestionnaire de fichiers pour le trouver. Le rapport HTML s’imprime en PDF depuis un navigateur.",
+    imported: (total: number, created: number, updated: number, unchanged: number) =>
+      `${n(total, "annotation lue", "annotations lues")}${NNBSP}: ${created} nouvelle(s), ${updated} mise(s) à jour, ${unchanged} déjà présente(s).`,
+    keptLocal: (c: number) =>
+      `${n(c, "note gardée", "notes gardées")} telle(s) quelle(s)${NNBSP}: vos modifications sont plus récentes que celles du fichier.`,
+    notInCache: (c: number) =>
+      `${n(c, "annotation porte", "annotations portent")} sur des documents absents de cet ordinateur${NNBSP}; ${c <= 1 ? "elle n’a pas été importée" : "elles n’ont pas été importées"}.`,
+    skipped: (c: number) => `${n(c, "annotation non importée", "annotations non importées")}`,
+    skipReasons: {
+      not_in_cache: "Elle porte sur un document absent de cet ordinateur.",
+      no_text_selector: "Elle n’indique pas sur quels mots du document elle porte.",
+      other_document: "Une note avec le même identifiant existe sur un autre document.",
+      too_large: "Son texte est trop long pour une note.",
+    },
+    invalidTitle: "Ce fichier n’est pas un fichier d’annotations W3C que Plenary sait lire.",
+    invalidHelp:
+      "Choisissez un fichier exporté de Plenary ou d’un autre outil d’annotation au format W3C Web Annotation (JSON-LD). Rien n’a été importé.",
+    tooLarge: "Ce fichier est trop volumineux pour être un fichier de notes.",
+  },
 };

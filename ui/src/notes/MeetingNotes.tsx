@@ -11,6 +11,7 @@ import { documentHref } from "../lib/router";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
 import { authorColor, isMine, outcomeLabel, useSharing } from "./NotesPanel";
+import { NotesExport } from "./NotesExport";
 
 export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; agendaItem: string | null }) {
   const m = t().notes;
@@ -19,9 +20,10 @@ export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; age
   const [color, setColor] = useState<NoteColor | null>(null);
   const [author, setAuthor] = useState<string | null>(null);
   const sharing = useSharing();
+  const [imports, setImports] = useState(0);
   const view = useAsync(
     () => api.meetingNotes(meetingId, { tag, color, author, agenda_item: agendaItem }),
-    [meetingId, agendaItem, tag, color, author, generation],
+    [meetingId, agendaItem, tag, color, author, generation, imports],
     { keepStale: true },
   );
   if (view.state === "loading") return <Loading />;
@@ -73,6 +75,11 @@ export function MeetingNotes({ meetingId, agendaItem }: { meetingId: string; age
           </select>
         </label>
       </div>
+      <NotesExport
+        meetingId={meetingId}
+        filter={{ tag, color, author, agenda_item: agendaItem }}
+        onImported={() => setImports((i) => i + 1)}
+      />
       {notes.length === 0 && <p class="muted">{m.noneInMeeting}</p>}
       {[...byDoc.values()].map((list) => (
         <section key={list[0].note.document_id} class="notes-document">

@@ -11,9 +11,12 @@
 //! - A note is never silently misplaced: each placement on a revision has an
 //!   outcome, and notes that could not be placed are listed as such.
 
+pub mod export;
+pub mod import;
 pub mod locate;
 pub mod place;
 pub mod share;
+pub mod report;
 
 use std::collections::BTreeMap;
 
