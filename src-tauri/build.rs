@@ -30,6 +30,8 @@ fn main() {
             "restore_note",
             "attach_note",
             "meeting_notes",
+            "compare_versions",
+            "default_comparison",
         ]),
     ))
     .expect("tauri build script failed");

@@ -125,6 +125,8 @@ fn main() -> anyhow::Result<()> {
             commands::restore_note,
             commands::attach_note,
             commands::meeting_notes,
+            commands::compare_versions,
+            commands::default_comparison,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the
