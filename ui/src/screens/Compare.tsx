@@ -6,7 +6,7 @@
 // struck through and insertions underlined. Changes are numbered, stepped
 // through with Next/Previous (N, P) and listed by place in the summary.
 import type { ComponentChildren } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
   api,
   type Change,
@@ -397,8 +397,9 @@ function CompareView({
   }, [visible]);
 
   // The current change: marked, and its row brought into view. Done on the
-  // DOM so that stepping does not redraw every row of a long document.
-  useEffect(() => {
+  // DOM so that stepping does not redraw every row of a long document
+  // (before the frame is painted, so that mark and indicator agree).
+  useLayoutEffect(() => {
     const root = scroller.current;
     if (!root) return;
     for (const el of root.querySelectorAll(".is-current")) el.classList.remove("is-current");
