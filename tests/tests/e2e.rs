@@ -1134,9 +1134,18 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
                      delLabel: del?.previousElementSibling?.textContent,
                      insLabel: ins?.previousElementSibling?.textContent,
                      cells: v.querySelectorAll('.cmp-row:first-child .cmp-cell').length,
+                     current: v.dataset.currentChange,
+                     inView: (() => {
+                       const row = v.querySelector('.cmp-row.is-current');
+                       const box = v.querySelector('[data-testid="compare-rows"]');
+                       if (!row || !box) return false;
+                       const r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
+                       return r.bottom > b.top && r.top < b.bottom;
+                     })(),
                    };"#,
                 vec![],
-                |v| !v.is_null(),
+                // The current change stays current, and in view, in the new layout.
+                |v| !v.is_null() && v["current"] == last && v["inView"] == json!(true),
             )
             .await?;
         ensure!(
@@ -1166,11 +1175,11 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
         app.click(&testid("compare-next")).await?;
         let state = app
             .poll(
-                "the first change on the highlight to be current",
+                "the first change on the highlight to be current and in view",
                 WAIT,
                 CURRENT_CHANGE,
                 vec![],
-                |v| v["index"] == json!("1"),
+                |v| v["index"] == json!("1") && v["rowInView"] == json!(true),
             )
             .await?;
         ensure!(

@@ -304,7 +304,33 @@ function sideOf(c: Change) {
   return c.kind === "delete" ? c.old : c.new;
 }
 
+/**
+ * The same, for showing: the heading (in the document's language and
+ * direction) isolated from the interface's words around it.
+ */
+function PlaceLabel({ loc, lang }: { loc: CompareLocation; lang: Lang }) {
+  const heading = (
+    <bdi lang={lang} dir={dirOf(lang)}>
+      {loc.heading}
+    </bdi>
+  );
+  if (loc.heading && loc.paragraph) {
+    // The catalog's phrase with the heading put in its place.
+    const [before, after] = t().compare.headingParagraph("\u0000", loc.paragraph).split("\u0000");
+    return (
+      <>
+        {before}
+        {heading}
+        {after}
+      </>
+    );
+  }
+  if (loc.heading) return heading;
+  return <>{placeOf(loc)}</>;
+}
+
 interface Group {
+  loc: CompareLocation;
   place: string;
   page: number;
   first: number;
@@ -318,9 +344,21 @@ function groups(changes: Change[]): Group[] {
     const place = placeOf(sideOf(c).location);
     const last = out[out.length - 1];
     if (last && last.place === place) last.ids.push(c.id);
-    else out.push({ place, page: sideOf(c).page, first: c.id, ids: [c.id] });
+    else out.push({ loc: sideOf(c).location, place, page: sideOf(c).page, first: c.id, ids: [c.id] });
   }
   return out;
+}
+
+/**
+ * Scrolls `box` (and only it: scrollIntoView would also scroll the window
+ * when the box is at its end) so that `el` is in its middle, or its top
+ * near the top when it is taller than the box.
+ */
+function bringIntoView(box: HTMLElement, el: HTMLElement): void {
+  const b = box.getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const offset = r.height < box.clientHeight - 80 ? (box.clientHeight - r.height) / 2 : 48;
+  box.scrollTop += r.top - b.top - offset;
 }
 
 function typing(target: EventTarget | null): boolean {
@@ -408,9 +446,8 @@ function CompareView({
     for (const el of root.querySelectorAll(`[data-change="${currentId}"]`)) el.classList.add("is-current");
     const row = root.querySelector<HTMLElement>(`[data-row="${change.row}"]`);
     row?.classList.add("is-current");
-    (root.querySelector<HTMLElement>(`[data-change="${currentId}"]`) ?? row)?.scrollIntoView({
-      block: "center",
-    });
+    const target = root.querySelector<HTMLElement>(`[data-change="${currentId}"]`) ?? row;
+    if (target) bringIntoView(root, target);
   }, [currentId, mode, onlyNotes, showRenumbering, c]);
 
   // Keyboard users land in the text (arrows and Page Down scroll it).
@@ -420,8 +457,8 @@ function CompareView({
 
   const jumpToRow = (row: number) => {
     const el = scroller.current?.querySelector<HTMLElement>(`[data-row="${row}"]`);
-    if (!el) return;
-    el.scrollIntoView({ block: "center" });
+    if (!el || !scroller.current) return;
+    bringIntoView(scroller.current, el);
     el.focus({ preventScroll: true });
   };
 
@@ -586,8 +623,8 @@ function CompareView({
                     aria-current={currentId !== undefined && g.ids.includes(currentId) ? "true" : undefined}
                     onClick={() => show(g.first)}
                   >
-                    <span class="compare-where-place" lang={lang} dir="auto">
-                      {g.place}
+                    <span class="compare-where-place">
+                      <PlaceLabel loc={g.loc} lang={lang} />
                     </span>
                     <span class="compare-where-count">
                       {g.ids.length > 1 ? t().compare.changesHere(g.ids.length) : t().compare.kinds[c.changes[g.first].kind]}
