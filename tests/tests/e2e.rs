@@ -1007,7 +1007,8 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
 
         // What the core computes for the same two versions, on the same cache.
         let expected = {
-            let setup = |e: plenary_core::Error| Error::Setup(format!("comparing in the cache: {e}"));
+            let setup =
+                |e: plenary_core::Error| Error::Setup(format!("comparing in the cache: {e}"));
             let mut core = plenary_core::Cache::open(&cache).map_err(setup)?;
             let document = facts::DRAFT_DOCUMENT_ID
                 .parse()
@@ -1097,9 +1098,13 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
         }
         // P goes back.
         app.send_keys(&testid("compare-rows"), "p").await?;
-        app.poll("P to go back to change 2", WAIT, CURRENT_CHANGE, vec![], |v| {
-            v["index"] == json!("2")
-        })
+        app.poll(
+            "P to go back to change 2",
+            WAIT,
+            CURRENT_CHANGE,
+            vec![],
+            |v| v["index"] == json!("2"),
+        )
         .await?;
 
         // The summary's last place opens its first change.
@@ -1194,7 +1199,9 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
             )
             .await?;
         ensure!(
-            entries.as_u64().is_some_and(|n| n >= 1 && n as usize <= noted.len()),
+            entries
+                .as_u64()
+                .is_some_and(|n| n >= 1 && n as usize <= noted.len()),
             "the summary lists only the noted changes' places: {entries}"
         );
         app.screenshot("inline-only-noted").await?;
@@ -1222,9 +1229,13 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
             "Arabic: {arabic}"
         );
         app.click(&testid("compare-next")).await?;
-        app.poll("the first Arabic change", WAIT, CURRENT_CHANGE, vec![], |v| {
-            v["index"] == json!("1") && v["rowInView"] == json!(true)
-        })
+        app.poll(
+            "the first Arabic change",
+            WAIT,
+            CURRENT_CHANGE,
+            vec![],
+            |v| v["index"] == json!("1") && v["rowInView"] == json!(true),
+        )
         .await?;
         app.screenshot("arabic-side-by-side").await?;
         Ok(())

@@ -480,7 +480,11 @@ fn the_compare_view_knows_which_changes_touch_a_note() {
         .unwrap();
     assert_eq!(plain.notes, 0);
     assert!(plain.noted_changes.is_empty());
-    assert!(plain.comparison.changes.len() > 2, "{:#?}", plain.comparison.changes);
+    assert!(
+        plain.comparison.changes.len() > 2,
+        "{:#?}",
+        plain.comparison.changes
+    );
 
     // A note on the paragraph Rev.1 deletes, one on text Rev.1 keeps as is.
     let deleted = note_on(
@@ -489,12 +493,7 @@ fn the_compare_view_knows_which_changes_touch_a_note() {
         "Assistance shall be provided to affected communities.",
         "",
     );
-    let kept = note_on(
-        &mut cache,
-        2,
-        "shall clear remnants within ten years",
-        "",
-    );
+    let kept = note_on(&mut cache, 2, "shall clear remnants within ten years", "");
     let c = cache
         .compare_with_notes(&id("p6-en-0"), &id("p6-en-1"), &options)
         .unwrap();

@@ -1254,12 +1254,19 @@ mod tests {
         assert_eq!(renumbered.len(), 1, "{}", inline(&c));
         assert_eq!(renumbered[0].kind, ChangeKind::Replace);
         assert_eq!(
-            (renumbered[0].old.text.as_str(), renumbered[0].new.text.as_str()),
+            (
+                renumbered[0].old.text.as_str(),
+                renumbered[0].new.text.as_str()
+            ),
             ("3", "2")
         );
         assert_eq!(c.summary.renumbered, 1);
         // The reworded text and the deletion are not renumbering.
-        assert!(c.changes.iter().filter(|c| !c.renumbering).count() >= 2, "{}", inline(&c));
+        assert!(
+            c.changes.iter().filter(|c| !c.renumbering).count() >= 2,
+            "{}",
+            inline(&c)
+        );
         // A number in the text is not a paragraph number.
         let c = cmp(DOC, &DOC.replace("Article 2", "Article 3"));
         assert_eq!(c.summary.changes, 1);

@@ -140,7 +140,10 @@ impl Change {
             (!n.is_empty() && n.chars().all(char::is_numeric)).then_some(n)
         }
         if self.kind != ChangeKind::Replace
-            || self.words.iter().any(|w| w.op == WordOp::Equal && !w.text.trim().is_empty())
+            || self
+                .words
+                .iter()
+                .any(|w| w.op == WordOp::Equal && !w.text.trim().is_empty())
         {
             return false;
         }
@@ -155,8 +158,20 @@ impl Change {
         match (number(&old), number(&new)) {
             (Some(o), Some(n)) => {
                 o != n
-                    && self.old.location.paragraph.as_deref().map(|p| p.trim_end_matches(['.', ')'])) == Some(o)
-                    && self.new.location.paragraph.as_deref().map(|p| p.trim_end_matches(['.', ')'])) == Some(n)
+                    && self
+                        .old
+                        .location
+                        .paragraph
+                        .as_deref()
+                        .map(|p| p.trim_end_matches(['.', ')']))
+                        == Some(o)
+                    && self
+                        .new
+                        .location
+                        .paragraph
+                        .as_deref()
+                        .map(|p| p.trim_end_matches(['.', ')']))
+                        == Some(n)
             }
             _ => false,
         }
