@@ -35,6 +35,8 @@ fn main() {
             "export_notes",
             "import_notes",
             "notes_report",
+            "compare_versions",
+            "default_comparison",
         ]),
     ))
     .expect("tauri build script failed");

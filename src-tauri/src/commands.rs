@@ -13,6 +13,7 @@ use plenary_core::cache::{
     NoteEdit, NoteFilter, PlacedNote, Preferences, Rendition, Selection, ServerSettings, SpaceUsed,
     VersionNotes,
 };
+use plenary_core::compare::{CompareOptions, VersionComparison};
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
 use plenary_core::publish::{NewVersion, PublishError, Published, Publisher};
 use plenary_core::sync::Languages;
@@ -748,4 +749,89 @@ pub async fn meeting_notes(
         tags,
         authors,
     })
+}
+
+// ---- Compare ---------------------------------------------------------------
+
+/// The two versions the compare view opens on by default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefaultComparison {
+    pub old: VersionId,
+    pub new: VersionId,
+}
+
+impl AppState {
+    /// Two versions compared (same language), with the changes that touch
+    /// the user's notes on either.
+    pub fn compare_versions(&self, old: &str, new: &str) -> CommandResult<VersionComparison> {
+        let old = VersionId::new(old)?;
+        let new = VersionId::new(new)?;
+        Ok(self
+            .cache()?
+            .compare_with_notes(&old, &new, &CompareOptions::default())?)
+    }
+
+    /// In `language`, the newest revision and the one before (`None` with
+    /// fewer than two).
+    pub fn default_comparison(
+        &self,
+        document: &str,
+        language: &str,
+    ) -> CommandResult<Option<DefaultComparison>> {
+        let document = DocumentId::new(document)?;
+        let language = language.parse()?;
+        Ok(self
+            .cache()?
+            .default_comparison(&document, language)?
+            .map(|(old, new)| DefaultComparison { old, new }))
+    }
+}
+
+#[tauri::command]
+pub async fn compare_versions(
+    state: State<'_, AppState>,
+    old: String,
+    new: String,
+) -> CommandResult<VersionComparison> {
+    state.compare_versions(&old, &new)
+}
+
+#[tauri::command]
+pub async fn default_comparison(
+    state: State<'_, AppState>,
+    document: String,
+    language: String,
+) -> CommandResult<Option<DefaultComparison>> {
+    state.default_comparison(&document, &language)
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use super::*;
+
+    #[test]
+    fn compare_commands_check_their_arguments_and_say_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState {
+            cache: Ok(Arc::new(Mutex::new(Cache::open(dir.path()).unwrap()))),
+            cache_dir: dir.path().to_owned(),
+            marks: Marks::start(),
+            sync: SyncService::new(None, ServerSource::Settings),
+        };
+        assert_eq!(
+            state.default_comparison("d1", "xx").unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            state.default_comparison("d1", "en").unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            state.compare_versions("a b", "v2").unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        let missing = state.compare_versions("v1", "v2").unwrap_err();
+        assert_eq!(missing.code, ErrorCode::NotFound);
+        assert!(missing.message.contains("v1"), "{}", missing.message);
+    }
 }

@@ -131,6 +131,8 @@ fn main() -> anyhow::Result<()> {
             notes_io::export_notes,
             notes_io::import_notes,
             notes_io::notes_report,
+            commands::compare_versions,
+            commands::default_comparison,
         ])
         .setup(move |app| {
             // The window is built here rather than in tauri.conf.json so the

@@ -1238,3 +1238,344 @@ fn notes_acknowledged_before_the_app_is_killed_survive_the_restart() -> Result<(
         Ok(())
     })
 }
+
+/// The text of the current change as the compare view marks it (deleted or
+/// inserted words, without the hidden "deleted:"/"inserted:" labels), with
+/// the view's state.
+const CURRENT_CHANGE: &str = r#"
+const view = document.querySelector('[data-testid="compare-view"]');
+if (!view) return null;
+const pick = (sel) => [...view.querySelectorAll(sel)].map((e) => e.textContent).join('');
+const pos = view.querySelector('[data-testid="compare-position"]');
+return {
+  current: view.dataset.currentChange,
+  index: pos?.dataset.index,
+  total: pos?.dataset.total,
+  position: pos?.textContent,
+  ins: pick('ins.is-current'),
+  del: pick('del.is-current'),
+  rowInView: (() => {
+    const row = view.querySelector('.cmp-row.is-current');
+    const box = view.querySelector('[data-testid="compare-rows"]');
+    if (!row || !box) return false;
+    const r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
+    return r.bottom > b.top && r.top < b.bottom;
+  })(),
+};
+"#;
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Issue 7: the reader's compare view on the demo draft, synced from the
+/// server (the texts are the server's): newest revision against the one
+/// before, the count the core computes, Next and the N key through the
+/// changes, the summary, inline, "only changes that touch my notes" after
+/// a highlight made in the reader, and Arabic right to left.
+#[test]
+fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()> {
+    scenario("compare-revisions", async |s| {
+        use plenary_core::compare::{ChangeKind, CompareOptions, WordOp};
+        use plenary_core::model::Language;
+        let server = s.start_demo_server()?;
+        let url = s.server(server).url().to_string();
+        let cache = s.temp_dir()?.join("cache");
+        // Rev.3 rewords paragraph 2 (its opening words here); Rev.2 had it as
+        // "We welcome the accession of new States ...".
+        const NOTED: &str = "We welcome the States that have joined the Convention";
+        let app = s
+            .launch(
+                &cache,
+                &[
+                    "--server",
+                    &url,
+                    "--route",
+                    &format!("/documents/{}?lang=en", facts::DRAFT_DOCUMENT_ID),
+                ],
+            )
+            .await?;
+        app.wait_for_testid("notes-panel").await?;
+
+        // A highlight on paragraph 2 of the newest revision.
+        app.poll(
+            "the newest revision's paragraph 2 to be selected",
+            WAIT,
+            SELECT_TEXT,
+            vec![json!(".pdf-pages"), json!(NOTED)],
+            |v| v == true,
+        )
+        .await?;
+        app.click(&testid("highlight-yellow")).await?;
+        app.poll(
+            "the highlight in the notes panel",
+            WAIT,
+            "return document.querySelector(arguments[0])?.dataset.count;",
+            vec![json!(testid("notes-panel"))],
+            |v| v == "1",
+        )
+        .await?;
+
+        // Compare: the newest revision against the one before.
+        app.click(&testid("compare-open")).await?;
+        let count = app
+            .poll(
+                "the comparison's summary (once the texts have synced)",
+                WAIT,
+                "return document.querySelector(arguments[0])?.dataset.count ?? null;",
+                vec![json!(testid("compare-count"))],
+                |v| v.is_string(),
+            )
+            .await?;
+        let pickers = app
+            .eval(
+                "return [document.querySelector(arguments[0]).value, document.querySelector(arguments[1]).value];",
+                vec![
+                    json!(testid("compare-old-picker")),
+                    json!(testid("compare-new-picker")),
+                ],
+            )
+            .await?;
+        let latest = facts::DRAFT_LATEST_REVISION;
+        ensure!(
+            pickers == json!([(latest - 1).to_string(), latest.to_string()]),
+            "the view opens on Rev.{} against Rev.{latest}, pickers show {pickers}",
+            latest - 1
+        );
+
+        // What the core computes for the same two versions, on the same cache.
+        let expected = {
+            let setup =
+                |e: plenary_core::Error| Error::Setup(format!("comparing in the cache: {e}"));
+            let mut core = plenary_core::Cache::open(&cache).map_err(setup)?;
+            let document = facts::DRAFT_DOCUMENT_ID
+                .parse()
+                .map_err(|e| Error::Setup(format!("{e}")))?;
+            let (old, new) = core
+                .default_comparison(&document, Language::En)
+                .map_err(setup)?
+                .ok_or_else(|| Error::Setup("the draft has fewer than two revisions".into()))?;
+            core.compare_with_notes(&old, &new, &CompareOptions::default())
+                .map_err(setup)?
+        };
+        let changes = &expected.comparison.changes;
+        let total = changes.len();
+        ensure!(
+            count == json!(expected.comparison.summary.changes.to_string()),
+            "the view counts {count} changes, the core {}",
+            expected.comparison.summary.changes
+        );
+        // Next goes through the changes other than renumbering.
+        let stepped: Vec<&plenary_core::compare::Change> =
+            changes.iter().filter(|c| !c.renumbering).collect();
+        ensure!(
+            stepped.len() >= 3,
+            "the demo's last revision changes little: {total}"
+        );
+        let noted: Vec<u32> = expected
+            .noted_changes
+            .iter()
+            .map(|n| n.change)
+            .filter(|&id| !changes[id as usize].renumbering)
+            .collect();
+        ensure!(
+            !noted.is_empty() && noted.len() < total,
+            "the highlight touches {noted:?} of {total} changes"
+        );
+        app.screenshot("side-by-side").await?;
+
+        // Next, then the N key, through the first three changes.
+        for i in 1..=3usize {
+            if i == 3 {
+                app.send_keys(&testid("compare-rows"), "n").await?;
+            } else {
+                app.click(&testid("compare-next")).await?;
+            }
+            let change = stepped[i - 1];
+            // The words the core marks deleted and inserted in this change
+            // (a move's text is its row; its inner edits may be none).
+            let core = |op: WordOp| {
+                squash(
+                    &change
+                        .words
+                        .iter()
+                        .filter(|w| w.op == op)
+                        .map(|w| w.text.as_str())
+                        .collect::<String>(),
+                )
+            };
+            let (ins, del) = (core(WordOp::Insert), core(WordOp::Delete));
+            let is_move = change.kind == ChangeKind::Move;
+            let wanted = if stepped.len() == total {
+                format!("Change {i} of {total}")
+            } else {
+                format!("Change {i} of {} ({total} in all)", stepped.len())
+            };
+            let id = change.id.to_string();
+            app.poll(
+                &format!(
+                    "change {i} (the core's {id}, -{del:?} +{ins:?}) to be current, marked and in view, \
+                     the indicator reading {wanted:?}"
+                ),
+                WAIT,
+                CURRENT_CHANGE,
+                vec![],
+                |v| {
+                    let shown = |k: &str| squash(v[k].as_str().unwrap_or_default());
+                    v["index"] == json!(i.to_string())
+                        && v["current"] == json!(id)
+                        && v["position"] == json!(wanted)
+                        && v["rowInView"] == json!(true)
+                        && (is_move || (shown("ins") == ins && shown("del") == del))
+                },
+            )
+            .await?;
+            if i == 2 {
+                app.screenshot("change-2-highlighted").await?;
+            }
+        }
+        // P goes back.
+        app.send_keys(&testid("compare-rows"), "p").await?;
+        app.poll(
+            "P to go back to change 2",
+            WAIT,
+            CURRENT_CHANGE,
+            vec![],
+            |v| v["index"] == json!("2"),
+        )
+        .await?;
+
+        // The summary's last place opens its first change.
+        let last = app
+            .eval(
+                "const e = [...document.querySelectorAll(arguments[0])].pop(); e.click(); return e.dataset.first;",
+                vec![json!(testid("summary-entry"))],
+            )
+            .await?;
+        app.poll(
+            "the summary entry's change to be current",
+            WAIT,
+            CURRENT_CHANGE,
+            vec![],
+            |v| v["current"] == last && v["rowInView"] == json!(true),
+        )
+        .await?;
+
+        // Inline: deletions struck through and insertions underlined, each
+        // announced in words.
+        app.click(&testid("compare-mode-inline")).await?;
+        let inline = app
+            .poll(
+                "the inline view",
+                WAIT,
+                r#"const v = document.querySelector('[data-testid="compare-view"]');
+                   if (v?.dataset.mode !== 'inline') return null;
+                   const del = v.querySelector('del'), ins = v.querySelector('ins');
+                   return {
+                     del: del && getComputedStyle(del).textDecorationLine,
+                     ins: ins && getComputedStyle(ins).textDecorationLine,
+                     delLabel: del?.previousElementSibling?.textContent,
+                     insLabel: ins?.previousElementSibling?.textContent,
+                     cells: v.querySelectorAll('.cmp-row:first-child .cmp-cell').length,
+                     current: v.dataset.currentChange,
+                     inView: (() => {
+                       const row = v.querySelector('.cmp-row.is-current');
+                       const box = v.querySelector('[data-testid="compare-rows"]');
+                       if (!row || !box) return false;
+                       const r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
+                       return r.bottom > b.top && r.top < b.bottom;
+                     })(),
+                   };"#,
+                vec![],
+                // The current change stays current, and in view, in the new layout.
+                |v| !v.is_null() && v["current"] == last && v["inView"] == json!(true),
+            )
+            .await?;
+        ensure!(
+            inline["del"] == "line-through"
+                && inline["ins"] == "underline"
+                && inline["delLabel"]
+                    .as_str()
+                    .is_some_and(|l| l.contains("deleted:"))
+                && inline["insLabel"]
+                    .as_str()
+                    .is_some_and(|l| l.contains("inserted:"))
+                && inline["cells"] == 1,
+            "inline marks: {inline}"
+        );
+        app.screenshot("inline").await?;
+
+        // Only the changes that touch the highlight.
+        app.click(&testid("compare-notes-filter")).await?;
+        app.poll(
+            "the filter to keep the changes on the highlight",
+            WAIT,
+            CURRENT_CHANGE,
+            vec![],
+            |v| v["total"] == json!(noted.len().to_string()) && v["index"] == json!("0"),
+        )
+        .await?;
+        app.click(&testid("compare-next")).await?;
+        let state = app
+            .poll(
+                "the first change on the highlight to be current and in view",
+                WAIT,
+                CURRENT_CHANGE,
+                vec![],
+                |v| v["index"] == json!("1") && v["rowInView"] == json!(true),
+            )
+            .await?;
+        ensure!(
+            state["current"] == json!(noted[0].to_string()),
+            "the first noted change is {}: {state}",
+            noted[0]
+        );
+        let entries = app
+            .eval(
+                "return document.querySelectorAll(arguments[0]).length;",
+                vec![json!(testid("summary-entry"))],
+            )
+            .await?;
+        ensure!(
+            entries
+                .as_u64()
+                .is_some_and(|n| n >= 1 && n as usize <= noted.len()),
+            "the summary lists only the noted changes' places: {entries}"
+        );
+        app.screenshot("inline-only-noted").await?;
+
+        // Arabic, right to left, side by side.
+        app.click(&testid("compare-notes-filter")).await?;
+        app.click(&testid("compare-mode-side")).await?;
+        app.click(&testid_where("language-tab", "data-lang", "ar"))
+            .await?;
+        let arabic = app
+            .poll(
+                "the Arabic comparison, right to left",
+                WAIT,
+                r#"const v = document.querySelector('[data-testid="compare-view"]');
+                   const cell = v?.querySelector('.cmp-cell');
+                   const count = v?.querySelector('[data-testid="compare-count"]')?.dataset.count;
+                   if (!cell || !location.hash.includes('lang=ar') || !count) return null;
+                   return { dir: cell.getAttribute('dir'), direction: getComputedStyle(cell).direction, count };"#,
+                vec![],
+                |v| !v.is_null(),
+            )
+            .await?;
+        ensure!(
+            arabic["dir"] == "rtl" && arabic["direction"] == "rtl" && arabic["count"] != "0",
+            "Arabic: {arabic}"
+        );
+        app.click(&testid("compare-next")).await?;
+        app.poll(
+            "the first Arabic change",
+            WAIT,
+            CURRENT_CHANGE,
+            vec![],
+            |v| v["index"] == json!("1") && v["rowInView"] == json!(true),
+        )
+        .await?;
+        app.screenshot("arabic-side-by-side").await?;
+        Ok(())
+    })
+}

@@ -4,6 +4,7 @@ import { useUiLang, t } from "./lib/i18n";
 import { MeetingList } from "./screens/MeetingList";
 import { MeetingPage } from "./screens/MeetingPage";
 import { Reader } from "./screens/Reader";
+import { CompareScreen } from "./screens/Compare";
 import { Settings } from "./screens/Settings";
 import { SearchScreen } from "./screens/Search";
 import { ErrorBox, TopBar } from "./components";
@@ -12,7 +13,7 @@ export function App() {
   const route = useRoute();
   // A change of interface language redraws every screen.
   const lang = useUiLang();
-  const key = `${lang}:${route.name === "meeting" || route.name === "document" ? `${route.name}:${route.id}` : route.name}`;
+  const key = `${lang}:${route.name === "meeting" || route.name === "document" || route.name === "compare" ? `${route.name}:${route.id}` : route.name}`;
 
   // A new screen starts at the top, and keyboard and screen-reader users
   // land on its heading (not on the first load; the reader focuses its
@@ -24,7 +25,7 @@ export function App() {
       first.current = false;
       return;
     }
-    if (route.name === "document") return;
+    if (route.name === "document" || route.name === "compare") return;
     requestAnimationFrame(() => {
       const h1 = document.querySelector<HTMLElement>("main h1");
       if (!h1 || document.activeElement?.closest("form[role=search]")) return;
@@ -40,6 +41,8 @@ export function App() {
       return <MeetingPage key={key} id={route.id} params={route.params} />;
     case "document":
       return <Reader key={key} id={route.id} params={route.params} />;
+    case "compare":
+      return <CompareScreen key={key} id={route.id} params={route.params} />;
     case "settings":
       return <Settings key={key} />;
     case "search":

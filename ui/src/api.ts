@@ -372,6 +372,93 @@ export interface MeetingNotesView {
   authors: string[];
 }
 
+// ---- Compare: mirror plenary-core's compare ----
+
+export type ChangeKind = "insert" | "delete" | "replace" | "move";
+export type WordOp = "equal" | "insert" | "delete";
+export type RowKind = "equal" | "changed" | "moved_from" | "moved_to";
+
+export interface CompareLocation {
+  heading: string | null;
+  paragraph: string | null;
+  page: number;
+  /** English, for logs and the CLI; the UI builds its own. */
+  label: string;
+}
+
+export interface ChangeSide {
+  text: string;
+  start: number;
+  end: number;
+  rendition_start: number;
+  rendition_end: number;
+  page: number;
+  location: CompareLocation;
+}
+
+export interface Word {
+  op: WordOp;
+  text: string;
+  change?: number;
+}
+
+export interface Change {
+  id: number;
+  kind: ChangeKind;
+  row: number;
+  from_row?: number;
+  similarity?: number;
+  old: ChangeSide;
+  new: ChangeSide;
+  words: Word[];
+  /** Only a paragraph's number changed (a paragraph before it was added or removed). */
+  renumbering?: boolean;
+}
+
+export interface CompareSpan {
+  start: number;
+  end: number;
+  page: number;
+}
+
+export interface CompareRow {
+  kind: RowKind;
+  old: CompareSpan | null;
+  new: CompareSpan | null;
+  words: Word[];
+  changes?: number[];
+}
+
+export interface CompareSummary {
+  changes: number;
+  insertions: number;
+  deletions: number;
+  replacements: number;
+  moves: number;
+  renumbered: number;
+  words_inserted: number;
+  words_deleted: number;
+  by_location: { location: string; page: number; changes: number; first: number }[];
+}
+
+export interface Comparison {
+  summary: CompareSummary;
+  old: { pages: number; chars: number; paragraphs: number; furniture_lines: number };
+  new: { pages: number; chars: number; paragraphs: number; furniture_lines: number };
+  changes: Change[];
+  rows: CompareRow[];
+}
+
+/** Mirrors plenary-core's compare::VersionComparison. */
+export interface VersionComparison {
+  old_version: string;
+  new_version: string;
+  comparison: Comparison;
+  /** The changes that touch the user's notes, with the notes' ids. */
+  noted_changes: { change: number; notes: string[] }[];
+  notes: number;
+}
+
 export const api = {
   listMeetings: () => invoke<MeetingSummary[]>("list_meetings"),
   meetingOverview: (id: string) => invoke<MeetingOverview>("meeting_overview", { id }),
@@ -408,6 +495,11 @@ export const api = {
   shareNote: (id: string, group: string | null) => invoke<Note>("share_note", { id, group }),
   meetingNotes: (meetingId: string, filter: NoteFilter) =>
     invoke<MeetingNotesView>("meeting_notes", { meetingId, filter }),
+  /** Two versions (same language) compared, with the changes touching the user's notes. */
+  compareVersions: (old: string, newer: string) => invoke<VersionComparison>("compare_versions", { old, new: newer }),
+  /** In a language, the newest revision and the one before (null with fewer than two). */
+  defaultComparison: (document: string, language: Lang) =>
+    invoke<{ old: string; new: string } | null>("default_comparison", { document, language }),
   /**
    * Publishes a file as a version (staff). The bytes travel raw; the request
    * rides in a header, URI-encoded because headers are ASCII.

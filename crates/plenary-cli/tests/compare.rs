@@ -291,6 +291,28 @@ fn compares_the_demo_drafts_revisions_from_the_cache() {
         "{c:#}"
     );
     println!("en Rev.1 -> Rev.2: {}", c["summary"]);
+    // Rev.2 deletes a paragraph and inserts one elsewhere: the paragraphs in
+    // between change number only, and are counted as renumbering.
+    let renumbered: Vec<_> = c["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ch| ch["renumbering"] == true)
+        .collect();
+    assert!(renumbered.len() >= 10, "{:#}", c["summary"]);
+    assert_eq!(c["summary"]["renumbered"], renumbered.len());
+    for ch in renumbered {
+        assert_eq!(ch["kind"], "replace", "{ch:#}");
+        let (old, new) = (
+            ch["old"]["text"].as_str().unwrap(),
+            ch["new"]["text"].as_str().unwrap(),
+        );
+        assert!(
+            old.trim().chars().all(|c| c.is_ascii_digit())
+                && new.trim().chars().all(|c| c.is_ascii_digit()),
+            "{ch:#}"
+        );
+    }
 
     // The same in Chinese (compared by characters), Arabic and Russian:
     // the moved paragraph is a move, located by section and paragraph.

@@ -468,3 +468,50 @@ fn a_note_on_reworded_text_is_placed_on_the_new_wording_or_flagged() {
         other => panic!("reworded text must be placed as changed or flagged, got {other:?}: {p:?}"),
     }
 }
+
+#[test]
+fn the_compare_view_knows_which_changes_touch_a_note() {
+    let (_dir, mut cache) = setup();
+    let options = plenary_core::compare::CompareOptions::default();
+    // Without notes, no change touches one.
+    publish(&mut cache, 1, REV1);
+    let plain = cache
+        .compare_with_notes(&id("p6-en-0"), &id("p6-en-1"), &options)
+        .unwrap();
+    assert_eq!(plain.notes, 0);
+    assert!(plain.noted_changes.is_empty());
+    assert!(
+        plain.comparison.changes.len() > 2,
+        "{:#?}",
+        plain.comparison.changes
+    );
+
+    // A note on the paragraph Rev.1 deletes, one on text Rev.1 keeps as is.
+    let deleted = note_on(
+        &mut cache,
+        2,
+        "Assistance shall be provided to affected communities.",
+        "",
+    );
+    let kept = note_on(&mut cache, 2, "shall clear remnants within ten years", "");
+    let c = cache
+        .compare_with_notes(&id("p6-en-0"), &id("p6-en-1"), &options)
+        .unwrap();
+    assert_eq!(c.old_version.as_str(), "p6-en-0");
+    assert_eq!(c.new_version.as_str(), "p6-en-1");
+    // Both notes are placed (on Rev.1 the kept one; the deleted one only on the original).
+    assert_eq!(c.notes, 2);
+    assert_eq!(c.noted_changes.len(), 1, "{:#?}", c.noted_changes);
+    let touched = &c.comparison.changes[c.noted_changes[0].change as usize];
+    assert!(
+        touched.old.text.contains("Assistance shall be provided"),
+        "{touched:#?}"
+    );
+    assert_eq!(c.noted_changes[0].notes, vec![deleted.clone()]);
+    assert!(!c.noted_changes.iter().any(|n| n.notes.contains(&kept)));
+    // The same as the comparison alone gives.
+    let alone = cache
+        .compare_versions(&id("p6-en-0"), &id("p6-en-1"), &options)
+        .unwrap();
+    assert_eq!(alone.summary, c.comparison.summary);
+}

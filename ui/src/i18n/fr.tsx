@@ -218,6 +218,84 @@ export const fr: Messages = {
     wordLater: "Il sera lisible dès que Plenary l’aura synchronisé.",
     cannotShow: "Ce document ne peut pas être affiché.",
   },
+  compare: {
+    open: "Comparer",
+    openTitle: "Comparer cette révision avec la précédente, mot à mot",
+    title: "Comparer des révisions",
+    crumb: "Comparer",
+    from: "De",
+    to: "À",
+    swap: "Inverser",
+    swapTitle: "Inverser les deux révisions",
+    view: "Affichage",
+    sideBySide: "Côte à côte",
+    inline: "Intégré",
+    onlyNotes: (c: number) => `Seulement les modifications touchant mes notes (${c})`,
+    onlyNotesNone: "Aucune modification ne touche vos notes.",
+    previous: "Modification précédente",
+    next: "Modification suivante",
+    shortcutHint: `Touches${NNBSP}: N modification suivante, P modification précédente.`,
+    position: (i: number, c: number) =>
+      c === 0 ? "Aucune modification" : i === 0 ? n(c, "modification", "modifications") : `Modification ${i} sur ${c}`,
+    positionOfSome: (i: number, c: number, all: number) =>
+      c === 0
+        ? `Aucune des ${all} modifications affichée`
+        : i === 0
+          ? `${c} modifications sur ${all}`
+          : `Modification ${i} sur ${c} (${all} en tout)`,
+    showRenumbering: (c: number) => `Afficher les renumérotations (${c})`,
+    renumbered: (c: number) =>
+      c === 1 ? "L’une d’elles ne fait que renuméroter un paragraphe." : `${c} d’entre elles ne font que renuméroter des paragraphes.`,
+    summary: "Résumé",
+    count: (c: number) => (c === 0 ? "Aucune modification" : n(c, "modification", "modifications")),
+    kinds: {
+      insert: "Ajouté",
+      delete: "Supprimé",
+      replace: "Remplacé",
+      move: "Déplacé",
+    },
+    kindCounts: (ins: number, del: number, rep: number, mov: number) =>
+      [
+        ins ? n(ins, "ajout", "ajouts") : "",
+        del ? n(del, "suppression", "suppressions") : "",
+        rep ? n(rep, "remplacement", "remplacements") : "",
+        mov ? n(mov, "déplacement", "déplacements") : "",
+      ]
+        .filter(Boolean)
+        .join(" · "),
+    words: (ins: number, del: number) =>
+      `${n(ins, "mot ajouté", "mots ajoutés")}, ${n(del, "mot supprimé", "mots supprimés")}`,
+    where: "Où",
+    changesHere: (c: number) => n(c, "modification", "modifications"),
+    page: (p: number) => `page ${p}`,
+    paragraph: (p: string) => `paragraphe ${p}`,
+    headingParagraph: (h: string, p: string) => `${h}, paragraphe ${p}`,
+    furniture: (c: number) =>
+      `${n(c, "ligne", "lignes")} d’en-têtes, de cotes et de numéros de page ignorées.`,
+    oldColumn: (label: string) => `${label} (avant)`,
+    newColumn: (label: string) => `${label} (après)`,
+    deleted: `supprimé${NNBSP}:`,
+    inserted: `ajouté${NNBSP}:`,
+    endDeleted: "fin de la suppression",
+    endInserted: "fin de l’ajout",
+    movedFrom: "Déplacé d’ici",
+    movedTo: "Déplacé ici",
+    goToNewPlace: "aller à sa nouvelle place",
+    goToOldPlace: "aller à son ancienne place",
+    changeNumber: (i: number) => `modification ${i}`,
+    touchesNotes: (c: number) => (c === 1 ? "touche une de vos notes" : `touche ${c} de vos notes`),
+    onlyOne: (lang: string) =>
+      `Ce document n’existe qu’en une version en ${lang}${NNBSP}: il n’y a encore rien à comparer.`,
+    onlyOneDetail: "Quand une nouvelle révision sera publiée, elle pourra être comparée ici avec la précédente.",
+    sameVersion: "Les deux côtés montrent la même révision. Choisissez-en une autre pour comparer.",
+    noDifferences:
+      "Ces deux révisions ont le même texte (hors espaces, retours à la ligne et en-têtes de page).",
+    textMissing: (label: string) => `Le texte de ${label} n’est pas disponible${NNBSP}: il ne peut pas être comparé.`,
+    textNotYet: `Son texte n’est pas encore arrivé sur cet ordinateur${NNBSP}; Plenary le récupère à la prochaine synchronisation.`,
+    textUnavailable: (reason: string) => `Le serveur n’a pas pu en extraire le texte${NNBSP}: ${reason}.`,
+    backToReader: "Retour au document",
+    computing: "Comparaison…",
+  },
   pdf: {
     toolbar: "Outils du document",
     zoomIn: "Zoom avant",

@@ -1,4 +1,5 @@
 // Hash routing: #/ (meetings), #/meetings/<id>, #/documents/<id>?lang=fr&rev=2&page=3&hl=word,
+// #/documents/<id>/compare?lang=fr&old=1&new=2&mode=inline&notes=1,
 // #/search?q=..., #/settings.
 // Hash routes need no server and survive the tauri:// protocol unchanged.
 import { useEffect, useState } from "preact/hooks";
@@ -7,6 +8,7 @@ export type Route =
   | { name: "meetings" }
   | { name: "meeting"; id: string; params: URLSearchParams }
   | { name: "document"; id: string; params: URLSearchParams }
+  | { name: "compare"; id: string; params: URLSearchParams }
   | { name: "settings" }
   | { name: "search"; params: URLSearchParams }
   | { name: "unknown"; path: string };
@@ -23,6 +25,9 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 1 && parts[0] === "search") return { name: "search", params };
   if (parts.length === 2 && parts[0] === "meetings") return { name: "meeting", id: parts[1], params };
   if (parts.length === 2 && parts[0] === "documents") return { name: "document", id: parts[1], params };
+  if (parts.length === 3 && parts[0] === "documents" && parts[2] === "compare") {
+    return { name: "compare", id: parts[1], params };
+  }
   return { name: "unknown", path };
 }
 
@@ -40,6 +45,11 @@ export function meetingHref(id: string, params?: Record<string, string | undefin
 
 export function documentHref(id: string, params?: Record<string, string | undefined>): string {
   return `#/documents/${encodeURIComponent(id)}${query(params)}`;
+}
+
+/** The compare view: `lang`, `old` and `new` (revision numbers), `mode` (side, inline), `notes` (1: only changes on notes). */
+export function compareHref(id: string, params?: Record<string, string | undefined>): string {
+  return `#/documents/${encodeURIComponent(id)}/compare${query(params)}`;
 }
 
 export function searchHref(params?: Record<string, string | undefined>): string {

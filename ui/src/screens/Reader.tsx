@@ -4,7 +4,7 @@ import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
 import { formatTimestamp, kindSingular } from "../lib/format";
 import { t } from "../lib/i18n";
 import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
-import { documentHref, meetingHref, navigate } from "../lib/router";
+import { compareHref, documentHref, meetingHref, navigate } from "../lib/router";
 import { meetingTitle, rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
@@ -192,6 +192,17 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
               </button>
             ))}
           </div>
+          <div class="reader-actions">
+          {version && (
+            <a
+              class="button-secondary compare-open"
+              data-testid="compare-open"
+              title={t().compare.openTitle}
+              href={compareHref(doc.id, compareParams(lang, version, revisions))}
+            >
+              {t().compare.open}
+            </a>
+          )}
           {version && (
             <label class="revision">
               <span>{t().reader.revision}</span>
@@ -209,6 +220,7 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
               </select>
             </label>
           )}
+          </div>
         </div>
       </div>
       <PublishDropZone doc={doc} lang={lang}>
@@ -255,6 +267,16 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
       )}
     </div>
   );
+}
+
+/**
+ * What "Compare" opens: the revision being read against the one before it,
+ * or, on the newest (or the only) revision, the core's default pair.
+ */
+function compareParams(lang: Lang | undefined, version: VersionInfo, revisions: VersionInfo[]) {
+  const i = revisions.findIndex((v) => v.id === version.id);
+  if (i <= 0 || i === revisions.length - 1) return { lang };
+  return { lang, old: String(revisions[i + 1].revision), new: String(version.revision) };
 }
 
 function useMeetingTitle(meetingId: string): string | undefined {

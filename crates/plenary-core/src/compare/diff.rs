@@ -921,7 +921,7 @@ fn finish(out: Out, old: &Doc, new: &Doc) -> Comparison {
         .enumerate()
         .map(|(id, &i)| {
             let d = slots[i].take().expect("each change once");
-            Change {
+            let mut c = Change {
                 id: id as u32,
                 kind: d.kind,
                 row: d.row as u32,
@@ -930,7 +930,10 @@ fn finish(out: Out, old: &Doc, new: &Doc) -> Comparison {
                 old: d.old,
                 new: d.new,
                 words: d.words,
-            }
+                renumbering: false,
+            };
+            c.renumbering = c.is_renumbering();
+            c
         })
         .collect();
     let text = |d: &Doc| VersionText {
@@ -1235,6 +1238,42 @@ mod tests {
         // The change is on the page that holds it.
         let page = new.iter().position(|p| p.contains("changed")).unwrap() as u32 + 1;
         assert_eq!(c.changes[0].new.page, page);
+    }
+
+    #[test]
+    fn a_paragraph_number_changed_alone_is_renumbering() {
+        const OLD: &str = "1. The States Parties shall meet every year in Geneva.\n\n\
+                           2. They shall report on the measures taken to implement the Convention.\n\n\
+                           3. The President shall convene the meeting and circulate the agenda.\n";
+        // A paragraph removed: what followed is renumbered; paragraph 3's
+        // text also changes.
+        let new = "1. The States Parties shall meet every year in Geneva.\n\n\
+                   2. The President shall convene the meeting and circulate the draft agenda.\n";
+        let c = cmp(OLD, new);
+        let renumbered: Vec<_> = c.changes.iter().filter(|c| c.renumbering).collect();
+        assert_eq!(renumbered.len(), 1, "{}", inline(&c));
+        assert_eq!(renumbered[0].kind, ChangeKind::Replace);
+        assert_eq!(
+            (
+                renumbered[0].old.text.as_str(),
+                renumbered[0].new.text.as_str()
+            ),
+            ("3", "2")
+        );
+        assert_eq!(c.summary.renumbered, 1);
+        // The reworded text and the deletion are not renumbering.
+        assert!(
+            c.changes.iter().filter(|c| !c.renumbering).count() >= 2,
+            "{}",
+            inline(&c)
+        );
+        // A number in the text is not a paragraph number.
+        let c = cmp(DOC, &DOC.replace("Article 2", "Article 3"));
+        assert_eq!(c.summary.changes, 1);
+        assert!(!c.changes[0].renumbering, "{:#?}", c.changes[0]);
+        assert_eq!(c.summary.renumbered, 0);
+        let v = serde_json::to_value(&c).unwrap();
+        assert!(v["changes"][0].get("renumbering").is_none());
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod clean;
 mod diff;
 pub mod html;
 mod moves;
+mod notes;
 mod structure;
 mod summary;
 mod tokens;
@@ -36,6 +37,7 @@ pub use clean::{
     FURNITURE_EDGE_LINES, FURNITURE_MIN_PAGES, FURNITURE_MIN_SHARE, PAGE_BREAK, WRAPPED_MAX_LINE,
 };
 pub use moves::{MIN_MOVE_WORDS, MOVE_SIMILARITY};
+pub use notes::{NoteRange, NotedChange, VersionComparison};
 pub use structure::Location;
 pub use summary::{LocationCount, Summary};
 
@@ -122,6 +124,58 @@ pub struct Change {
     /// The change word by word (deleted, inserted, and for a merged or moved
     /// change the unchanged words inside it), whitespace included.
     pub words: Vec<Word>,
+    /// A replacement of a numbered paragraph's number and nothing else
+    /// ("[-5-]{+4+}" because a paragraph before it was added or removed):
+    /// renumbering, which a reader wants counted apart and can skip.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub renumbering: bool,
+}
+
+impl Change {
+    /// Is this a replacement of the paragraph's number alone: one number
+    /// deleted, one inserted, each the number of its side's paragraph?
+    pub fn is_renumbering(&self) -> bool {
+        fn number(text: &str) -> Option<&str> {
+            let n = text.trim().trim_end_matches(['.', ')']);
+            (!n.is_empty() && n.chars().all(char::is_numeric)).then_some(n)
+        }
+        if self.kind != ChangeKind::Replace
+            || self
+                .words
+                .iter()
+                .any(|w| w.op == WordOp::Equal && !w.text.trim().is_empty())
+        {
+            return false;
+        }
+        let joined = |op: WordOp| -> String {
+            self.words
+                .iter()
+                .filter(|w| w.op == op)
+                .map(|w| w.text.as_str())
+                .collect()
+        };
+        let (old, new) = (joined(WordOp::Delete), joined(WordOp::Insert));
+        match (number(&old), number(&new)) {
+            (Some(o), Some(n)) => {
+                o != n
+                    && self
+                        .old
+                        .location
+                        .paragraph
+                        .as_deref()
+                        .map(|p| p.trim_end_matches(['.', ')']))
+                        == Some(o)
+                    && self
+                        .new
+                        .location
+                        .paragraph
+                        .as_deref()
+                        .map(|p| p.trim_end_matches(['.', ')']))
+                        == Some(n)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// One version's part of a change.

@@ -12,6 +12,9 @@ pub struct Summary {
     pub deletions: u32,
     pub replacements: u32,
     pub moves: u32,
+    /// Of the replacements, those that only renumber a paragraph (a
+    /// paragraph before it was added or removed).
+    pub renumbered: u32,
     /// Tokens (words; characters in Chinese and Japanese) inserted and
     /// deleted, moves' inner edits included.
     pub words_inserted: u32,
@@ -48,6 +51,9 @@ pub fn summarize(changes: &[Change]) -> Summary {
             ChangeKind::Delete => s.deletions += 1,
             ChangeKind::Replace => s.replacements += 1,
             ChangeKind::Move => s.moves += 1,
+        }
+        if c.renumbering {
+            s.renumbered += 1;
         }
         for w in &c.words {
             match w.op {

@@ -15,8 +15,8 @@ pub mod export;
 pub mod import;
 pub mod locate;
 pub mod place;
-pub mod share;
 pub mod report;
+pub mod share;
 
 use std::collections::BTreeMap;
 
