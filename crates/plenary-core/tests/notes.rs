@@ -136,6 +136,11 @@ fn a_note_is_stored_with_its_selectors_and_survives_reopening() {
     let note = &placed.note;
     assert_eq!(placed.placement.outcome, Outcome::Origin);
     assert_eq!(note.target.page, Some(2));
+    assert_eq!(
+        note.target.location.as_deref(),
+        Some("Article 2, paragraph 1"),
+        "a note on numbered text records its article and paragraph"
+    );
     let start = note
         .target
         .start

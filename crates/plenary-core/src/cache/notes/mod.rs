@@ -459,7 +459,10 @@ impl Cache {
                     start: Some(start),
                     end: Some(end),
                     page: p.page,
-                    location: None,
+                    // "Article 5, paragraph 2", when the text is numbered.
+                    location: crate::anchor::Structure::detect(text)
+                        .locate(start)
+                        .map(|l| l.label),
                 };
                 (target, p)
             }
