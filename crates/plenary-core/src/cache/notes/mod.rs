@@ -296,10 +296,23 @@ const SETTINGS_AUTHOR: &str = "note_author";
 const MAX_BODY: usize = 100_000;
 const MAX_TAGS: usize = 50;
 
-const NOTE_COLUMNS: &str = "id, meeting_id, document_id, language, origin_version_id, origin_revision, author, \
-     color, body, tags, target, shared_with, created_at, updated_at, deleted_at, edits, author_id, editor, \
-     (shared_with IS NOT NULL AND (edits > synced_edits OR pushed_group IS NOT shared_with)) \
-     OR (shared_with IS NULL AND pushed_group IS NOT NULL)";
+/// SQL: the note has sharing changes the server does not have yet (an edit,
+/// a share, an unshare). A macro so that [`NOTE_COLUMNS`] and
+/// [`SHARE_PENDING`] are built from one text.
+macro_rules! share_pending_sql {
+    () => {
+        "(shared_with IS NOT NULL AND (edits > synced_edits OR pushed_group IS NOT shared_with)) \
+         OR (shared_with IS NULL AND pushed_group IS NOT NULL)"
+    };
+}
+
+const SHARE_PENDING: &str = share_pending_sql!();
+
+const NOTE_COLUMNS: &str = concat!(
+    "id, meeting_id, document_id, language, origin_version_id, origin_revision, author, \
+     color, body, tags, target, shared_with, created_at, updated_at, deleted_at, edits, author_id, editor, ",
+    share_pending_sql!()
+);
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

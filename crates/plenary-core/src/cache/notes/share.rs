@@ -9,7 +9,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Cache, Note, NoteColor, json_error, now, ts};
+use super::{Cache, Note, NoteColor, SHARE_PENDING, json_error, now, ts};
 use crate::InvalidInput;
 use crate::error::Result;
 use crate::sync::notes::{
@@ -143,45 +143,14 @@ impl Cache {
     /// Notes sync has to look at: shared ones, and unshared ones the server
     /// still holds.
     pub fn local_shares(&self) -> Result<Vec<LocalShare>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, shared_with, pushed_group, edits > synced_edits, server_version, color, body, tags, \
-             deleted_at IS NOT NULL, base FROM annotations \
-             WHERE shared_with IS NOT NULL OR pushed_group IS NOT NULL ORDER BY created_at, id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, bool>(8)?,
-                r.get::<_, Option<String>>(9)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, shared_with, pushed_group, pending, rev, color, body, tags, deleted, base) =
-                row?;
-            out.push(LocalShare {
-                id,
-                shared_with,
-                pushed_group,
-                pending,
-                server_rev: rev.map(|r| r as u64),
-                content: NoteContent {
-                    color: NoteColor::parse(&color),
-                    body,
-                    tags: serde_json::from_str(&tags).unwrap_or_default(),
-                    deleted,
-                },
-                base: base.and_then(|b| serde_json::from_str(&b).ok()),
-            });
-        }
-        Ok(out)
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SHARE_COLUMNS} FROM annotations \
+                 WHERE shared_with IS NOT NULL OR pushed_group IS NOT NULL ORDER BY created_at, id"
+            ))?
+            .query_map([], read_share)?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// What to send for a note, and the edit count it reflects.
@@ -269,9 +238,7 @@ impl Cache {
             return Ok(true);
         }
         let pending: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM annotations WHERE \
-             (shared_with IS NOT NULL AND (edits > synced_edits OR pushed_group IS NOT shared_with)) \
-             OR (shared_with IS NULL AND pushed_group IS NOT NULL))",
+            &format!("SELECT EXISTS (SELECT 1 FROM annotations WHERE {SHARE_PENDING})"),
             [],
             |r| r.get(0),
         )?;
@@ -310,42 +277,36 @@ impl Cache {
 }
 
 fn local_share(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<LocalShare>> {
-    let row = tx
+    Ok(tx
         .query_row(
-            "SELECT shared_with, pushed_group, edits > synced_edits, server_version, color, body, tags, \
-             deleted_at IS NOT NULL, base FROM annotations WHERE id = ?1",
+            &format!("SELECT {SHARE_COLUMNS} FROM annotations WHERE id = ?1"),
             [id],
-            |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, bool>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, bool>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                ))
-            },
+            read_share,
         )
-        .optional()?;
-    Ok(row.map(
-        |(shared_with, pushed_group, pending, rev, color, body, tags, deleted, base)| LocalShare {
-            id: id.to_owned(),
-            shared_with,
-            pushed_group,
-            pending,
-            server_rev: rev.map(|r| r as u64),
-            content: NoteContent {
-                color: NoteColor::parse(&color),
-                body,
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-                deleted,
-            },
-            base: base.and_then(|b| serde_json::from_str(&b).ok()),
+        .optional()?)
+}
+
+/// What sync reads of a note (the columns of [`SHARE_COLUMNS`]).
+const SHARE_COLUMNS: &str = "id, shared_with, pushed_group, edits > synced_edits, server_version, \
+     color, body, tags, deleted_at IS NOT NULL, base";
+
+fn read_share(r: &rusqlite::Row<'_>) -> rusqlite::Result<LocalShare> {
+    Ok(LocalShare {
+        id: r.get(0)?,
+        shared_with: r.get(1)?,
+        pushed_group: r.get(2)?,
+        pending: r.get(3)?,
+        server_rev: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+        content: NoteContent {
+            color: NoteColor::parse(&r.get::<_, String>(5)?),
+            body: r.get(6)?,
+            tags: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+            deleted: r.get(8)?,
         },
-    ))
+        base: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|b| serde_json::from_str(&b).ok()),
+    })
 }
 
 fn take_in_one(tx: &rusqlite::Transaction<'_>, remote: &SharedNote) -> Result<bool> {
