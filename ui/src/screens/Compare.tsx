@@ -19,7 +19,7 @@ import {
   type VersionInfo,
   type Word,
 } from "../api";
-import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
+import { Breadcrumbs, ErrorBox, Loading } from "../components";
 import { formatTimestamp } from "../lib/format";
 import { t } from "../lib/i18n";
 import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
@@ -27,29 +27,12 @@ import { compareHref, documentHref, meetingHref, navigate } from "../lib/router"
 import { meetingTitle } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
+import { DocumentScreen } from "./Reader";
 
 type Mode = "side" | "inline";
 
 export function CompareScreen({ id, params }: { id: string; params: URLSearchParams }) {
-  const generation = useCacheGeneration();
-  const detail = useAsync(() => api.document(id), [id, generation], { keepStale: true });
-  return (
-    <div class="screen reader-screen">
-      <TopBar />
-      {detail.state === "loading" && (
-        <main class="content">
-          <Loading />
-        </main>
-      )}
-      {detail.state === "error" && (
-        <main class="content">
-          <Breadcrumbs items={[{ label: t().common.meetings, href: "#/" }, { label: id }]} />
-          <ErrorBox error={detail.error} />
-        </main>
-      )}
-      {detail.state === "ok" && <CompareDocument doc={detail.value} params={params} />}
-    </div>
-  );
+  return <DocumentScreen id={id} render={(doc) => <CompareDocument doc={doc} params={params} />} />;
 }
 
 function revisionLabel(v: VersionInfo): string {

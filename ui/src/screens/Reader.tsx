@@ -1,3 +1,4 @@
+import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, markAfterPaint, type DocumentDetail, type Lang, type VersionInfo } from "../api";
 import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
@@ -23,7 +24,10 @@ interface NoteProps {
   onNoteClick: (id: string) => void;
 }
 
-export function Reader({ id, params }: { id: string; params: URLSearchParams }) {
+/** A screen about one document: loads it (again after each sync) and shows
+ *  `render(doc)`, or loading and error states. The reader and the compare
+ *  view are both this. */
+export function DocumentScreen({ id, render }: { id: string; render: (doc: DocumentDetail) => JSX.Element }) {
   const generation = useCacheGeneration();
   const detail = useAsync(() => api.document(id), [id, generation], { keepStale: true });
   return (
@@ -40,9 +44,13 @@ export function Reader({ id, params }: { id: string; params: URLSearchParams }) 
           <ErrorBox error={detail.error} />
         </main>
       )}
-      {detail.state === "ok" && <DocumentReader doc={detail.value} params={params} />}
+      {detail.state === "ok" && render(detail.value)}
     </div>
   );
+}
+
+export function Reader({ id, params }: { id: string; params: URLSearchParams }) {
+  return <DocumentScreen id={id} render={(doc) => <DocumentReader doc={doc} params={params} />} />;
 }
 
 function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearchParams }) {
