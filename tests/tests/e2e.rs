@@ -398,6 +398,20 @@ async fn confirm_publish(app: &plenary_e2e::App) -> Result<()> {
     Ok(())
 }
 
+/// Selects `phrase` in the PDF's text layer as a user dragging over it
+/// would (waiting until the page that holds it is drawn).
+async fn select_in_pdf(app: &plenary_e2e::App, what: &str, phrase: &str) -> Result<()> {
+    app.poll(
+        what,
+        WAIT,
+        SELECT_TEXT,
+        vec![json!(".pdf-pages"), json!(phrase)],
+        |v| v == true,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Sets a `<select>` to `value` as a user would (the change event fires).
 const SELECT_VALUE: &str = r#"
 const e = document.querySelector(arguments[0]);
@@ -832,12 +846,10 @@ fn notes_follow_the_draft_into_the_next_revision() -> Result<()> {
         app.wait_for_testid("notes-panel").await?;
 
         // A note on paragraph 1's phrase.
-        app.poll(
+        select_in_pdf(
+            &app,
             "the draft's text layer to show paragraph 1 and the phrase to be selected",
-            WAIT,
-            SELECT_TEXT,
-            vec![json!(".pdf-pages"), json!(facts::DRAFT_PHRASE_EN)],
-            |v| v == true,
+            facts::DRAFT_PHRASE_EN,
         )
         .await?;
         app.wait_for_testid("selection-toolbar").await?;
@@ -866,12 +878,10 @@ fn notes_follow_the_draft_into_the_next_revision() -> Result<()> {
         .await?;
 
         // A plain highlight on a sentence Rev.4 drops.
-        app.poll(
+        select_in_pdf(
+            &app,
             "the reworded sentence to be selected",
-            WAIT,
-            SELECT_TEXT,
-            vec![json!(".pdf-pages"), json!(facts::DRAFT_REWORDED_IN_REV1_EN)],
-            |v| v == true,
+            facts::DRAFT_REWORDED_IN_REV1_EN,
         )
         .await?;
         app.click(&testid("highlight-green")).await?;
@@ -1068,12 +1078,10 @@ fn notes_shared_with_a_group_reach_each_teammate() -> Result<()> {
 
         // Alice annotates and shares with the group from the note's menu.
         const ALICE_NOTE: &str = "Alice: check this against the capital's instructions.";
-        app.poll(
+        select_in_pdf(
+            &app,
             "the reworded sentence to be selected",
-            WAIT,
-            SELECT_TEXT,
-            vec![json!(".pdf-pages"), json!(facts::DRAFT_REWORDED_IN_REV1_EN)],
-            |v| v == true,
+            facts::DRAFT_REWORDED_IN_REV1_EN,
         )
         .await?;
         app.click(&testid("add-note")).await?;
@@ -1304,12 +1312,10 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
         app.wait_for_testid("notes-panel").await?;
 
         // A highlight on paragraph 2 of the newest revision.
-        app.poll(
+        select_in_pdf(
+            &app,
             "the newest revision's paragraph 2 to be selected",
-            WAIT,
-            SELECT_TEXT,
-            vec![json!(".pdf-pages"), json!(NOTED)],
-            |v| v == true,
+            NOTED,
         )
         .await?;
         app.click(&testid("highlight-yellow")).await?;
