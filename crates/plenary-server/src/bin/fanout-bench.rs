@@ -22,6 +22,12 @@
 //!     throughput is clients × size / time until the last body is read.
 //!     `--hot-mb 0` turns off the server's in-memory file cache (`hot`), to
 //!     compare with files served from disk.
+//! (c) "Nothing new": `--feed-connections` keep-alive connections each ask
+//!     `/v1/feed?since=<head>` again as soon as the answer is read, for
+//!     `--feed-secs` seconds; requests per second, anonymous (a public
+//!     meeting) and with a reader's token (checked on every request), against
+//!     the minimal static server answering the same bytes over the same
+//!     connections (the same client, on the same two cores), `--runs` times.
 //!
 //! The clients speak HTTP/1.1 over raw sockets so that the bench measures the
 //! server, not a client library.
@@ -45,6 +51,8 @@ struct Options {
     file_mb: usize,
     runs: usize,
     hot_mb: u64,
+    feed_connections: usize,
+    feed_secs: f64,
 }
 
 fn main() -> Result<()> {
@@ -60,6 +68,8 @@ fn main() -> Result<()> {
         file_mb: 2,
         runs: 3,
         hot_mb: 256,
+        feed_connections: 64,
+        feed_secs: 3.0,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -70,8 +80,10 @@ fn main() -> Result<()> {
             "--file-mb" => o.file_mb = value()?,
             "--runs" => o.runs = value()?,
             "--hot-mb" => o.hot_mb = value()? as u64,
+            "--feed-connections" => o.feed_connections = value()?,
+            "--feed-secs" => o.feed_secs = value()? as f64,
             other => bail!(
-                "unknown argument {other:?} (--clients, --rounds, --file-mb, --runs, --hot-mb)"
+                "unknown argument {other:?} (--clients, --rounds, --file-mb, --runs, --hot-mb, --feed-connections, --feed-secs)"
             ),
         }
     }
@@ -153,6 +165,74 @@ fn baseline_child(file: &str) -> Result<()> {
                 });
             }
         })
+}
+
+/// Requests per second over `connections` keep-alive connections, each
+/// sending the next request as soon as the previous answer (a 200 with a
+/// `content-length` body) is read, for `secs` seconds.
+async fn hammer(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    connections: usize,
+    secs: f64,
+) -> Result<f64> {
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    let request: Arc<[u8]> = request.into_bytes().into();
+    let barrier = Arc::new(Barrier::new(connections + 1));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        let (request, barrier, stop) = (request.clone(), barrier.clone(), stop.clone());
+        tasks.spawn(async move {
+            let mut conn = TcpStream::connect(addr).await?;
+            conn.set_nodelay(true)?;
+            barrier.wait().await;
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut done = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                conn.write_all(&request).await?;
+                let mut have = 0usize;
+                loop {
+                    let n = conn.read(&mut buf[have..]).await?;
+                    if n == 0 {
+                        bail!("connection closed after {done} answers");
+                    }
+                    have += n;
+                    let Some(end) = find(&buf[..have], b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    if !head.starts_with("http/1.1 200") {
+                        bail!("{}", head.lines().next().unwrap_or_default());
+                    }
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .context("no content-length")?;
+                    if have >= end + 4 + len {
+                        break;
+                    }
+                }
+                done += 1;
+            }
+            anyhow::Ok(done)
+        });
+    }
+    barrier.wait().await;
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut total = 0u64;
+    while let Some(r) = tasks.join_next().await {
+        total += r??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
 /// A child process of this binary that prints `listening on ADDR` first.
@@ -645,6 +725,63 @@ async fn bench(o: Options) -> Result<()> {
             .iter()
             .map(|r| (r * 100.0).round() / 100.0)
             .collect::<Vec<_>>()
+    );
+    drop(baseline);
+
+    // (c) Nothing new: the change feed asked again at its head.
+    let reader = {
+        let store = SqliteStore::open(&data.path().join("server.sqlite3"))?;
+        store
+            .create_token(Role::Reader, "bench reader", None)
+            .await?
+            .1
+    };
+    let head = expect_ok(addr, "GET", "/v1/feed?since=0&limit=5000", &[], b"").await?["cursor"]
+        .as_u64()
+        .context("no cursor")?;
+    let path = format!("/v1/feed?since={head}");
+    let (status, answer) = request(addr, "GET", &path, &[], b"").await?;
+    if status != 200 {
+        bail!("{path}: {status}");
+    }
+    let answer_path = data.path().join("nothing-new.json");
+    std::fs::write(&answer_path, &answer)?;
+    let baseline = Spawned::start("--baseline-child", &answer_path, "")?;
+    let reader_auth = format!("Bearer {reader}");
+    let (mut anonymous, mut with_token, mut minimal) = (Vec::new(), Vec::new(), Vec::new());
+    let (c, secs) = (o.feed_connections, o.feed_secs);
+    hammer(addr, &path, &[], c, 0.5).await?; // warm up
+    for _ in 0..o.runs {
+        anonymous.push(hammer(addr, &path, &[], c, secs).await?);
+        with_token.push(hammer(addr, &path, &[("Authorization", &reader_auth)], c, secs).await?);
+        minimal.push(hammer(baseline.addr, "/", &[], c, secs).await?);
+    }
+    let (a, t, m) = (
+        median(&mut anonymous),
+        median(&mut with_token),
+        median(&mut minimal),
+    );
+    println!(
+        "\n(c) nothing new: GET {path} ({} byte answer) over {c} keep-alive connections, {secs} s, median of {} runs",
+        answer.len(),
+        o.runs
+    );
+    println!("| server | requests per second | ratio | target |");
+    println!("|---|---:|---:|---:|");
+    println!("| minimal static server, same bytes from memory | {m:.0} | 100% | |");
+    println!(
+        "| plenary-server, anonymous (public meeting) | {a:.0} | {:.0}% | > 20,000 |",
+        a / m * 100.0
+    );
+    println!(
+        "| plenary-server, reader token | {t:.0} | {:.0}% | > 20,000 |",
+        t / m * 100.0
+    );
+    println!(
+        "runs (req/s): anonymous {:?}, token {:?}, minimal {:?}",
+        anonymous.iter().map(|r| r.round()).collect::<Vec<_>>(),
+        with_token.iter().map(|r| r.round()).collect::<Vec<_>>(),
+        minimal.iter().map(|r| r.round()).collect::<Vec<_>>()
     );
     Ok(())
 }
