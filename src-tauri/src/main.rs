@@ -8,6 +8,7 @@
 mod commands;
 mod marks;
 mod notes_io;
+mod rendering;
 mod sync;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     // First thing: the clock that PLENARY_MARK times are measured against.
     let marks = Marks::start();
+    // Before any thread starts: it may set WebKit's environment.
+    let rendering = rendering::apply();
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -60,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    tracing::debug!(?rendering, "web view rendering policy");
 
     let cache_dir = plenary_core::paths::cache_dir(args.cache_dir);
     // A cache we cannot open (written by a newer Plenary, locked, not a

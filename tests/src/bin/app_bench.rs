@@ -13,6 +13,11 @@
 //! 3. plenary-app with `--route /meetings/<demo meeting>` until
 //!    `meeting-visible`, then its memory once settled.
 //!
+//! 4. on a machine with no GPU render node (where plenary-app turns WebKit's
+//!    compositing off, see src-tauri/src/rendering.rs), the bare window again
+//!    with the same setting, for a like-for-like ratio beside the issue's
+//!    (the bare window as Tauri makes it).
+//!
 //! Memory is the PSS of the whole process tree (the app and its WebKit
 //! processes), from /proc/<pid>/smaps_rollup. Prints a table against the
 //! targets and writes target/bench/app.json. A benchmark, not a test: it
@@ -108,6 +113,12 @@ fn main() -> Result<()> {
     let meeting_route = format!("/meetings/{}", facts::MEETING_ID);
 
     let display = Display::start(&log_dir.join("xvfb.log"))?;
+    // As plenary-app decides (src-tauri/src/rendering.rs): no render node in
+    // /dev/dri, no GPU.
+    let no_gpu = !std::fs::read_dir("/dev/dri").is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
     println!(
         "app-bench: {} run(s), {profile} build, Xvfb on {}, logs in {}",
         options.runs,
@@ -121,6 +132,7 @@ fn main() -> Result<()> {
             &display,
             &bare,
             &[],
+            &[],
             "page-loaded",
             true,
             &log_dir.join(format!("run{run}-bare.log")),
@@ -129,6 +141,7 @@ fn main() -> Result<()> {
             &display,
             &app,
             &["--cache-dir", &cache_arg],
+            &[],
             "meetings-visible",
             false,
             &log_dir.join(format!("run{run}-app-cold.log")),
@@ -137,10 +150,24 @@ fn main() -> Result<()> {
             &display,
             &app,
             &["--cache-dir", &cache_arg, "--route", &meeting_route],
+            &[],
             "meeting-visible",
             true,
             &log_dir.join(format!("run{run}-app-meeting.log")),
         )?;
+        let bare_same_policy = if no_gpu {
+            Some(measure(
+                &display,
+                &bare,
+                &[],
+                &[("WEBKIT_DISABLE_COMPOSITING_MODE", "1")],
+                "page-loaded",
+                true,
+                &log_dir.join(format!("run{run}-bare-no-compositing.log")),
+            )?)
+        } else {
+            None
+        };
         println!(
             "run {run}: bare window {} ms, {:.1} MB | plenary cold start {} ms (in-app {} ms) | plenary meeting page {:.1} MB",
             bare_m.wall_ms,
@@ -149,10 +176,17 @@ fn main() -> Result<()> {
             cold.mark_ms,
             meeting.pss_mb()
         );
+        if let Some(m) = &bare_same_policy {
+            println!(
+                "       bare window without compositing (plenary's no-GPU setting) {:.1} MB",
+                m.pss_mb()
+            );
+        }
         runs.push(Run {
             bare: bare_m,
             cold,
             meeting,
+            bare_same_policy,
         });
     }
 
@@ -208,6 +242,7 @@ fn measure(
     display: &Display,
     binary: &Path,
     args: &[&str],
+    env: &[(&str, &str)],
     mark: &str,
     memory: bool,
     log: &Path,
@@ -218,6 +253,8 @@ fn measure(
     cmd.args(args)
         .env("PLENARY_MARKS", "1")
         .env_remove("PLENARY_CACHE_DIR")
+        .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file);
@@ -341,6 +378,9 @@ struct Run {
     bare: Measurement,
     cold: Measurement,
     meeting: Measurement,
+    /// The bare window with compositing off, as plenary-app runs on a
+    /// machine without a GPU (absent where there is a GPU).
+    bare_same_policy: Option<Measurement>,
 }
 
 #[derive(Debug, Serialize)]
@@ -387,6 +427,10 @@ struct Report {
     plenary_meeting_pss_mb: Stat,
     /// Median plenary PSS / median bare PSS.
     memory_ratio: f64,
+    /// The bare window with plenary's no-GPU setting (compositing off).
+    bare_same_policy_pss_mb: Option<Stat>,
+    /// Median plenary PSS / median PSS of the bare window with the same setting.
+    memory_ratio_same_policy: Option<f64>,
     targets: Vec<Target>,
 }
 
@@ -397,7 +441,14 @@ impl Report {
         let plenary_meeting_pss_mb = stat(&|r| r.meeting.pss_mb());
         let plenary_cold_start_wall_ms = stat(&|r| r.cold.wall_ms as f64);
         let memory_ratio = plenary_meeting_pss_mb.median / bare_pss_mb.median;
-        let targets = vec![
+        let bare_same_policy_pss_mb = runs
+            .iter()
+            .all(|r| r.bare_same_policy.is_some())
+            .then(|| stat(&|r| r.bare_same_policy.as_ref().map_or(f64::NAN, |m| m.pss_mb())));
+        let memory_ratio_same_policy = bare_same_policy_pss_mb
+            .as_ref()
+            .map(|b| plenary_meeting_pss_mb.median / b.median);
+        let mut targets = vec![
             Target {
                 metric: "cold start (median, spawn to meetings-visible)",
                 target: format!("< {COLD_START_TARGET_MS} ms"),
@@ -411,6 +462,14 @@ impl Report {
                 met: memory_ratio <= MEMORY_RATIO_TARGET,
             },
         ];
+        if let Some(ratio) = memory_ratio_same_policy {
+            targets.push(Target {
+                metric: "memory ratio, bare with the same no-GPU setting",
+                target: format!("<= {MEMORY_RATIO_TARGET}"),
+                measured: ratio,
+                met: ratio <= MEMORY_RATIO_TARGET,
+            });
+        }
         Report {
             profile: profile.to_string(),
             cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -425,6 +484,8 @@ impl Report {
             plenary_cold_start_in_app_ms: stat(&|r| r.cold.mark_ms as f64),
             plenary_meeting_pss_mb,
             memory_ratio,
+            bare_same_policy_pss_mb,
+            memory_ratio_same_policy,
             targets,
             runs,
         }
@@ -468,10 +529,22 @@ impl Report {
         for (name, stat) in rows {
             println!("{name:<52} {:>10.1} {:>10.1}", stat.median, stat.max);
         }
+        if let Some(stat) = &self.bare_same_policy_pss_mb {
+            println!(
+                "{:<52} {:>10.1} {:>10.1}",
+                "bare window, compositing off: PSS (MB)", stat.median, stat.max
+            );
+        }
         println!(
             "{:<52} {:>10.2}",
             "memory ratio plenary/bare (medians)", self.memory_ratio
         );
+        if let Some(ratio) = self.memory_ratio_same_policy {
+            println!(
+                "{:<52} {:>10.2}",
+                "memory ratio plenary/bare with the same setting", ratio
+            );
+        }
         println!();
         for t in &self.targets {
             println!(
