@@ -15,6 +15,7 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::xshot::{Rect, capture_png};
 
 /// Default deadline for something to appear or become true.
 pub const WAIT: Duration = Duration::from_secs(45);
@@ -79,6 +80,8 @@ impl Artifacts {
 pub struct App {
     client: Client,
     artifacts: Artifacts,
+    /// The X display the app is on (`:N`), for screenshots.
+    display: String,
 }
 
 /// Runs one WebDriver command with a deadline and a description for errors.
@@ -108,8 +111,12 @@ fn transient(e: &CmdError) -> bool {
 }
 
 impl App {
-    pub(crate) fn new(client: Client, artifacts: Artifacts) -> Self {
-        App { client, artifacts }
+    pub(crate) fn new(client: Client, artifacts: Artifacts, display: String) -> Self {
+        App {
+            client,
+            artifacts,
+            display,
+        }
     }
 
     /// The underlying fantoccini client, for anything the helpers don't cover.
@@ -261,11 +268,7 @@ impl App {
     /// returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         self.after_paint().await?;
-        let png = command(
-            format!("taking screenshot {name}"),
-            self.client.screenshot(),
-        )
-        .await?;
+        let png = window_png(&self.client, &self.display).await?;
         let path = self.artifacts.next_png(name);
         std::fs::write(&path, png)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
@@ -292,11 +295,30 @@ impl App {
     }
 }
 
+/// The app window as the X server shows it, as a PNG (see [`crate::xshot`]
+/// for why not WebDriver's screenshot). The window's rectangle comes from
+/// WebDriver; without it, the whole screen.
+async fn window_png(client: &Client, display: &str) -> Result<Vec<u8>> {
+    let rect = command("reading the window rectangle", client.get_window_rect())
+        .await
+        .ok()
+        .map(|(x, y, width, height)| Rect {
+            x: x as i64,
+            y: y as i64,
+            width,
+            height,
+        });
+    let display = display.to_string();
+    tokio::task::spawn_blocking(move || capture_png(&display, rect))
+        .await
+        .map_err(|e| Error::Setup(format!("the screenshot thread failed: {e}")))?
+}
+
 /// What the page looked like, for a failure report: screenshot, URL and an
 /// excerpt of the page source. Best effort: each part says why it is missing.
-pub(crate) async fn diagnostics(client: &Client, artifacts: &Artifacts) -> String {
+pub(crate) async fn diagnostics(client: &Client, artifacts: &Artifacts, display: &str) -> String {
     let mut out = String::new();
-    match command("taking the failure screenshot", client.screenshot()).await {
+    match window_png(client, display).await {
         Ok(png) => {
             let path = artifacts.next_png("failure");
             match std::fs::write(&path, png) {

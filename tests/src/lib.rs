@@ -16,6 +16,7 @@ pub mod paths;
 pub mod process;
 mod scenario;
 pub mod server;
+pub mod xshot;
 
 pub use app::{
     App, Artifacts, COMMAND_TIMEOUT, WAIT, excerpt, source_excerpt, testid, testid_where,

@@ -204,7 +204,8 @@ impl Scenario {
             }
         };
         self.client = Some(client.clone());
-        Ok(App::new(client, self.artifacts.clone()))
+        let display = self.display.as_ref().map(|d| d.name()).unwrap_or_default();
+        Ok(App::new(client, self.artifacts.clone(), display))
     }
 
     fn driver(&mut self) -> Result<&Driver> {
@@ -244,7 +245,10 @@ impl Scenario {
         }
         let mut report = String::from("what the app looked like:\n");
         match &self.client {
-            Some(client) => report.push_str(&diagnostics(client, &self.artifacts).await),
+            Some(client) => {
+                let display = self.display.as_ref().map(|d| d.name()).unwrap_or_default();
+                report.push_str(&diagnostics(client, &self.artifacts, &display).await)
+            }
             None => report.push_str("  (no app session was open)\n"),
         }
         if let Some(driver) = &self.driver {
