@@ -33,7 +33,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 pub(crate) use catalog::Catalog;
-pub(crate) use index::{add_file, catch_up, index_texts, prepare};
+pub(crate) use index::{catch_up, index_files};
 pub use locate::SnippetSegment;
 
 use crate::cache::Cache;
