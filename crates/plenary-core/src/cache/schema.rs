@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_freshness.sql"),
     include_str!("migrations/0007_annotations.sql"),
     include_str!("migrations/0008_shared_notes.sql"),
+    include_str!("migrations/0009_han_characters.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -250,6 +251,7 @@ mod tests {
             "4c5e7083e3903c124cc802f07c57f7278140dccc00d159b57d0cc2e540dd03fc",
             "99b6c04800c53250284ae3aab77dfd6e5c223d6b2b742935452f69776481032d",
             "8e50b882861177057bbd2efcc8b6bba2c14dc3b71a33c38dc36279af494b81d6",
+            "086c393eaac16776eeeae431a13c8618a742d553b44959ba39b9f913b6109646",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()

@@ -2,7 +2,7 @@
 //! languages.
 //!
 //! * [`normalize`]: the one normaliser for documents and queries (case,
-//!   diacritics, Arabic letter forms, Han character pairs, hyphenation).
+//!   diacritics, Arabic letter forms, Han and kana one character per token, hyphenation).
 //! * `query`: what the user typed, parsed by us into a safe FTS5 expression.
 //! * `index`: keeps the FTS5 index equal to the renditions.
 //! * `locate`: the page, other pages and snippet of a hit, in Rust.
