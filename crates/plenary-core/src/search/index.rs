@@ -67,6 +67,12 @@ const QUEUE: usize = 8;
 /// disk first, which sorts every pending term and writes a small segment.
 /// So every file gets its `search_files` row first, then the FTS5 inserts
 /// follow, and the sketches (single-row updates by rowid) come last.
+///
+/// Files go in one language at a time (that of a version using the file),
+/// with a flush of FTS5's pending entries between languages: each flush
+/// then sorts and writes one language's terms, not the six languages'
+/// vocabularies mixed in one hash table. Their rows are made in that order
+/// too, since FTS5 also flushes whenever a row id is lower than the last.
 pub(crate) fn index_files<S: AsRef<str> + Sync>(
     conn: &Connection,
     files: &[(String, &[S])],
@@ -74,24 +80,38 @@ pub(crate) fn index_files<S: AsRef<str> + Sync>(
     if files.is_empty() {
         return Ok(());
     }
-    let ids = files
+    let mut language_of =
+        conn.prepare_cached("SELECT min(language) FROM versions WHERE sha256 = ?1")?;
+    let mut order = Vec::with_capacity(files.len());
+    for (i, (hex, _)) in files.iter().enumerate() {
+        let language: Option<String> = language_of.query_row([hex], |r| r.get(0))?;
+        order.push((language, i));
+    }
+    order.sort();
+    let ids = order
         .iter()
-        .map(|(hex, _)| add_file(conn, hex))
+        .map(|&(_, i)| add_file(conn, &files[i].0))
         .collect::<Result<Vec<i64>>>()?;
     let mut insert =
         conn.prepare_cached("INSERT INTO search_index (rowid, text) VALUES (?1, ?2)")?;
+    let mut flush =
+        conn.prepare_cached("INSERT INTO search_index (search_index) VALUES ('flush')")?;
     let mut sketches = Vec::with_capacity(files.len());
     std::thread::scope(|scope| -> Result<()> {
         let (send, receive) = std::sync::mpsc::sync_channel::<Prepared>(QUEUE);
+        let order = &order;
         scope.spawn(move || {
-            for (_, pages) in files {
+            for &(_, i) in order {
                 // The receiver is gone only if writing failed: stop.
-                if send.send(prepare(pages)).is_err() {
+                if send.send(prepare(files[i].1)).is_err() {
                     break;
                 }
             }
         });
-        for (id, prepared) in ids.iter().zip(receive) {
+        for (k, (id, prepared)) in ids.iter().zip(receive).enumerate() {
+            if k > 0 && order[k].0 != order[k - 1].0 {
+                flush.execute([])?;
+            }
             insert.execute(rusqlite::params![id, prepared.tokens])?;
             sketches.push(prepared.sketch);
         }
