@@ -4,11 +4,11 @@
 //! (`status = 'ok'`) in the cache, one FTS5 row per file. `search_files`
 //! gives each such file its row id and page sketch. Adding happens in Rust
 //! ([`index_files`]), in the transaction that stores the rendition; removal
-//! is SQLite's
-//! (migration 5's foreign key and triggers), so no path that deletes or
-//! changes a rendition can leave its entry behind. A rendition stored by some
-//! other path than `Cache::put_renditions` (or present when migration 5
-//! ran) is indexed by [`catch_up`] when the cache is opened.
+//! is SQLite's (migration 5's foreign key and triggers), so no path that
+//! deletes or changes a rendition can leave its entry behind. A rendition
+//! stored by some other path than `Cache::put_renditions` (or present when
+//! migration 5 ran, or holding Han text when migration 9 ran) is indexed by
+//! [`catch_up`] when the cache is opened.
 
 use rusqlite::{Connection, TransactionBehavior};
 
