@@ -792,6 +792,64 @@ fn a_version_4_cache_with_texts_is_indexed_when_opened() {
 }
 
 #[test]
+fn a_version_8_cache_has_its_han_texts_indexed_again_when_opened() {
+    use plenary_core::cache::schema::{APPLICATION_ID, MIGRATIONS};
+    use plenary_core::sqlite::Schema;
+    let dir = tempfile::tempdir().unwrap();
+    let zh = Sha256::of(b"zh file").to_hex();
+    let en = Sha256::of(b"en file").to_hex();
+    {
+        let eight = Schema {
+            application_id: APPLICATION_ID,
+            migrations: &MIGRATIONS[..8],
+        };
+        let conn = plenary_core::sqlite::open(&dir.path().join("plenary.sqlite3"), &eight).unwrap();
+        // Indexed as version 8 did: a Han run as its pairs and its last
+        // character.
+        conn.execute_batch(&format!(
+            "INSERT INTO meetings VALUES ('m','T','B','V','C','2024-09-10','2024-09-13',NULL);
+             INSERT INTO documents (id, meeting_id, title, kind) VALUES ('d','m','Doc','report');
+             INSERT INTO versions (id, document_id, language, revision, label, published_at, sha256, size, media_type, file_name)
+                 VALUES ('vzh','d','zh',0,'Original','2024-09-10T10:00:00Z','{zh}',8,'application/pdf','zh.pdf'),
+                        ('ven','d','en',0,'Original','2024-09-10T10:00:00Z','{en}',8,'application/pdf','en.pdf');
+             INSERT INTO renditions VALUES ('{zh}','ok','pdftotext',NULL,'2024-09-10T10:00:00Z');
+             INSERT INTO rendition_pages VALUES ('{zh}',1,'前言。');
+             INSERT INTO rendition_pages VALUES ('{zh}',2,'大会通过了决议。');
+             INSERT INTO renditions VALUES ('{en}','ok','pdftotext',NULL,'2024-09-10T10:00:00Z');
+             INSERT INTO rendition_pages VALUES ('{en}',1,'The Assembly adopted the resolution.');
+             INSERT INTO search_files (id, sha256, sketch) VALUES (1,'{zh}',X''), (2,'{en}',X'');
+             INSERT INTO search_index (rowid, text) VALUES
+                 (1,'前言 言 大会 会通 通过 过了 了决 决议 议 '),
+                 (2,'the assembly adopted the resolution ');"
+        ))
+        .unwrap();
+    }
+    let cache = Cache::open(dir.path()).unwrap();
+    let r = search(&cache, "通过了决议");
+    assert_eq!(found(&r), ["vzh"]);
+    assert_eq!(r.hits[0].page, 2);
+    assert_eq!(marked(&r.hits[0]), "大会[通过了决议]。");
+    assert_eq!(found(&search(&cache, "议")), ["vzh"]);
+    assert_eq!(found(&search(&cache, "adopted resolution")), ["ven"]);
+    assert_eq!(index_rows(&cache), (2, 2, 2));
+    let conn = rusqlite::Connection::open(dir.path().join("plenary.sqlite3")).unwrap();
+    let id_of = |sha: &str| -> i64 {
+        conn.query_row(
+            "SELECT id FROM search_files WHERE sha256 = ?1",
+            [sha],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(id_of(&en), 2, "a text without Han is not indexed again");
+    assert_ne!(id_of(&zh), 1, "a text with Han is indexed again");
+    drop(cache);
+    // Opening again indexes nothing twice.
+    let cache = Cache::open(dir.path()).unwrap();
+    assert_eq!(index_rows(&cache), (2, 2, 2));
+}
+
+#[test]
 fn a_phrase_running_from_one_page_onto_the_next_is_found_on_its_first_page() {
     let (_dir, mut cache) = open();
     add(

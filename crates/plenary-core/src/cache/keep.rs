@@ -169,7 +169,7 @@ impl Cache {
             .enumerate()
             .map(|(i, (sha, _))| (sha, i))
             .collect();
-        let mut to_index: Vec<(i64, String)> = Vec::new();
+        let mut to_index: Vec<(String, &[String])> = Vec::new();
         for (i, (sha256, rendition)) in renditions.iter().enumerate() {
             if last[sha256] != i {
                 continue;
@@ -189,9 +189,7 @@ impl Cache {
                     for (i, text) in pages.iter().enumerate() {
                         insert.execute(params![hex, i as i64 + 1, text])?;
                     }
-                    let prepared = crate::search::prepare(pages);
-                    let id = crate::search::add_file(&tx, &hex, &prepared.sketch)?;
-                    to_index.push((id, prepared.tokens));
+                    to_index.push((hex, pages.as_slice()));
                 }
                 Rendition::Unavailable { extractor, reason } => {
                     tx.execute(
@@ -202,9 +200,9 @@ impl Cache {
                 }
             }
         }
-        // In the same transaction, and last (see `index_texts`): the index
+        // In the same transaction, and last (see `index_files`): the index
         // never lacks or outlives a rendition.
-        crate::search::index_texts(&tx, &to_index)?;
+        crate::search::index_files(&tx, &to_index)?;
         tx.commit()?;
         Ok(())
     }

@@ -22,6 +22,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_freshness.sql"),
     include_str!("migrations/0007_annotations.sql"),
     include_str!("migrations/0008_shared_notes.sql"),
+    include_str!("migrations/0009_han_characters.sql"),
+    include_str!("migrations/0010_search_automerge.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -237,6 +239,20 @@ mod tests {
         assert_eq!(std::fs::read(&garbage).unwrap(), vec![0x42u8; 8192]);
     }
 
+    #[test]
+    fn the_search_index_keeps_entries_in_memory_and_merges_sixteen_segments_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("c.sqlite3")).unwrap();
+        let config = |k: &str| -> i64 {
+            conn.query_row("SELECT v FROM search_index_config WHERE k = ?1", [k], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(config("hashsize"), 64 << 20);
+        assert_eq!(config("automerge"), 16);
+    }
+
     /// Append-only, enforced: each released migration's text is pinned here.
     /// Adding a migration means adding its hash; changing one fails this test.
     #[test]
@@ -250,6 +266,8 @@ mod tests {
             "4c5e7083e3903c124cc802f07c57f7278140dccc00d159b57d0cc2e540dd03fc",
             "99b6c04800c53250284ae3aab77dfd6e5c223d6b2b742935452f69776481032d",
             "8e50b882861177057bbd2efcc8b6bba2c14dc3b71a33c38dc36279af494b81d6",
+            "086c393eaac16776eeeae431a13c8618a742d553b44959ba39b9f913b6109646",
+            "46008e5e1d93a208b98875eb50b1d0996598d6da4e350bc02ee48c91017c0be6",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::normalize::{Lengths, TokenKind, is_han, tokenize_matching};
+use super::normalize::{Lengths, tokenize_matching};
 use super::query::Parsed;
 use super::sketch::{TermKeys, query_token_keys};
 
@@ -159,8 +159,6 @@ struct Occurrence {
     page: usize,
     start: usize,
     end: usize,
-    /// Where its first character ends (for a Han pair matched by one character).
-    first_end: usize,
 }
 
 /// Finds the matches of the query's positive terms, page after page.
@@ -173,8 +171,6 @@ struct Finder<'q> {
     long_exact: bool,
     prefixes: Vec<(&'q str, usize)>,
     shortest_prefix: usize,
-    /// A one-character Han prefix matching a pair covers its first character only.
-    han_char_prefixes: u64,
     position: usize,
     occurrences: Vec<Occurrence>,
     /// Occurrences before this one have been matched.
@@ -228,10 +224,6 @@ impl<'q> Finder<'q> {
                 .map(|(p, _)| p.len())
                 .min()
                 .unwrap_or(usize::MAX),
-            han_char_prefixes: prefixes
-                .iter()
-                .filter(|(p, _)| p.chars().count() == 1 && p.chars().all(is_han))
-                .fold(0, |m, (_, id)| m | 1u64 << id),
             sequences,
             exact,
             prefixes,
@@ -285,20 +277,12 @@ impl<'q> Finder<'q> {
                 }
             }
             if mask != 0 {
-                let first_end = match t.kind {
-                    TokenKind::HanPair => text[t.start..]
-                        .chars()
-                        .next()
-                        .map_or(t.end, |c| t.start + c.len_utf8()),
-                    _ => t.end,
-                };
                 occurrences.push(Occurrence {
                     position: base + t.index,
                     mask,
                     page,
                     start: t.start,
                     end: t.end,
-                    first_end,
                 });
             }
         });
@@ -313,21 +297,13 @@ impl<'q> Finder<'q> {
             .position(|o| o.page >= page)
             .map_or(self.occurrences.len(), |i| self.matched + i);
         let occurrences = &self.occurrences;
-        let han = self.han_char_prefixes;
-        let end_for = |o: &Occurrence, id: usize| {
-            if han & (1u64 << id) != 0 {
-                o.first_end
-            } else {
-                o.end
-            }
-        };
         for k in self.matched..until {
             let o = &occurrences[k];
             for (group, ids) in &self.sequences {
                 if o.mask & (1u64 << ids[0]) == 0 {
                     continue;
                 }
-                let mut end = end_for(o, ids[0]);
+                let mut end = o.end;
                 let mut end_page = o.page;
                 let matched = ids.iter().enumerate().skip(1).all(|(offset, &id)| {
                     // Occurrences are in position order: the phrase's next
@@ -338,7 +314,7 @@ impl<'q> Finder<'q> {
                         .find(|n| n.position == o.position + offset)
                     {
                         Some(n) if n.mask & (1u64 << id) != 0 => {
-                            end = end_for(n, id);
+                            end = n.end;
                             end_page = n.page;
                             true
                         }

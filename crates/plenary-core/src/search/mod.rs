@@ -2,7 +2,7 @@
 //! languages.
 //!
 //! * [`normalize`]: the one normaliser for documents and queries (case,
-//!   diacritics, Arabic letter forms, Han character pairs, hyphenation).
+//!   diacritics, Arabic letter forms, Han and kana one character per token, hyphenation).
 //! * `query`: what the user typed, parsed by us into a safe FTS5 expression.
 //! * `index`: keeps the FTS5 index equal to the renditions.
 //! * `locate`: the page, other pages and snippet of a hit, in Rust.
@@ -33,7 +33,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 pub(crate) use catalog::Catalog;
-pub(crate) use index::{add_file, catch_up, index_texts, prepare};
+pub(crate) use index::{catch_up, index_files};
 pub use locate::SnippetSegment;
 
 use crate::cache::Cache;

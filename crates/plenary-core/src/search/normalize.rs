@@ -24,14 +24,13 @@
 //! * Soft hyphens and zero-width characters are invisible. A word broken at
 //!   a line end (`develop-⏎ment`, or with a soft hyphen) is joined again when
 //!   the next line goes on with a lower-case letter.
-//! * Han (Chinese, Japanese kanji) and kana are written without spaces: a run
-//!   of them becomes its overlapping character pairs (`ABC` → `AB`, `BC`)
-//!   followed by its last character alone (`C`, [`TokenKind::HanLast`]; for
-//!   a one-character run that is the whole run). Pairs make a phrase query
-//!   for any run of two or more characters exact; the last character makes
-//!   a one-character query complete (it is found as a prefix of a pair or as
-//!   a last character). The query side drops `HanLast` at the end of a phrase
-//!   (the document's run may go on): see `query.rs`.
+//! * Han (Chinese, Japanese kanji) and kana are written without spaces:
+//!   each character is a token of its own ([`TokenKind::Han`]), and a query's
+//!   run of them is a phrase of its characters. Few distinct terms (a few
+//!   thousand characters rather than millions of pairs) keep the index small
+//!   and fast to build. A phrase may match across punctuation between two
+//!   runs (`决议，并` holds `议并`), as a phrase of words may across a full
+//!   stop.
 
 use std::sync::OnceLock;
 
@@ -42,10 +41,8 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 pub enum TokenKind {
     /// Letters and digits, lower-cased and folded.
     Word,
-    /// Two adjacent Han or kana characters.
-    HanPair,
-    /// The last character of a Han run, alone.
-    HanLast,
+    /// One Han or kana character.
+    Han,
 }
 
 /// One token: its normalised text and where it came from in the original
@@ -119,8 +116,7 @@ pub(crate) fn tokenize_matching<F: FnMut(Token<'_>)>(
         word: String::with_capacity(32),
         word_start: 0,
         word_end: 0,
-        han: None,
-        pair: String::with_capacity(8),
+        han: String::with_capacity(4),
     };
     t.run();
     t.index
@@ -135,9 +131,8 @@ struct Tokenizer<'t, F> {
     word: String,
     word_start: usize,
     word_end: usize,
-    /// The previous character of the Han run in progress, with its offsets.
-    han: Option<(char, usize, usize)>,
-    pair: String,
+    /// The text of the last Han token.
+    han: String,
 }
 
 impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
@@ -152,9 +147,6 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                 let mut j = i + 1;
                 while j < bytes.len() && ASCII_WORD[bytes[j] as usize] {
                     j += 1;
-                }
-                if self.han.is_some() {
-                    self.end_han();
                 }
                 // A whole word of plain ASCII (nothing before it in the word,
                 // and it ends here: no letter, mark or hyphen follows) whose
@@ -253,9 +245,6 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
     }
 
     fn push_char(&mut self, ch: char, start: usize, end: usize) {
-        if self.han.is_some() {
-            self.end_han();
-        }
         if self.word.is_empty() {
             self.word_start = start;
         }
@@ -309,35 +298,16 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
 
     fn han_char(&mut self, c: char, start: usize, end: usize) {
         self.end_word();
-        if let Some((prev, prev_start, _)) = self.han {
-            self.pair.clear();
-            self.pair.push(prev);
-            self.pair.push(c);
-            (self.emit)(Token {
-                text: &self.pair,
-                start: prev_start,
-                end,
-                kind: TokenKind::HanPair,
-                index: self.index,
-            });
-            self.index += 1;
-        }
-        self.han = Some((c, start, end));
-    }
-
-    fn end_han(&mut self) {
-        if let Some((c, start, end)) = self.han.take() {
-            self.pair.clear();
-            self.pair.push(c);
-            (self.emit)(Token {
-                text: &self.pair,
-                start,
-                end,
-                kind: TokenKind::HanLast,
-                index: self.index,
-            });
-            self.index += 1;
-        }
+        self.han.clear();
+        self.han.push(c);
+        (self.emit)(Token {
+            text: &self.han,
+            start,
+            end,
+            kind: TokenKind::Han,
+            index: self.index,
+        });
+        self.index += 1;
     }
 
     fn end_word(&mut self) {
@@ -356,7 +326,6 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
 
     fn end_all(&mut self) {
         self.end_word();
-        self.end_han();
     }
 }
 
@@ -631,7 +600,7 @@ mod tests {
     }
 
     #[test]
-    fn han_runs_become_pairs_and_a_last_character() {
+    fn han_runs_become_one_token_per_character() {
         let mut out = Vec::new();
         tokenize("联合国大会 A 国", |t| {
             out.push((t.text.to_owned(), t.kind))
@@ -640,19 +609,20 @@ mod tests {
         assert_eq!(
             out,
             [
-                ("联合".into(), HanPair),
-                ("合国".into(), HanPair),
-                ("国大".into(), HanPair),
-                ("大会".into(), HanPair),
-                ("会".into(), HanLast),
+                ("联".into(), Han),
+                ("合".into(), Han),
+                ("国".into(), Han),
+                ("大".into(), Han),
+                ("会".into(), Han),
                 ("a".into(), Word),
-                ("国".into(), HanLast),
+                ("国".into(), Han),
             ]
         );
         // Latin next to Han without a space still splits.
-        assert_eq!(words("COVID疫情"), ["covid", "疫情", "情"]);
+        assert_eq!(words("COVID疫情"), ["covid", "疫", "情"]);
+        assert_eq!(words("疫情2024年"), ["疫", "情", "2024", "年"]);
         // Kana are written without spaces too.
-        assert_eq!(words("です"), ["です", "す"]);
+        assert_eq!(words("です"), ["で", "す"]);
     }
 
     #[test]
@@ -660,7 +630,7 @@ mod tests {
         let text = "L'État, 联合国";
         let mut spans = Vec::new();
         tokenize(text, |t| spans.push(&text[t.start..t.end]));
-        assert_eq!(spans, ["L", "État", "联合", "合国", "国"]);
+        assert_eq!(spans, ["L", "État", "联", "合", "国"]);
     }
 
     #[test]
@@ -712,7 +682,7 @@ mod tests {
         assert_eq!(wanted.len(), 2, "{all:?}");
         // Words that are not plain ASCII are never skipped.
         assert!(some.iter().any(|t| t.0 == "developpementally"));
-        assert!(some.iter().any(|t| t.0 == "中国"));
+        assert!(some.iter().any(|t| t.0 == "中"));
     }
 
     #[test]

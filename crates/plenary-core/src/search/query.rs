@@ -17,7 +17,7 @@
 //! exclusions) is broken syntax: the query is then the input's plain words,
 //! and says so (`fallback`).
 
-use super::normalize::{TokenKind, tokenize};
+use super::normalize::tokenize;
 
 /// A word or phrase of the query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,14 +258,15 @@ fn is_hyphen(c: char) -> bool {
 
 /// The term for a word or phrase, or `None` if it has no token.
 fn term(text: &str, prefix: bool) -> Option<Term> {
-    let (tokens, mut prefix) = query_tokens(text, prefix);
+    let tokens = query_tokens(text);
+    let mut prefix = prefix;
     if tokens.is_empty() {
         return None;
     }
+    // A Han character is a whole token: nothing starts with it but itself.
     if prefix
         && let Some(last) = tokens.last()
-        && !last.chars().any(super::normalize::is_han)
-        && last.chars().count() < MIN_PREFIX_CHARS
+        && (last.chars().any(super::normalize::is_han) || last.chars().count() < MIN_PREFIX_CHARS)
     {
         prefix = false;
     }
@@ -288,7 +289,7 @@ fn term(text: &str, prefix: bool) -> Option<Term> {
         .map(|(_, c)| c)
         .collect();
     if joined != text {
-        let (tokens, _) = query_tokens(&joined, prefix);
+        let tokens = query_tokens(&joined);
         if !tokens.is_empty() && !alternatives.contains(&tokens) {
             alternatives.push(tokens);
         }
@@ -299,23 +300,12 @@ fn term(text: &str, prefix: bool) -> Option<Term> {
     })
 }
 
-/// A query's tokens for `text`, by the same normaliser as documents, with
-/// the Han rules of a query: a run of two or more characters at the end
-/// drops its last-character token (the document's run may go on), and a
-/// one-character run at the end matches as a prefix (of a pair, or itself).
-fn query_tokens(text: &str, prefix: bool) -> (Vec<String>, bool) {
-    let mut tokens: Vec<(String, TokenKind)> = Vec::new();
-    tokenize(text, |t| tokens.push((t.text.to_owned(), t.kind)));
-    let mut prefix = prefix;
-    if let Some((_, TokenKind::HanLast)) = tokens.last() {
-        let before = tokens.len().checked_sub(2).map(|i| tokens[i].1);
-        if before == Some(TokenKind::HanPair) {
-            tokens.pop();
-        } else {
-            prefix = true;
-        }
-    }
-    (tokens.into_iter().map(|(t, _)| t).collect(), prefix)
+/// A query's tokens for `text`, by the same normaliser as documents (a
+/// run of Han characters is thus a phrase of its characters).
+fn query_tokens(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    tokenize(text, |t| tokens.push(t.text.to_owned()));
+    tokens
 }
 
 #[cfg(test)]
@@ -376,16 +366,12 @@ mod tests {
     }
 
     #[test]
-    fn han_runs_become_pair_phrases() {
-        // The last character's token is dropped at the end of a phrase.
-        assert_eq!(fts("联合国"), ("\"联合 合国\"".into(), false));
-        // One character: a prefix of a pair, or the character alone.
-        assert_eq!(fts("国"), ("\"国\"*".into(), false));
-        // In the middle of a phrase the run must end where the text's does.
-        assert_eq!(
-            fts("\"联合国 2024\""),
-            ("\"联合 合国 国 2024\"".into(), false)
-        );
+    fn han_runs_become_phrases_of_characters() {
+        assert_eq!(fts("联合国"), ("\"联 合 国\"".into(), false));
+        assert_eq!(fts("国"), ("\"国\"".into(), false));
+        // A Han character is a whole token: a prefix of it is itself.
+        assert_eq!(fts("国*"), ("\"国\"".into(), false));
+        assert_eq!(fts("\"联合国 2024\""), ("\"联 合 国 2024\"".into(), false));
     }
 
     #[test]

@@ -5,8 +5,7 @@
 //! A sketch never misses a page that holds a hit (same tokens as the index);
 //! a few percent of other pages pass anyway and are tokenized for nothing.
 //! Filed per page: each distinct word, each word's first four characters
-//! (for prefix queries), and each Han character (a Han pair is looked up as
-//! its two characters: this keeps Chinese sketches small).
+//! (for prefix queries), and each Han character (a token of its own).
 //!
 //! Stored format (`search_files.sketch`), per page in order: the filter's
 //! length in bytes as a LEB128 varint (0: a page without tokens), then the
@@ -64,12 +63,7 @@ fn keys_of(token: &str, kind: TokenKind, mut f: impl FnMut(Key)) {
                 f(hash(Some(PREFIX_TAG), p.as_bytes()));
             }
         }
-        TokenKind::HanPair | TokenKind::HanLast => {
-            let mut buf = [0u8; 4];
-            for c in token.chars() {
-                f(hash(None, c.encode_utf8(&mut buf).as_bytes()));
-            }
-        }
+        TokenKind::Han => f(hash(None, token.as_bytes())),
     }
 }
 
@@ -78,8 +72,7 @@ fn keys_of(token: &str, kind: TokenKind, mut f: impl FnMut(Key)) {
 pub(crate) fn query_token_keys(token: &str, is_prefix: bool) -> Vec<Key> {
     let mut keys = Vec::new();
     if token.chars().next().is_some_and(is_han) {
-        // Pairs and last characters are filed as their characters; a
-        // one-character prefix is the character itself.
+        // Filed by character (a pair, as older queries made, by both).
         let mut buf = [0u8; 4];
         for c in token.chars() {
             keys.push(hash(None, c.encode_utf8(&mut buf).as_bytes()));
