@@ -86,6 +86,25 @@ const s = shown.filter((e) => e.startTime >= o);
 return s.length ? s[0].startTime - o : null;
 "#;
 
+/// Where the time to first page went: each phase's mark after the last
+/// "document-open", in ms from it (null when a mark is missing).
+const PHASES: &str = r#"
+const open = performance.getEntriesByName('document-open');
+if (!open.length) return null;
+const o = open[open.length - 1].startTime;
+const at = (name) => {
+  const e = performance.getEntriesByName(name).filter((e) => e.startTime >= o);
+  return e.length ? e[0].startTime - o : null;
+};
+return {
+  file_read: at('pdf-file-read'),
+  viewer_loaded: at('pdf-viewer-loaded'),
+  parsed: at('pdf-parsed'),
+  page1_drawn: at('pdf-page1-drawn'),
+  visible: at('document-visible'),
+};
+"#;
+
 /// Scrolls page `n` to the top; returns whether it is drawn and the number
 /// of live canvases.
 const SHOW_PAGE: &str = r#"
@@ -103,11 +122,16 @@ return {
 #[derive(Debug, Serialize)]
 struct RunResult {
     first_page_cold_ms: f64,
+    /// Cumulative ms from "document-open" to each phase, cold.
+    phases_cold: Value,
+    phases_warm: Value,
     first_page_warm_ms: f64,
     pss_open_mb: f64,
     /// (page, PSS MB) while scrolling.
     pss_scroll_mb: Vec<(usize, f64)>,
     pss_end_mb: f64,
+    /// Back on the meeting page, the document closed.
+    pss_closed_mb: f64,
     max_canvases: u64,
     processes: usize,
 }
@@ -157,6 +181,7 @@ fn main() -> Result<()> {
                     v.is_number()
                 })
                 .await?;
+            let phases_cold = app.eval(PHASES, vec![]).await?;
             let pid = *find_processes(&["plenary-app", &cache_arg])
                 .first()
                 .ok_or_else(|| {
@@ -190,6 +215,9 @@ fn main() -> Result<()> {
             )
             .await?;
             app.wait_for_testid("meeting-title").await?;
+            app.after_paint().await?;
+            // What stays behind once the document is closed.
+            let (closed_kib, _) = tree_pss_kib(pid);
             app.eval(
                 "location.hash = arguments[0]; return true;",
                 vec![json!(format!("#{route}"))],
@@ -204,12 +232,16 @@ fn main() -> Result<()> {
                     |v| v.is_number(),
                 )
                 .await?;
+            let phases_warm = app.eval(PHASES, vec![]).await?;
             result = Some(RunResult {
                 first_page_cold_ms: cold.as_f64().unwrap_or(f64::NAN),
+                phases_cold,
+                phases_warm,
                 first_page_warm_ms: warm.as_f64().unwrap_or(f64::NAN),
                 pss_open_mb: open_kib as f64 / 1024.0,
                 pss_scroll_mb: scroll,
                 pss_end_mb: end_kib as f64 / 1024.0,
+                pss_closed_mb: closed_kib as f64 / 1024.0,
                 max_canvases,
                 processes,
             });
@@ -217,13 +249,19 @@ fn main() -> Result<()> {
         })?;
         let r = result.context("the run produced no result")?;
         println!(
-            "run {run}: first page {:.0} ms cold, {:.0} ms warm; PSS {:.1} MB open, max {:.1} MB scrolling, {:.1} MB at the end; at most {} canvases",
+            "run {run}: first page {:.0} ms cold, {:.0} ms warm; PSS {:.1} MB open, max {:.1} MB scrolling, {:.1} MB at the end, {:.1} MB closed; at most {} canvases",
             r.first_page_cold_ms,
             r.first_page_warm_ms,
             r.pss_open_mb,
             r.pss_scroll_mb.iter().map(|x| x.1).fold(0.0, f64::max),
             r.pss_end_mb,
+            r.pss_closed_mb,
             r.max_canvases
+        );
+        println!(
+            "  phases (ms after the reader asked for the file: file read, pdf.js loaded, parsed, page 1 drawn, painted): cold {}; warm {}",
+            phases_line(&r.phases_cold),
+            phases_line(&r.phases_warm)
         );
         results.push(r);
     }
@@ -277,6 +315,23 @@ fn main() -> Result<()> {
     )?;
     println!("  written to {}", out.display());
     Ok(())
+}
+
+fn phases_line(v: &Value) -> String {
+    [
+        "file_read",
+        "viewer_loaded",
+        "parsed",
+        "page1_drawn",
+        "visible",
+    ]
+    .iter()
+    .map(|k| match v[*k].as_f64() {
+        Some(ms) => format!("{ms:.0}"),
+        None => "-".into(),
+    })
+    .collect::<Vec<_>>()
+    .join(" / ")
 }
 
 /// Pages in a PDF, counted by `pdfinfo` (poppler-utils, installed by setup).

@@ -55,6 +55,7 @@ export function PdfView({
     import("./pdfViewer")
       .then(({ PdfViewer }) => {
         if (cancelled) return;
+        performance.mark("pdf-viewer-loaded");
         v = new PdfViewer(scroller.current!, pages.current!, {
           onFirstPage,
           onScaleChange: (scale, fit) => setZoom({ scale, fit }),

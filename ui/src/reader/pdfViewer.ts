@@ -40,6 +40,8 @@ interface PageSlot {
   height: number;
   live?: {
     canvas: HTMLCanvasElement;
+    /** pdf.js's page object, whose parsed drawing commands it caches until `cleanup()`. */
+    page?: PDFPageProxy;
     renderTask?: RenderTask;
     textLayer?: TextLayer;
     scale: number;
@@ -59,6 +61,11 @@ export interface PdfViewerOptions {
 export interface FindMatch {
   page: number;
   index: number;
+}
+
+/** Whether a page currently has (or is getting) a canvas. */
+function slotIsLive(slot: PageSlot | undefined): boolean {
+  return Boolean(slot?.live);
 }
 
 export class PdfViewer {
@@ -114,6 +121,7 @@ export class PdfViewer {
       disableStream: true,
     });
     const doc = await task.promise;
+    performance.mark("pdf-parsed");
     if (this.destroyed) {
       void doc.destroy();
       return 0;
@@ -377,8 +385,20 @@ export class PdfViewer {
 
   private release(slot: PageSlot): void {
     if (!slot.live) return;
-    slot.live.renderTask?.cancel();
+    const { page, renderTask } = slot.live;
+    renderTask?.cancel();
     slot.live.textLayer?.cancel();
+    // pdf.js keeps every page's operator list (and decoded images) once it
+    // has drawn it, for as long as the document is open: scrolling through
+    // a long document would keep all of it. Free it with the canvas; a
+    // cancelled render must settle first (cleanup refuses pending pages).
+    if (page) {
+      const free = () => {
+        if (!this.destroyed && !slotIsLive(this.slots[page.pageNumber - 1])) page.cleanup();
+      };
+      if (renderTask) renderTask.promise.then(free, free);
+      else free();
+    }
     // Zero-sized canvases give their backing memory back at once in WebKit.
     slot.live.canvas.width = 0;
     slot.live.canvas.height = 0;
@@ -402,6 +422,7 @@ export class PdfViewer {
     try {
       const page: PDFPageProxy = await this.doc.getPage(slot.number);
       if (slot.live !== live) return;
+      live.page = page;
       const unscaled = page.getViewport({ scale: 1 });
       if (unscaled.width !== slot.width || unscaled.height !== slot.height) {
         slot.width = unscaled.width;
@@ -433,6 +454,7 @@ export class PdfViewer {
       this.reveal(slot);
       if (slot.number === 1 && !this.firstPageReported) {
         this.firstPageReported = true;
+        performance.mark("pdf-page1-drawn");
         this.options.onFirstPage?.();
       }
     } catch (e) {
