@@ -108,6 +108,16 @@ pub fn sync(out: &mut impl Write, cache: Cache, args: &SyncArgs, as_json: bool) 
                 report.texts_pending
             )?;
         }
+        if let Some(n) = &report.notes {
+            writeln!(
+                out,
+                "  Shared notes: {} sent, {} withdrawn, {} received, {} merged with a teammate's edit.",
+                n.pushed, n.withdrawn, n.pulled, n.merged
+            )?;
+        }
+        if let Some(why) = &report.notes_error {
+            writeln!(out, "  Shared notes were not synced: {why}")?;
+        }
         for (sha, why) in &report.files_failed {
             writeln!(out, "  not fetched, will retry: {sha}: {why}")?;
         }
@@ -156,6 +166,11 @@ async fn show_progress(mut rx: watch::Receiver<SyncProgress>) {
     let mut last = (SyncPhase::Done, Instant::now(), 0u64);
     while rx.changed().await.is_ok() {
         let p = rx.borrow_and_update().clone();
+        // The summary line that follows says what was done; the progress of
+        // the "done" phase has no counts of its own.
+        if p.phase == SyncPhase::Done {
+            continue;
+        }
         let tenth = (p.bytes_done * 10).checked_div(p.bytes_total).unwrap_or(0);
         if p.phase != last.0
             || tenth > last.2

@@ -86,6 +86,15 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
     let pulled_dir = dir.path().join("pulled");
     let pulled_arg = pulled_dir.to_str().unwrap().to_owned();
     let url3 = url.clone();
+    let human_dir = dir.path().join("human");
+    let human_arg = human_dir.to_str().unwrap().to_owned();
+    let url4 = url.clone();
+    let human = tokio::task::spawn_blocking(move || {
+        Command::new(PLENARY)
+            .args(["--cache-dir", &human_arg, "sync", "--server", &url4])
+            .output()
+            .unwrap()
+    });
     let (first_sync, second_sync) = tokio::task::spawn_blocking(move || {
         let sync = || {
             plenary(&[
@@ -101,6 +110,19 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
     })
     .await
     .unwrap();
+    let human = human.await.unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&human.stdout),
+        String::from_utf8_lossy(&human.stderr),
+    );
+    assert!(
+        human.status.success() && stdout.contains("78 files"),
+        "the summary says what was fetched:\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("sync: files:") && !stderr.contains("sync: done:"),
+        "progress lines have counts; the last one is not an empty 'done: 0/0': {stderr}"
+    );
     let first_sync: serde_json::Value = serde_json::from_str(&first_sync).unwrap();
     let second_sync: serde_json::Value = serde_json::from_str(&second_sync).unwrap();
     assert_eq!(first_sync["files_fetched"], 78, "{first_sync}");
