@@ -5,9 +5,10 @@
 //! PDFs go through poppler's `pdftotext` in a child process: a malformed or
 //! hostile PDF can at worst crash or hang that process, which is killed at
 //! the time limit; the server itself is never at risk. `pdftotext` was chosen
-//! by measurement over the pure-Rust crates (`extract-bench`, see
-//! ARCHITECTURE.md): it is the only one that got usable text out of every
-//! readable file of the corpus, and the fastest.
+//! over the pure-Rust crates by measurement (`extract-bench`, see
+//! ARCHITECTURE.md): the same paragraph fidelity on the UN documents, and a
+//! process boundary of its own. The crates are faster (no process to start)
+//! and read the weasyprint Arabic samples that `pdftotext` gets wrong.
 //!
 //! DOCX files are read with `zip` and `quick-xml` in the server itself: that is
 //! safe code over a size-bounded input, so no child process is needed.
