@@ -204,8 +204,16 @@ impl Scenario {
             }
         };
         self.client = Some(client.clone());
-        let display = self.display.as_ref().map(|d| d.name()).unwrap_or_default();
-        Ok(App::new(client, self.artifacts.clone(), display))
+        Ok(App::new(
+            client,
+            self.artifacts.clone(),
+            self.display_name(),
+        ))
+    }
+
+    /// The scenario's X display (`:N`), empty before it starts.
+    fn display_name(&self) -> String {
+        self.display.as_ref().map(|d| d.name()).unwrap_or_default()
     }
 
     fn driver(&mut self) -> Result<&Driver> {
@@ -246,8 +254,7 @@ impl Scenario {
         let mut report = String::from("what the app looked like:\n");
         match &self.client {
             Some(client) => {
-                let display = self.display.as_ref().map(|d| d.name()).unwrap_or_default();
-                report.push_str(&diagnostics(client, &self.artifacts, &display).await)
+                report.push_str(&diagnostics(client, &self.artifacts, &self.display_name()).await)
             }
             None => report.push_str("  (no app session was open)\n"),
         }
