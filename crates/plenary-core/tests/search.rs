@@ -756,18 +756,23 @@ fn versions_sharing_a_file_are_each_a_hit() {
     assert_eq!(ids(&cache, "identical"), ["t-en-0"]);
 }
 
+/// The cache database in `dir` as an older app left it: only the first
+/// `version` migrations applied.
+fn open_at_version(dir: &std::path::Path, version: usize) -> rusqlite::Connection {
+    use plenary_core::cache::schema::{APPLICATION_ID, MIGRATIONS};
+    let schema = plenary_core::sqlite::Schema {
+        application_id: APPLICATION_ID,
+        migrations: &MIGRATIONS[..version],
+    };
+    plenary_core::sqlite::open(&dir.join("plenary.sqlite3"), &schema).unwrap()
+}
+
 #[test]
 fn a_version_4_cache_with_texts_is_indexed_when_opened() {
-    use plenary_core::cache::schema::{APPLICATION_ID, MIGRATIONS};
-    use plenary_core::sqlite::Schema;
     let dir = tempfile::tempdir().unwrap();
     let sha = Sha256::of(b"old file").to_hex();
     {
-        let four = Schema {
-            application_id: APPLICATION_ID,
-            migrations: &MIGRATIONS[..4],
-        };
-        let conn = plenary_core::sqlite::open(&dir.path().join("plenary.sqlite3"), &four).unwrap();
+        let conn = open_at_version(dir.path(), 4);
         conn.execute_batch(&format!(
             "INSERT INTO meetings VALUES ('m','T','B','V','C','2024-09-10','2024-09-13',NULL);
              INSERT INTO documents (id, meeting_id, title, kind) VALUES ('d','m','Doc','report');
@@ -793,17 +798,11 @@ fn a_version_4_cache_with_texts_is_indexed_when_opened() {
 
 #[test]
 fn a_version_8_cache_has_its_han_texts_indexed_again_when_opened() {
-    use plenary_core::cache::schema::{APPLICATION_ID, MIGRATIONS};
-    use plenary_core::sqlite::Schema;
     let dir = tempfile::tempdir().unwrap();
     let zh = Sha256::of(b"zh file").to_hex();
     let en = Sha256::of(b"en file").to_hex();
     {
-        let eight = Schema {
-            application_id: APPLICATION_ID,
-            migrations: &MIGRATIONS[..8],
-        };
-        let conn = plenary_core::sqlite::open(&dir.path().join("plenary.sqlite3"), &eight).unwrap();
+        let conn = open_at_version(dir.path(), 8);
         // Indexed as version 8 did: a Han run as its pairs and its last
         // character.
         conn.execute_batch(&format!(
