@@ -63,11 +63,6 @@ export interface FindMatch {
   index: number;
 }
 
-/** Whether a page currently has (or is getting) a canvas. */
-function slotIsLive(slot: PageSlot | undefined): boolean {
-  return Boolean(slot?.live);
-}
-
 export class PdfViewer {
   private doc?: PDFDocumentProxy;
   private slots: PageSlot[] = [];
@@ -392,12 +387,12 @@ export class PdfViewer {
     // has drawn it, for as long as the document is open: scrolling through
     // a long document would keep all of it. Free it with the canvas; a
     // cancelled render must settle first (cleanup refuses pending pages).
-    if (page) {
+    // (`page` is set just before `renderTask`, with no await between.)
+    if (page && renderTask) {
       const free = () => {
-        if (!this.destroyed && !slotIsLive(this.slots[page.pageNumber - 1])) page.cleanup();
+        if (!this.destroyed && !this.slots[page.pageNumber - 1]?.live) page.cleanup();
       };
-      if (renderTask) renderTask.promise.then(free, free);
-      else free();
+      renderTask.promise.then(free, free);
     }
     // Zero-sized canvases give their backing memory back at once in WebKit.
     slot.live.canvas.width = 0;
