@@ -177,7 +177,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                     i = next;
                     continue;
                 }
-                self.end_all();
+                self.end_word();
                 i += 1;
                 continue;
             }
@@ -191,7 +191,7 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                             self.push_char(ch, i, end);
                         }
                     }
-                    Fold::Sep => self.end_all(),
+                    Fold::Sep => self.end_word(),
                     Fold::Skip => self.skip(end),
                     Fold::Mark => self.mark(c, end),
                     Fold::SoftHyphen => {
@@ -214,23 +214,23 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
                             i = next;
                             continue;
                         }
-                        self.end_all();
+                        self.end_word();
                     }
-                    _ => self.end_all(),
+                    _ => self.end_word(),
                 }
             } else {
                 self.slow(c, i, end);
             }
             i = end;
         }
-        self.end_all();
+        self.end_word();
     }
 
     fn slow(&mut self, c: char, start: usize, end: usize) {
         fold_general(c, &mut |act| match act {
             Act::Char(ch) => self.push_char(ch, start, end),
             Act::Han(ch) => self.han_char(ch, start, end),
-            Act::Sep => self.end_all(),
+            Act::Sep => self.end_word(),
             Act::Skip => self.skip(end),
             Act::Mark(m) => self.mark(m, end),
         });
@@ -322,10 +322,6 @@ impl<F: FnMut(Token<'_>)> Tokenizer<'_, F> {
             self.index += 1;
             self.word.clear();
         }
-    }
-
-    fn end_all(&mut self) {
-        self.end_word();
     }
 }
 

@@ -257,9 +257,8 @@ fn is_hyphen(c: char) -> bool {
 }
 
 /// The term for a word or phrase, or `None` if it has no token.
-fn term(text: &str, prefix: bool) -> Option<Term> {
+fn term(text: &str, mut prefix: bool) -> Option<Term> {
     let tokens = query_tokens(text);
-    let mut prefix = prefix;
     if tokens.is_empty() {
         return None;
     }
