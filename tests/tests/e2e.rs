@@ -168,6 +168,51 @@ fn opens_a_document_in_english_then_arabic() -> Result<()> {
         .await?;
         app.screenshot("document-en").await?;
 
+        // Find in this document: the phrase is counted and marked on its page
+        // (pdf.js reads each page's text through a stream that WebKitGTK
+        // could not iterate, so find once failed on every PDF).
+        app.send_keys(
+            &testid("find-input"),
+            &format!("{}{ENTER}", facts::DOCUMENT_PHRASE_EN),
+        )
+        .await?;
+        let count = app
+            .poll(
+                "find in this document to count its matches",
+                WAIT,
+                "const c = document.querySelector(arguments[0]); \
+                 return c && !c.textContent.includes('…') ? Number(c.dataset.count) : null;",
+                vec![json!(testid("find-count"))],
+                |v| v.is_number(),
+            )
+            .await?;
+        ensure!(
+            count == json!(1),
+            "find in this document counted {count} matches of {:?}, expected 1 (app error: {:?})",
+            facts::DOCUMENT_PHRASE_EN,
+            app.eval(
+                "return document.querySelector('[data-testid=app-error]')?.textContent ?? null;",
+                vec![]
+            )
+            .await?
+        );
+        let marked = app
+            .poll(
+                "the match to be marked in the text layer",
+                WAIT,
+                "return [...document.querySelectorAll('.textLayer mark.hl.current')].map(m => m.textContent).join('') || null;",
+                vec![],
+                |v| v.is_string(),
+            )
+            .await?;
+        let no_space = |s: &str| s.split_whitespace().collect::<String>();
+        ensure!(
+            marked.as_str().map(no_space) == Some(no_space(facts::DOCUMENT_PHRASE_EN)),
+            "the current match is marked as {marked}, expected {:?}",
+            facts::DOCUMENT_PHRASE_EN
+        );
+        app.screenshot("document-en-find").await?;
+
         // Arabic: the tab is selected and the text layer runs right to left.
         let arabic_tab = testid_where("language-tab", "data-lang", "ar");
         app.click(&arabic_tab).await?;

@@ -1,5 +1,5 @@
-// The PDF viewer: pdf.js canvases with its TextLayer on top so text can be
-// selected and copied. This module (and pdf.js with it) is loaded by a
+// The PDF viewer: pdf.js canvases with a text layer on top (textLayer.ts)
+// so text can be selected and copied. This module (and pdf.js with it) is loaded by a
 // dynamic import only when a PDF is opened.
 //
 // pdf.js ships a full viewer (pdf_viewer.mjs); it is not used because it
@@ -7,7 +7,6 @@
 // the reader needs pages, zoom and lazy rendering.
 import {
   GlobalWorkerOptions,
-  TextLayer,
   getDocument,
   type PDFDocumentProxy,
   type PDFPageProxy,
@@ -16,8 +15,11 @@ import {
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { clearMarks, findMatches, foldQuery, markMatches } from "./highlight";
 import { paintNotes, type PaintNote } from "../notes/dom";
+import { installStreamIteration } from "./streamIteration";
+import { buildTextLayer, type PageText } from "./textLayer";
 
 GlobalWorkerOptions.workerSrc = workerUrl;
+installStreamIteration();
 
 /** Canvases kept alive at once; pages farther away are released. */
 const MAX_LIVE_PAGES = 8;
@@ -43,7 +45,8 @@ interface PageSlot {
     /** pdf.js's page object, whose parsed drawing commands it caches until `cleanup()`. */
     page?: PDFPageProxy;
     renderTask?: RenderTask;
-    textLayer?: TextLayer;
+    /** The page's text layer, once built. */
+    text?: PageText;
     scale: number;
   };
 }
@@ -224,7 +227,7 @@ export class PdfViewer {
   }
 
   private paintNotesOn(slot: PageSlot): void {
-    if (!slot.live?.textLayer) {
+    if (!slot.live?.text) {
       slot.noteLayer.replaceChildren();
       return;
     }
@@ -287,10 +290,9 @@ export class PdfViewer {
   }
 
   private applyMarks(slot: PageSlot): void {
-    const layer = slot.live?.textLayer;
+    const layer = slot.live?.text;
     if (!layer) return;
-    const divs = layer.textDivs;
-    const items = layer.textContentItemsStr;
+    const { divs, items } = layer;
     for (const div of divs) clearMarks(div);
     if (!this.needles.length) return;
     const nodes = divs.map((d) => d.firstChild).map((n) => (n instanceof Text ? n : document.createTextNode("")));
@@ -352,8 +354,6 @@ export class PdfViewer {
   private size(slot: PageSlot): void {
     slot.div.style.width = `${Math.floor(slot.width * this.scale)}px`;
     slot.div.style.height = `${Math.floor(slot.height * this.scale)}px`;
-    // The text layer sizes itself and its spans from this variable.
-    slot.div.style.setProperty("--total-scale-factor", String(this.scale));
   }
 
   private onIntersect(entries: IntersectionObserverEntry[]): void {
@@ -382,7 +382,6 @@ export class PdfViewer {
     if (!slot.live) return;
     const { page, renderTask } = slot.live;
     renderTask?.cancel();
-    slot.live.textLayer?.cancel();
     // pdf.js keeps every page's operator list (and decoded images) once it
     // has drawn it, for as long as the document is open: scrolling through
     // a long document would keep all of it. Free it with the canvas; a
@@ -436,13 +435,15 @@ export class PdfViewer {
         viewport,
         transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0],
       });
-      live.textLayer = new TextLayer({
-        textContentSource: page.streamTextContent({ includeMarkedContent: true }),
-        container: slot.textDiv,
-        viewport,
-      });
-      await Promise.all([live.renderTask.promise, live.textLayer.render()]);
-      if (slot.live !== live) return;
+      // Page 1's two halves are marked for pdf-bench (where the time to first page goes).
+      const timed = <T>(p: Promise<T>, mark: string) =>
+        slot.number === 1 && !this.firstPageReported ? p.then((v) => (performance.mark(mark), v)) : p;
+      const [, text] = await Promise.all([
+        timed(live.renderTask.promise, "pdf-page1-canvas"),
+        timed(buildTextLayer(page, viewport, slot.textDiv, () => slot.live === live), "pdf-page1-text"),
+      ]);
+      if (slot.live !== live || !text) return;
+      live.text = text;
       slot.div.dataset.rendered = "true";
       this.applyMarks(slot);
       this.paintNotesOn(slot);
