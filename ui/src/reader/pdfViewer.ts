@@ -292,10 +292,10 @@ export class PdfViewer {
   private applyMarks(slot: PageSlot): void {
     const layer = slot.live?.text;
     if (!layer) return;
-    const { divs, items } = layer;
-    for (const div of divs) clearMarks(div);
+    clearMarks(slot.textDiv);
     if (!this.needles.length) return;
-    const nodes = divs.map((d) => d.firstChild).map((n) => (n instanceof Text ? n : document.createTextNode("")));
+    const { divs, items } = layer;
+    const nodes = divs.map((d) => d?.firstChild).map((n) => (n instanceof Text ? n : document.createTextNode("")));
     const matches = findMatches(items, this.needles);
     const current = this.currentMatch && this.currentMatch.page === slot.number ? this.currentMatch.index : -1;
     markMatches(nodes, matches, current);

@@ -27,11 +27,28 @@ const MEASURE_SIZE = 30;
 const DEFAULT_FAMILY = "sans-serif";
 
 /** The text of one page, as placed in its container. */
-export interface PageText {
-  /** One element per text item (items with no text are not in the DOM). */
-  divs: HTMLElement[];
-  /** Each item's text, index for index with `divs`. */
-  items: string[];
+export class PageText {
+  private elements: (HTMLElement | null)[] | null = null;
+
+  constructor(
+    private readonly container: HTMLElement,
+    /** Each text item's text, in the content's order. */
+    readonly items: string[],
+  ) {}
+
+  /**
+   * The element of each item, index for index with `items` (null for an
+   * item with no text, which has none). Looked up on first use: the layer
+   * is built from HTML, so no span has a JavaScript wrapper until then.
+   */
+  get divs(): (HTMLElement | null)[] {
+    if (!this.elements) {
+      const spans = this.container.querySelectorAll<HTMLElement>("span:not(.markedContent)");
+      let next = 0;
+      this.elements = this.items.map((str) => (str === "" ? null : (spans[next++] ?? null)));
+    }
+    return this.elements;
+  }
 }
 
 /** Font measurements shared by every page of every document. */
@@ -83,10 +100,10 @@ class Metrics {
 const metrics = new Metrics();
 
 /**
- * Reads `page`'s text and builds its layer in `container` (emptied first),
- * for a page drawn at `viewport`. Returns null when `isCurrent()` turns
- * false while the text is read (the page was released meanwhile): then the
- * container is left alone.
+ * Reads `page`'s text and builds its layer in `container` (replacing what
+ * is there), for a page drawn at `viewport`. Returns null when `isCurrent()`
+ * turns false while the text is read (the page was released meanwhile):
+ * then the container is left alone.
  */
 export async function buildTextLayer(
   page: PDFPageProxy,
@@ -96,15 +113,22 @@ export async function buildTextLayer(
 ): Promise<PageText | null> {
   const content = await page.getTextContent({ includeMarkedContent: true });
   if (!isCurrent()) return null;
-  const { fragment, text } = layOut(content, viewport);
-  container.replaceChildren(fragment);
-  return text;
+  const { html, items } = layOut(content, viewport);
+  // One parse of one string, rather than an element made from script per
+  // item: spans made from script each get a JavaScript wrapper, and WebKit
+  // frees a released page's spans only when its garbage collector gets to
+  // those wrappers, which while scrolling was sometimes much later. Spans
+  // parsed from HTML are freed as soon as the page lets go of them.
+  // Every piece of the string is escaped (`escape`): the PDF's text and
+  // names are untrusted.
+  container.innerHTML = html;
+  return new PageText(container, items);
 }
 
-/** Builds the layer's DOM (not yet in the document) for `content` at `viewport`. */
-export function layOut(content: TextContent, viewport: PageViewport): { fragment: DocumentFragment; text: PageText } {
-  const fragment = document.createDocumentFragment();
-  const text: PageText = { divs: [], items: [] };
+/** The layer's HTML for `content` at `viewport`, and the items' texts. */
+export function layOut(content: TextContent, viewport: PageViewport): { html: string; items: string[] } {
+  const out: string[] = [];
+  const items: string[] = [];
   const { pageWidth, pageHeight, pageX, pageY } = viewport.rawDims as {
     pageWidth: number;
     pageHeight: number;
@@ -114,26 +138,24 @@ export function layOut(content: TextContent, viewport: PageViewport): { fragment
   // From PDF space to the page's unscaled CSS space (y down).
   const base = [1, 0, 0, -1, -pageX, pageY + pageHeight];
   const scale = viewport.scale;
-  let parent: HTMLElement | DocumentFragment = fragment;
-  const parents: (HTMLElement | DocumentFragment)[] = [];
+  let open = 0;
 
   for (const raw of content.items) {
     if (!("str" in raw)) {
       const mark = raw as { type: string; id?: string; tag?: string };
       if (mark.type === "beginMarkedContent" || mark.type === "beginMarkedContentProps") {
-        const group = document.createElement("span");
-        group.className = "markedContent";
-        if (mark.id) group.id = mark.id;
-        if (mark.tag === "Artifact") group.ariaHidden = "true";
-        parent.append(group);
-        parents.push(parent);
-        parent = group;
-      } else if (mark.type === "endMarkedContent") {
-        parent = parents.pop() ?? fragment;
+        out.push(
+          `<span class="markedContent"${mark.id ? ` id="${escape(mark.id)}"` : ""}` +
+            `${mark.tag === "Artifact" ? ' aria-hidden="true"' : ""}>`,
+        );
+        open++;
+      } else if (mark.type === "endMarkedContent" && open > 0) {
+        out.push("</span>");
+        open--;
       }
       continue;
     }
-    if (text.divs.length >= MAX_TEXT_DIVS) break;
+    if (items.length >= MAX_TEXT_DIVS) break;
     const item = raw as TextItem;
     const style: TextStyle = content.styles[item.fontName] ?? {
       ascent: 0,
@@ -141,21 +163,23 @@ export function layOut(content: TextContent, viewport: PageViewport): { fragment
       vertical: false,
       fontFamily: DEFAULT_FAMILY,
     };
-    const span = document.createElement("span");
-    span.setAttribute("role", "presentation");
-    span.textContent = item.str;
-    if (item.dir) span.dir = item.dir;
-    span.style.cssText = placement(item, style, base, pageWidth, pageHeight, scale);
-    text.divs.push(span);
-    text.items.push(item.str);
-    if (item.str !== "") parent.append(span);
-    if (item.hasEOL) {
-      const br = document.createElement("br");
-      br.setAttribute("role", "presentation");
-      parent.append(br);
+    items.push(item.str);
+    if (item.str !== "") {
+      const dir = item.dir === "ltr" || item.dir === "rtl" ? ` dir="${item.dir}"` : "";
+      const css = placement(item, style, base, pageWidth, pageHeight, scale);
+      out.push(`<span role="presentation"${dir} style="${escape(css)}">${escape(item.str)}</span>`);
     }
+    if (item.hasEOL) out.push('<br role="presentation">');
   }
-  return { fragment, text };
+  for (; open > 0; open--) out.push("</span>");
+  return { html: out.join(""), items };
+}
+
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** `text` safe inside an element or a double-quoted attribute. */
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
 /** The inline style that puts one item where the canvas drew it. */
