@@ -7,10 +7,10 @@
 // Linux) keeps memory for every element it styled that way after the
 // element is gone. Scrolling through a 300-page report grew the web process
 // by ~1.6 MB a page (PSS 300 → 790 MB), and closing the document gave none
-// of it back; the same spans with plain values grew it by a fraction of that
-// (pdf-bench; see ARCHITECTURE.md, "Reader"). This layer computes the same
-// geometry with pdf.js's formulas (`TextLayer#appendText` and `#layout` in
-// pdfjs-dist 5.5) and writes it as plain pixel and percent values.
+// of it back. This layer computes the same geometry with pdf.js's formulas
+// (`TextLayer#appendText` and `#layout` in pdfjs-dist 5.5) and writes it as
+// plain pixel and percent values: the same scroll peaks at ~385 MB and
+// stays there (pdf-bench; see ARCHITECTURE.md, "ui/").
 //
 // The DOM it builds is the one pdf.js builds, so selections, note anchoring
 // (notes/dom.ts) and find marks (highlight.ts) read it the same way: one
@@ -194,7 +194,9 @@ function placement(
   const tx = Util.transform(base, item.transform);
   let angle = Math.atan2(tx[1], tx[0]);
   if (style.vertical) angle += Math.PI / 2;
-  const family = style.fontFamily || DEFAULT_FAMILY;
+  // pdf.js names one of a few generic families here; anything else (the
+  // name comes from the PDF) must not be able to add CSS to the span.
+  const family = /^[\w -]+$/.test(style.fontFamily ?? "") ? style.fontFamily : DEFAULT_FAMILY;
   const fontHeight = Math.hypot(tx[2], tx[3]);
   const ascent = fontHeight * metrics.ascent(family, style);
   let left: number;
