@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use fantoccini::error::NewSessionError;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -173,7 +174,6 @@ impl Scenario {
     /// harness's own tests drive the bare window this way).
     pub async fn launch_binary(&mut self, application: &Path, args: &[String]) -> Result<App> {
         self.end_session().await;
-        let url = self.driver()?.url();
         // tauri-driver turns `tauri:options` into WebKitWebDriver's
         // `webkitgtk:browserOptions` {binary, args}.
         let mut capabilities = serde_json::Map::new();
@@ -185,22 +185,43 @@ impl Scenario {
         // fantoccini's defaults from requesting anything else.
         capabilities.insert("browserName".into(), Value::from("wry"));
         println!("launching {} {}", application.display(), args.join(" "));
-        let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(capabilities);
-        let client = match tokio::time::timeout(LAUNCH_TIMEOUT, builder.connect(&url)).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(source)) => {
-                return Err(Error::NewSession {
-                    app: application.display().to_string(),
-                    source,
-                });
-            }
-            Err(_) => {
-                return Err(Error::Timeout {
-                    what: format!("a WebDriver session on {}", application.display()),
-                    waited: LAUNCH_TIMEOUT,
-                    last_seen: None,
-                });
+        let mut retried = false;
+        let client = loop {
+            let url = self.driver()?.url();
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(capabilities.clone());
+            match tokio::time::timeout(LAUNCH_TIMEOUT, builder.connect(&url)).await {
+                Ok(Ok(client)) => break client,
+                // On a loaded machine WebKitWebDriver has dropped the
+                // new-session connection without an answer (seen once in
+                // CI: "client error (SendRequest) … connection error"). That
+                // says nothing about the app: start the drivers afresh
+                // (dropping them kills their process group) and ask once more.
+                Ok(Err(
+                    source @ (NewSessionError::Failed(_)
+                    | NewSessionError::FailedC(_)
+                    | NewSessionError::Lost(_)),
+                )) if !retried => {
+                    println!(
+                        "launch: the WebDriver server dropped the new-session request ({source}); \
+                         restarting tauri-driver and asking once more"
+                    );
+                    retried = true;
+                    self.driver = None;
+                }
+                Ok(Err(source)) => {
+                    return Err(Error::NewSession {
+                        app: application.display().to_string(),
+                        source,
+                    });
+                }
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        what: format!("a WebDriver session on {}", application.display()),
+                        waited: LAUNCH_TIMEOUT,
+                        last_seen: None,
+                    });
+                }
             }
         };
         self.client = Some(client.clone());
