@@ -7,6 +7,7 @@
 // the reader needs pages, zoom and lazy rendering.
 import {
   GlobalWorkerOptions,
+  PDFWorker,
   getDocument,
   type PDFDocumentProxy,
   type PDFPageProxy,
@@ -20,6 +21,27 @@ import { buildTextLayer, type PageText } from "./textLayer";
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 installStreamIteration();
+
+// One pdf.js worker for every document the window opens. Each document
+// would otherwise start its own, loading and compiling pdf.js's 1 MB worker
+// script again before it can parse a byte (~100 ms of every open); the
+// worker stays for the next document (pdf.js's own viewer keeps one too).
+// Destroying a document leaves a worker it was given alone.
+let sharedWorker: PDFWorker | null = null;
+
+/** The window's pdf.js worker, started on first use. */
+function worker(): PDFWorker {
+  if (!sharedWorker || sharedWorker.destroyed) sharedWorker = new PDFWorker();
+  return sharedWorker;
+}
+
+/**
+ * Starts the worker now, so that it is ready when the document's bytes
+ * are (the reader calls this as it starts reading a PDF file).
+ */
+export function warmUp(): void {
+  worker();
+}
 
 /** Canvases kept alive at once; pages farther away are released. */
 const MAX_LIVE_PAGES = 8;
@@ -110,6 +132,7 @@ export class PdfViewer {
   async open(data: ArrayBuffer): Promise<number> {
     const task = getDocument({
       data: new Uint8Array(data),
+      worker: worker(),
       // The CSP has no 'unsafe-eval'; pdf.js then interprets fonts instead.
       isEvalSupported: false,
       enableXfa: false,

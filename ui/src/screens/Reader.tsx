@@ -361,7 +361,13 @@ function WordBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit;
 
 function FileBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit; noteProps: NoteProps }) {
   // When the user asked for this version: the start of "time to first page".
-  useState(() => performance.mark("document-open"));
+  useState(() => {
+    performance.mark("document-open");
+    // Load the PDF viewer and start pdf.js's worker while the file is read.
+    if (version.media_type === "application/pdf" && version.downloaded) {
+      void import("../reader/pdfViewer").then((m) => m.warmUp());
+    }
+  });
   const file = useAsync(
     () =>
       version.downloaded
