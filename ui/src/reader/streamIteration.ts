@@ -8,9 +8,9 @@
 // streams polyfill package, which would replace the engine's whole
 // ReadableStream (that pdf.js's worker messages already use) for one method.
 
-type Iterable = ReadableStream<unknown> & { values?: unknown; [Symbol.asyncIterator]?: unknown };
+type StreamPrototype = ReadableStream<unknown> & { values?: unknown; [Symbol.asyncIterator]?: unknown };
 
-export function readerIterator<T>(
+function readerIterator<T>(
   stream: ReadableStream<T>,
   { preventCancel = false }: { preventCancel?: boolean } = {},
 ): AsyncIterableIterator<T> {
@@ -39,13 +39,13 @@ export function readerIterator<T>(
   return iterator;
 }
 
-/** Installs the iterator on ReadableStream where the engine has none; returns whether it did. */
-export function installStreamIteration(proto: Iterable = ReadableStream.prototype as Iterable): boolean {
-  if (typeof proto[Symbol.asyncIterator] === "function") return false;
+/** Installs the iterator on ReadableStream where the engine has none. */
+export function installStreamIteration(): void {
+  const proto = ReadableStream.prototype as StreamPrototype;
+  if (typeof proto[Symbol.asyncIterator] === "function") return;
   const values = function (this: ReadableStream<unknown>, options?: { preventCancel?: boolean }) {
     return readerIterator(this, options);
   };
   Object.defineProperty(proto, "values", { value: values, writable: true, configurable: true });
   Object.defineProperty(proto, Symbol.asyncIterator, { value: values, writable: true, configurable: true });
-  return true;
 }

@@ -126,7 +126,7 @@ export async function buildTextLayer(
 }
 
 /** The layer's HTML for `content` at `viewport`, and the items' texts. */
-export function layOut(content: TextContent, viewport: PageViewport): { html: string; items: string[] } {
+function layOut(content: TextContent, viewport: PageViewport): { html: string; items: string[] } {
   const out: string[] = [];
   const items: string[] = [];
   const { pageWidth, pageHeight, pageX, pageY } = viewport.rawDims as {
@@ -228,7 +228,7 @@ function placement(
   const transforms: string[] = [];
   if (angle !== 0) transforms.push(`rotate(${(angle * 180) / Math.PI}deg)`);
   const wanted = style.vertical ? item.height : item.width;
-  if (stretch && wanted && item.str) {
+  if (stretch && wanted) {
     const measured = metrics.width(item.str, size, family);
     if (measured > 0) transforms.push(`scaleX(${(wanted * scale) / measured})`);
   }
