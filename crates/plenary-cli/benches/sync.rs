@@ -33,7 +33,11 @@
 //! curl does not fsync; plenary makes every file durable before it counts it
 //! as stored (and checks its hash), so the comparison is not flattering to
 //! plenary. Each timed run starts after a `sync(1)`, so that neither pays
-//! for writing back what the run before it left in the page cache.
+//! for writing back what the run before it left in the page cache, and once
+//! the disk is quiet again (a 16 MB fsynced write at 70% of its speed at the
+//! start; the waits are printed): a virtual disk goes on absorbing a flushed
+//! 500 MB for seconds, which only a client that waits for the disk would
+//! pay. curl runs first in even rounds, the clients first in odd ones.
 
 use std::path::Path;
 use std::process::Command;
@@ -158,6 +162,8 @@ struct Run {
     cpu: f64,
     /// CPU seconds of this process (the server) meanwhile.
     server_cpu: f64,
+    /// Seconds waited, before the run, for the disk to settle.
+    settled: f64,
 }
 
 /// User + system CPU seconds of this process so far (the server runs in it).
@@ -178,8 +184,57 @@ fn own_cpu() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Runs a command under GNU time.
-fn timed(cmd: Command) -> Run {
+/// How fast this disk makes a small write durable when it is quiet: the
+/// bench waits, before each timed run, until it is that fast again.
+///
+/// A virtual disk keeps absorbing what the run before wrote (curl's 500 MB
+/// are flushed by `sync` just before the next client starts) for seconds
+/// after the guest sees it written: the next client that fsyncs would pay
+/// for that backlog, and curl, which never waits for the disk, would not.
+#[derive(Debug, Clone)]
+struct Disk {
+    probe: std::path::PathBuf,
+    quiet_mb_s: f64,
+}
+
+const PROBE_BYTES: usize = 16 << 20;
+
+impl Disk {
+    fn measure(dir: &Path) -> Disk {
+        let probe = dir.join("disk-probe");
+        let quiet_mb_s = (0..3).map(|_| probe_rate(&probe)).fold(0.0, f64::max);
+        Disk { probe, quiet_mb_s }
+    }
+
+    /// Waits (at most 30 s) until a probe write is at least 70% as fast as
+    /// when the disk was quiet; returns the seconds waited.
+    fn settle(&self) -> f64 {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if probe_rate(&self.probe) >= 0.7 * self.quiet_mb_s {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        started.elapsed().as_secs_f64()
+    }
+}
+
+/// MB/s of writing PROBE_BYTES over one file (the same inode every time:
+/// nothing is deleted) and fsyncing it.
+fn probe_rate(path: &Path) -> f64 {
+    use std::io::Write;
+    let mut data = vec![0u8; PROBE_BYTES];
+    rand::rng().fill_bytes(&mut data);
+    let started = Instant::now();
+    let mut file = std::fs::File::create(path).unwrap();
+    file.write_all(&data).unwrap();
+    file.sync_all().unwrap();
+    PROBE_BYTES as f64 / 1e6 / started.elapsed().as_secs_f64()
+}
+
+/// Runs a command under GNU time, once the disk is quiet.
+fn timed(cmd: Command, disk: &Disk) -> Run {
     let mut full = Command::new("/usr/bin/time");
     full.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
@@ -190,6 +245,7 @@ fn timed(cmd: Command) -> Run {
     // Neither client pays for writing back what an earlier run left dirty
     // (curl never fsyncs: its files reach the disk after it exits).
     let _ = Command::new("sync").status();
+    let settled = disk.settle();
     let server_before = own_cpu();
     let started = Instant::now();
     let out = full.output().expect("/usr/bin/time (apt install time)");
@@ -214,6 +270,7 @@ fn timed(cmd: Command) -> Run {
         rss_mb: field("Maximum resident set size (kbytes): ") / 1024.0,
         cpu: field("User time (seconds): ") + field("System time (seconds): "),
         server_cpu,
+        settled,
     }
 }
 
@@ -361,7 +418,11 @@ async fn run() {
     // own cache, before or after this one in turn.
     let baseline = std::env::var("SYNC_BENCH_BASELINE").ok();
     let disk_before = disk_floor(root.path(), small.bytes);
-    let run_blocking = |cmd: Command| tokio::task::spawn_blocking(move || timed(cmd));
+    let disk = Disk::measure(root.path());
+    let run_blocking = |cmd: Command| {
+        let disk = disk.clone();
+        tokio::task::spawn_blocking(move || timed(cmd, &disk))
+    };
     let cache1 = root.path().join("cache1");
     let mut first: Vec<Round> = Vec::new();
     let mut incremental: Vec<Round> = Vec::new();
@@ -392,35 +453,50 @@ async fn run() {
             // journal (ext4 here), creating files right after deleting
             // thousands costs more (inodes deleted in the last minute are
             // skipped one by one), which would tax whichever client came next.
+            // curl first in even rounds, the clients first in odd ones, so
+            // that neither always follows the other's writes.
             let curl_dir = root.path().join(format!("curl-{round}-{phase}"));
-            let curl = run_blocking(curl_cmd(&curl_dir, &url, &published.shas, parallel))
-                .await
-                .unwrap();
-            // Until curl's files are on disk too (syncfs: the whole file system).
-            let t = Instant::now();
-            let _ = Command::new("sync").arg("-f").arg(&curl_dir).status();
-            let curl_durable = curl.secs + t.elapsed().as_secs_f64();
-            let conf = std::fs::metadata(curl_dir.join("curl.conf")).unwrap().len();
-            assert_eq!(
-                du(&curl_dir) - conf,
-                published.bytes,
-                "curl fetched every file"
-            );
-            let (mut sync, mut base) = (None, None);
-            for (bin, dir) in &clients {
-                let run = run_blocking(sync_cmd(bin, dir, &url, parallel))
+            let run_curl = || async {
+                let curl = run_blocking(curl_cmd(&curl_dir, &url, &published.shas, parallel))
                     .await
                     .unwrap();
-                if bin == PLENARY {
-                    sync = Some(run);
-                } else {
-                    base = Some(run);
+                // Until curl's files are on disk too (syncfs: the whole file system).
+                let t = Instant::now();
+                let _ = Command::new("sync").arg("-f").arg(&curl_dir).status();
+                let curl_durable = curl.secs + t.elapsed().as_secs_f64();
+                let conf = std::fs::metadata(curl_dir.join("curl.conf")).unwrap().len();
+                assert_eq!(
+                    du(&curl_dir) - conf,
+                    published.bytes,
+                    "curl fetched every file"
+                );
+                (curl, curl_durable)
+            };
+            let run_clients = || async {
+                let (mut sync, mut base) = (None, None);
+                for (bin, dir) in &clients {
+                    let run = run_blocking(sync_cmd(bin, dir, &url, parallel))
+                        .await
+                        .unwrap();
+                    if bin == PLENARY {
+                        sync = Some(run);
+                    } else {
+                        base = Some(run);
+                    }
+                    Cache::open(dir)
+                        .unwrap()
+                        .set_keep_meetings(&Meetings::All)
+                        .unwrap();
                 }
-                Cache::open(dir)
-                    .unwrap()
-                    .set_keep_meetings(&Meetings::All)
-                    .unwrap();
-            }
+                (sync, base)
+            };
+            let ((curl, curl_durable), (sync, base)) = if round % 2 == 0 {
+                let c = run_curl().await;
+                (c, run_clients().await)
+            } else {
+                let p = run_clients().await;
+                (run_curl().await, p)
+            };
             runs.push(Round {
                 curl,
                 curl_durable,
@@ -471,6 +547,15 @@ async fn run() {
                 med(&|r| base(r).cpu),
             );
         }
+        let waits: Vec<f64> = runs
+            .iter()
+            .flat_map(|r| [r.curl.settled, r.sync.settled])
+            .collect();
+        println!(
+            "  waited for the disk to settle before each run: median {:.1} s, longest {:.1} s",
+            median(waits.clone()),
+            waits.iter().copied().fold(0.0, f64::max),
+        );
         println!(
             "  peak RSS plenary {:.1} MB, curl {:.1} MB; CPU s plenary {:.2}, curl {:.2}; server CPU s during plenary {:.2}, during curl {:.2}",
             med(&|r| r.sync.rss_mb),
@@ -482,6 +567,11 @@ async fn run() {
         );
     };
     let disk_after = disk_floor(root.path(), small.bytes);
+    println!(
+        "a quiet disk makes {} MB durable at {:.0} MB/s; before each timed run the bench waits (up to 30 s) until it does so at 70% of that again",
+        PROBE_BYTES >> 20,
+        disk.quiet_mb_s,
+    );
     println!(
         "this disk writes {:.0} MB durably (one file, one fsync) in {disk_before:.2} s before the rounds and {disk_after:.2} s after ({:.0} and {:.0} MB/s): no client that fsyncs what it stores can be faster",
         small.bytes as f64 / 1e6,

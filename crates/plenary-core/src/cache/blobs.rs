@@ -136,95 +136,99 @@ impl BlobStore {
         result
     }
 
-    /// Commits completed downloads together (a group commit): checks each
-    /// hash, fsyncs every partial at once (the disk then flushes its cache
-    /// once for many files, not once per file), renames each into
-    /// `objects/`, and fsyncs every folder that received one, again at once.
-    /// When this returns, the renames are durable. A crash before then leaves
-    /// each blob either absent (fetched again next time) or whole at its
-    /// final path, never partly written: its bytes were on disk before its
-    /// rename. A mismatched partial is deleted; one result per partial, in order.
+    /// Commits completed downloads together (a group commit): places each
+    /// ([`place_partial`](Self::place_partial): hash checked, bytes fsynced,
+    /// renamed into `objects/`), all at once (the disk then flushes its
+    /// cache once for many files, not once per file), then fsyncs every
+    /// folder that received one, again at once. When this returns, the
+    /// renames are durable. One result per partial, in order.
     pub fn commit_partials(&self, partials: Vec<VerifiedPartial>) -> Committed {
-        let (mut results, renamed) = self.sync_and_rename(partials);
-        // 3. The renames durable: each folder once, all at once.
-        let mut dirs: Vec<&Path> = renamed.iter().map(|(_, d)| d.as_path()).collect();
-        dirs.sort();
-        dirs.dedup();
-        let synced = at_once(&dirs, |dir| sync_dir(dir));
-        for (dir, synced) in dirs.iter().zip(synced) {
-            let Err(e) = synced else { continue };
-            for (i, _) in renamed.iter().filter(|(_, d)| d == dir) {
-                let again = match e.raw_os_error() {
-                    Some(code) => io::Error::from_raw_os_error(code),
-                    None => io::Error::new(e.kind(), e.to_string()),
+        let shas: Vec<Sha256> = partials.iter().map(|p| p.expected).collect();
+        let placed = at_once(partials, |partial| self.place_partial(partial));
+        let folders: Vec<PathBuf> = placed.iter().flatten().flatten().cloned().collect();
+        let synced = self.sync_folders(&folders);
+        shas.into_iter()
+            .zip(placed)
+            .map(|(sha, placed)| {
+                let result = match placed {
+                    Ok(Some(folder)) => match synced.iter().find(|(f, _)| *f == folder) {
+                        Some((_, Err(e))) => Err(Error::io(
+                            format!("syncing the folder of blob {sha}"),
+                            copy_io_error(e),
+                        )),
+                        _ => Ok(()),
+                    },
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
                 };
-                let context = format!("syncing the folder of blob {}", results[*i].0);
-                results[*i].1 = Err(Error::io(context, again));
-            }
-        }
-        results
+                (sha, result)
+            })
+            .collect()
     }
 
-    /// Steps 1 and 2 of [`commit_partials`](Self::commit_partials): the
-    /// results so far, and the renamed ones (by index) with their folders.
-    fn sync_and_rename(
-        &self,
-        partials: Vec<VerifiedPartial>,
-    ) -> (Committed, Vec<(usize, PathBuf)>) {
-        let context = |what: &str, sha: &Sha256| format!("{what} blob {sha}");
-        let mut results: Committed = partials.iter().map(|p| (p.expected, Ok(()))).collect();
-        // The partials to move: the right bytes, not already stored.
-        let mut moving = Vec::new();
-        for (i, p) in partials.into_iter().enumerate() {
-            if p.actual != p.expected {
-                results[i].1 = self
-                    .remove_partial(&p.expected)
-                    .and(Err(Error::HashMismatch {
-                        expected: p.expected,
-                        actual: p.actual,
-                    }));
-            } else if self.contains(&p.expected) {
-                results[i].1 = self.remove_partial(&p.expected);
-            } else if let Some(file) = p.file {
-                moving.push((i, p.expected, file));
-            } else {
-                results[i].1 = Err(Error::io(
-                    context("no download to commit for", &p.expected),
-                    io::ErrorKind::NotFound.into(),
-                ));
-            }
+    /// Moves one completed download into place: checks its hash, fsyncs its
+    /// bytes and renames it into `objects/`. Returns the folder that
+    /// received it, whose fsync ([`sync_folders`](Self::sync_folders)) makes
+    /// the rename durable; the caller may gather folders and sync each once
+    /// for many files. `None`: nothing moved (the blob was already stored;
+    /// the partial is deleted). A mismatched partial is deleted. A crash
+    /// before the folder's fsync leaves the blob either absent (fetched
+    /// again next time) or whole at its final path, never partly written:
+    /// its bytes were on disk before its rename.
+    pub fn place_partial(&self, partial: VerifiedPartial) -> Result<Option<PathBuf>> {
+        let sha = partial.expected;
+        let context = |what: &str| format!("{what} blob {sha}");
+        if partial.actual != sha {
+            self.remove_partial(&sha)?;
+            return Err(Error::HashMismatch {
+                expected: sha,
+                actual: partial.actual,
+            });
         }
-        // 1. Every partial's bytes on disk, before any rename.
-        let synced = at_once(&moving, |(_, sha, file)| {
-            file.sync_all()
-                .map_err(|e| Error::io(context("syncing the download of", sha), e))
-        });
-        // 2. The renames.
-        let mut renamed = Vec::new();
-        for ((i, sha, _), synced) in moving.iter().zip(synced) {
-            let dest = self.path_of(sha);
-            let shard = dest.parent().expect("blob paths have a shard directory");
-            let moved = synced
-                .and_then(|()| {
-                    fs::create_dir_all(shard)
-                        .map_err(|e| Error::io(context("creating the folder of", sha), e))
-                })
-                .and_then(|()| {
-                    fs::rename(self.partial_path(sha), &dest)
-                        .map_err(|e| Error::io(context("moving into place", sha), e))
-                });
-            match moved {
-                Ok(()) => renamed.push((*i, shard.to_owned())),
-                Err(e) => {
-                    if e.code() == crate::ErrorCode::DiskFull {
-                        // Give the space back; the download starts afresh.
-                        let _ = self.remove_partial(sha);
-                    }
-                    results[*i].1 = Err(e);
+        if self.contains(&sha) {
+            self.remove_partial(&sha)?;
+            return Ok(None);
+        }
+        let Some(file) = partial.file else {
+            return Err(Error::io(
+                context("no download to commit for"),
+                io::ErrorKind::NotFound.into(),
+            ));
+        };
+        let dest = self.path_of(&sha);
+        let shard = dest.parent().expect("blob paths have a shard directory");
+        // The bytes on disk before the rename (architecture invariant).
+        let moved = file
+            .sync_all()
+            .map_err(|e| Error::io(context("syncing the download of"), e))
+            .and_then(|()| {
+                fs::create_dir_all(shard)
+                    .map_err(|e| Error::io(context("creating the folder of"), e))
+            })
+            .and_then(|()| {
+                fs::rename(self.partial_path(&sha), &dest)
+                    .map_err(|e| Error::io(context("moving into place"), e))
+            });
+        match moved {
+            Ok(()) => Ok(Some(shard.to_owned())),
+            Err(e) => {
+                if e.code() == crate::ErrorCode::DiskFull {
+                    // Give the space back; the download starts afresh.
+                    let _ = self.remove_partial(&sha);
                 }
+                Err(e)
             }
         }
-        (results, renamed)
+    }
+
+    /// Fsyncs each folder once (duplicates are synced once), all at once,
+    /// making the renames into them durable. One result per distinct folder.
+    pub fn sync_folders(&self, folders: &[PathBuf]) -> Vec<(PathBuf, io::Result<()>)> {
+        let mut folders = folders.to_vec();
+        folders.sort();
+        folders.dedup();
+        let synced = at_once(folders.iter().collect(), |dir| sync_dir(dir));
+        folders.into_iter().zip(synced).collect()
     }
 
     /// Deletes a blob (to free space). Returns whether it was there.
@@ -400,17 +404,22 @@ impl VerifiedPartial {
 /// Runs `f` on every item, all at once (a few threads), for system calls
 /// that the kernel serves better together, such as fsyncs that share one
 /// disk cache flush. Results in order.
-fn at_once<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn at_once<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     const THREADS: usize = 32;
     if items.len() <= 1 {
-        return items.iter().map(&f).collect();
+        return items.into_iter().map(&f).collect();
     }
     let per_thread = items.len().div_ceil(THREADS);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(per_thread).collect());
+    }
     std::thread::scope(|scope| {
         let f = &f;
-        let handles: Vec<_> = items
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
             .collect();
         handles
             .into_iter()
@@ -473,6 +482,14 @@ impl Write for BlobWriter<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.tmp.flush()
+    }
+}
+
+/// The same error again (io::Error is not Clone), for each file it concerns.
+fn copy_io_error(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
     }
 }
 
@@ -629,14 +646,20 @@ mod tests {
         // absent and their downloads start again.
         let (dir, store) = store();
         let files: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; 50_000 + i as usize]).collect();
-        let group = files
+        let group: Vec<VerifiedPartial> = files
             .iter()
             .map(|f| downloaded(&store, Sha256::of(f), f))
             .collect();
-        let (results, renamed) = store.sync_and_rename(group);
-        assert!(results.iter().all(|(_, r)| r.is_ok()));
-        assert_eq!(renamed.len(), files.len());
-        drop(store); // the crash, before step 3
+        let placed: Vec<_> = group
+            .into_iter()
+            .map(|p| store.place_partial(p))
+            .collect::<Result<_>>()
+            .unwrap();
+        assert!(
+            placed.iter().all(Option::is_some),
+            "every new blob was moved into a folder"
+        );
+        drop(store); // the crash, before the folders are synced
 
         let reopened = BlobStore::open(dir.path().join("blobs")).unwrap();
         let report = reopened.verify_all().unwrap();

@@ -13,14 +13,14 @@
 //!   the N bytes already there is recomputed from disk first); a `200`
 //!   answer restarts from zero, a `206` whose `Content-Range` does not start
 //!   at N is refused;
-//! - the file enters the cache only through [`BlobStore::commit_partials`],
+//! - the file enters the cache only through [`BlobStore::place_partial`],
 //!   after its SHA-256 is checked and its bytes fsynced; a wrong hash deletes
 //!   the partial (the next try starts afresh) and never touches a good file;
 //! - a full disk deletes the partial (to give the space back) and stops the sync.
 //!
 //! A try ends as soon as the hash is checked, with the partial still open
 //! and locked ([`VerifiedPartial`]): the connection fetches the next file
-//! while the executor commits the verified ones in groups.
+//! while the executor places the verified ones.
 
 use std::fs::File;
 use std::io::{IoSlice, Read, Write};

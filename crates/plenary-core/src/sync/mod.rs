@@ -3,8 +3,9 @@
 //!
 //! A sync has three phases: the **feed** (metadata, page by page), the
 //! **files** the user keeps offline ([`crate::Cache::keep`]), streamed,
-//! resumable and verified ([`download`]) and committed to the blob store in
-//! groups ([`BlobStore::commit_partials`]), and their **texts** (renditions,
+//! resumable and verified ([`download`]) and placed in the blob store as each
+//! is verified ([`BlobStore::place_partial`]; the folders fsynced once at the
+//! end), and their **texts** (renditions,
 //! for search), each fetched as soon as its file is stored, alongside the
 //! downloads. Every request is retried with backoff ([`http`]).
 //!
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod progress;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,10 +33,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::{BlobStore, Committed, Rendition, VerifiedPartial};
+use crate::cache::{BlobStore, Rendition};
 use crate::model::{Record, Sha256};
 use crate::{Cache, ErrorCode};
 pub use http::RetryPolicy;
@@ -271,6 +273,9 @@ impl SyncClient {
         let cancel = &control.cancel;
         let mut report = SyncReport::default();
         let server = self.server.clone();
+        // Phase timings at debug level (`PLENARY_LOG=plenary_core=debug`), to
+        // see where a sync's time goes without a profiler.
+        let started = std::time::Instant::now();
 
         // 1. The feed, page by page, each page with its cursor in one transaction.
         progress.phase(SyncPhase::Feed, 0, 0);
@@ -323,6 +328,12 @@ impl SyncClient {
             }
         }
         report.cursor = cursor;
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            pages = report.pages,
+            records = report.records,
+            "sync: feed applied"
+        );
 
         // Shared notes, before the files: small, and what a team waits for.
         // Only when the notes feed moved or something is to be pushed, so a
@@ -368,6 +379,12 @@ impl SyncClient {
         } else {
             BTreeSet::new()
         };
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            files = wanted.len(),
+            texts = texts_wanted.len(),
+            "sync: planned"
+        );
         progress.phase(
             SyncPhase::Files,
             wanted.len() as u64,
@@ -409,6 +426,10 @@ impl SyncClient {
                 .await;
             // Every writer done: no file is still being written once the sync returns.
             writers.finish().await;
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "sync: files stored"
+            );
             drop(enqueue); // the texts end with the last file's
             match &result {
                 Ok(()) if options.texts => {
@@ -434,18 +455,24 @@ impl SyncClient {
         report.texts_pending = stored.1;
         files?;
         texts_result?;
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "sync: texts stored"
+        );
         progress.phase(SyncPhase::Done, 0, 0);
 
         if report.files_failed.is_empty() {
             let server = server.clone();
             blocking(cache, move |c| c.mark_synced(&server)).await?;
         }
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "sync: done");
         Ok(report)
     }
 
-    /// Downloads `wanted`, `parallel` at a time, and commits them in groups
-    /// ([`BlobStore::commit_partials`]); `stored` hears of each file once it
-    /// is durably in the cache.
+    /// Downloads `wanted`, `parallel` at a time, and places each in the blob
+    /// store as soon as it is verified ([`BlobStore::place_partial`]: its
+    /// bytes durable, renamed into place); `stored` hears of each file then.
+    /// The renames are durable (their folders fsynced) when this returns.
     #[allow(clippy::too_many_arguments)]
     async fn fetch_files(
         &self,
@@ -477,61 +504,75 @@ impl SyncClient {
                 })
                 .buffer_unordered(options.parallel.max(1)),
         );
-        // Verified downloads waiting to be committed, and the group being
-        // committed (one at a time: while it is, the next one gathers, so the
-        // busier the disk the larger the groups and the fewer its flushes).
-        let mut ready: Vec<VerifiedPartial> = Vec::new();
-        let mut committing: Option<JoinHandle<Committed>> = None;
+        // Each verified download is placed (fsynced, renamed into `objects/`)
+        // on the blocking pool as soon as it is verified, while the
+        // connections fetch the next files; at most MAX_PLACING at once
+        // (past that, downloads wait). The folders that received files are
+        // fsynced once each at the end (not once per file): until then a
+        // crash can only lose a rename, and the file is fetched again.
+        let mut placing: JoinSet<(Sha256, crate::Result<Option<PathBuf>>)> = JoinSet::new();
+        let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
         let mut failure: Option<SyncError> = None;
         loop {
-            if committing.is_none() && !ready.is_empty() {
-                let (group, store) = (std::mem::take(&mut ready), blobs.clone());
-                committing = Some(tokio::task::spawn_blocking(move || {
-                    store.commit_partials(group)
-                }));
-            }
-            if downloads.is_none() && committing.is_none() {
+            if downloads.is_none() && placing.is_empty() {
                 break;
             }
             tokio::select! {
-                next = next_of(&mut downloads), if ready.len() < MAX_GROUP => match next {
+                next = next_of(&mut downloads), if placing.len() < MAX_PLACING => match next {
                     None => downloads = None,
-                    Some((_, Ok(verified))) => ready.push(verified),
+                    Some((_, Ok(verified))) => {
+                        let store = blobs.clone();
+                        placing.spawn_blocking(move || {
+                            let sha = verified.sha256();
+                            (sha, store.place_partial(verified))
+                        });
+                    }
                     // This file only: the server will not serve it, or keeps sending it damaged.
                     Some((fetch, Err(e @ (SyncError::Refused { .. } | SyncError::Corrupt { .. })))) => {
                         tracing::warn!(sha256 = %fetch.sha256, error = %e, "file not fetched");
                         report.files_failed.push((fetch.sha256, e.to_string()));
                     }
                     // The server, the network or the disk: stop (the files
-                    // verified so far are still committed); partials stay
+                    // verified so far are still placed); partials stay
                     // for the next sync.
                     Some((_, Err(e))) => {
                         failure.get_or_insert(e);
                         downloads = None;
                     }
                 },
-                committed = next_of_task(&mut committing) => {
-                    committing = None;
-                    let results = match committed {
-                        Ok(results) => results,
-                        Err(e) => {
-                            failure.get_or_insert(SyncError::Protocol(format!("storing files: {e}")));
-                            downloads = None;
-                            continue;
-                        }
-                    };
-                    for (sha, result) in results {
-                        match result {
-                            Ok(()) => {
-                                report.files_fetched += 1;
-                                stored(sha);
-                            }
-                            Err(e) => {
-                                failure.get_or_insert(SyncError::Cache(e));
-                                downloads = None;
-                            }
-                        }
+                Some(placed) = placing.join_next() => match placed {
+                    Ok((sha, Ok(folder))) => {
+                        folders.extend(folder);
+                        report.files_fetched += 1;
+                        stored(sha);
                     }
+                    Ok((_, Err(e))) => {
+                        failure.get_or_insert(SyncError::Cache(e));
+                        downloads = None;
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(SyncError::Protocol(format!("storing files: {e}")));
+                        downloads = None;
+                    }
+                },
+            }
+        }
+        // The renames durable, each folder once.
+        if !folders.is_empty() {
+            let store = blobs.clone();
+            let folders: Vec<PathBuf> = folders.into_iter().collect();
+            let synced = tokio::task::spawn_blocking(move || store.sync_folders(&folders)).await;
+            match synced {
+                Ok(synced) => {
+                    if let Some((folder, Err(e))) = synced.into_iter().find(|(_, r)| r.is_err()) {
+                        failure.get_or_insert(SyncError::Cache(crate::Error::io(
+                            format!("syncing the cache folder {}", folder.display()),
+                            e,
+                        )));
+                    }
+                }
+                Err(e) => {
+                    failure.get_or_insert(SyncError::Protocol(format!("syncing folders: {e}")));
                 }
             }
         }
@@ -632,22 +673,16 @@ async fn store_texts(
     Ok(())
 }
 
-/// The most verified downloads waiting for a commit (each holds its partial
-/// open); past this, downloads wait.
-const MAX_GROUP: usize = 64;
+/// The most verified downloads being placed at once (each holds its partial
+/// open and a thread of the blocking pool while its fsync runs); past this,
+/// downloads wait. Many fsyncs in flight together share the disk's cache
+/// flushes.
+const MAX_PLACING: usize = 64;
 
 /// The next item of a stream that may be gone (then never).
 async fn next_of<S: futures_util::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
     match stream {
         Some(s) => s.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The end of a task that may not exist (then never).
-async fn next_of_task<T>(task: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
-    match task {
-        Some(t) => t.await,
         None => std::future::pending().await,
     }
 }
