@@ -105,6 +105,8 @@ return {
   file_read: at('pdf-file-read'),
   viewer_loaded: at('pdf-viewer-loaded'),
   parsed: at('pdf-parsed'),
+  page1_ops: at('pdf-page1-ops'),
+  page1_textcontent: at('pdf-page1-textcontent'),
   page1_canvas: at('pdf-page1-canvas'),
   page1_text: at('pdf-page1-text'),
   page1_drawn: at('pdf-page1-drawn'),
@@ -266,7 +268,7 @@ fn main() -> Result<()> {
             r.max_canvases
         );
         println!(
-            "  phases (ms after the reader asked for the file: file read, pdf.js loaded, parsed, page 1's canvas drawn, its text placed, page 1 done, painted): cold {}; warm {}",
+            "  phases (ms after the reader asked for the file: file read, pdf.js loaded, parsed, page 1's drawing commands and its text received from the worker, its canvas drawn, its text placed, page 1 done, painted): cold {}; warm {}",
             phases_line(&r.phases_cold),
             phases_line(&r.phases_warm)
         );
@@ -349,6 +351,8 @@ fn phases_line(v: &Value) -> String {
         "file_read",
         "viewer_loaded",
         "parsed",
+        "page1_ops",
+        "page1_textcontent",
         "page1_canvas",
         "page1_text",
         "page1_drawn",

@@ -136,6 +136,14 @@ export class PdfViewer {
       // The CSP has no 'unsafe-eval'; pdf.js then interprets fonts instead.
       isEvalSupported: false,
       enableXfa: false,
+      // Glyphs drawn as paths from the PDF's own fonts, not through
+      // FontFace: WebKitGTK took ~100-300 ms to load each document's
+      // converted fonts, holding up page 1's canvas and, behind it, the
+      // worker's text for the text layer (pdf-bench, 300-page report: first
+      // page 224-287 ms warm and 494-581 cold, against 380-415 and 762-883;
+      // peak memory while scrolling lower too). Fonts the PDF does not
+      // embed are still drawn with the system's (pdf.js's fillText path).
+      disableFontFace: true,
       // Everything the reader shows is local; never let pdf.js fetch.
       useWorkerFetch: false,
       disableAutoFetch: true,
@@ -458,12 +466,31 @@ export class PdfViewer {
         viewport,
         transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0],
       });
-      // Page 1's two halves are marked for pdf-bench (where the time to first page goes).
-      const timed = <T>(p: Promise<T>, mark: string) =>
-        slot.number === 1 && !this.firstPageReported ? p.then((v) => (performance.mark(mark), v)) : p;
+      // Page 1's two halves are marked for pdf-bench (where the time to first
+      // page goes): its drawing commands and its text arriving from the
+      // worker, then its canvas drawn and its text placed.
+      const first = slot.number === 1 && !this.firstPageReported;
+      const timed = <T>(p: Promise<T>, mark: string) => (first ? p.then((v) => (performance.mark(mark), v)) : p);
+      if (first) {
+        let marked = false;
+        live.renderTask.onContinue = (go: () => void) => {
+          if (!marked) performance.mark("pdf-page1-ops");
+          marked = true;
+          go();
+        };
+      }
       const [, text] = await Promise.all([
         timed(live.renderTask.promise, "pdf-page1-canvas"),
-        timed(buildTextLayer(page, viewport, slot.textDiv, () => slot.live === live), "pdf-page1-text"),
+        timed(
+          buildTextLayer(
+            page,
+            viewport,
+            slot.textDiv,
+            () => slot.live === live,
+            first ? () => performance.mark("pdf-page1-textcontent") : undefined,
+          ),
+          "pdf-page1-text",
+        ),
       ]);
       if (slot.live !== live || !text) return;
       live.text = text;

@@ -110,8 +110,10 @@ export async function buildTextLayer(
   viewport: PageViewport,
   container: HTMLElement,
   isCurrent: () => boolean,
+  onContent?: () => void,
 ): Promise<PageText | null> {
   const content = await page.getTextContent({ includeMarkedContent: true });
+  onContent?.();
   if (!isCurrent()) return null;
   const { html, items } = layOut(content, viewport);
   // One parse of one string, rather than an element made from script per
