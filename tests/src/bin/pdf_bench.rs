@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! cargo run -p plenary-e2e --bin pdf-bench --release -- --pages 300 --runs 3
+//! cargo run -p plenary-e2e --bin pdf-bench -- --pdf ../shared/corpus/un-documents/huridocs-ohchr/ohchr_2_en.pdf --runs 1
 //! ```
 //!
-//! Generates a long report (the demo's renderer, `--pages` pages), adds it
+//! Generates a long report (the demo's renderer, `--pages` pages; or reads
+//! `--pdf FILE`, a real document), adds it
 //! to a cache seeded with the demo meeting, builds the app (unless
 //! `--no-build`), and for each run opens the document through WebDriver:
 //! - time to first page: from the reader asking for the file
@@ -45,6 +47,9 @@ struct Options {
     pages: usize,
     runs: usize,
     build: bool,
+    /// A PDF of one's own (a real document from the corpus, say) instead
+    /// of the generated report.
+    pdf: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options> {
@@ -52,6 +57,7 @@ fn parse_args() -> Result<Options> {
         pages: 300,
         runs: 3,
         build: true,
+        pdf: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -71,8 +77,9 @@ fn parse_args() -> Result<Options> {
             "--pages" => o.pages = number("--pages")?,
             "--runs" => o.runs = number("--runs")?,
             "--no-build" => o.build = false,
+            "--pdf" => o.pdf = Some(args.next().context("--pdf needs a file")?.into()),
             "-h" | "--help" => {
-                println!("usage: pdf-bench [--pages N] [--runs N] [--no-build]");
+                println!("usage: pdf-bench [--pages N | --pdf FILE] [--runs N] [--no-build]");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?} (try --help)"),
@@ -164,8 +171,16 @@ fn main() -> Result<()> {
         }
     }
 
-    println!("pdf-bench: rendering a {}-page report", options.pages);
-    let pdf = plenary_demo::long_report_pdf(options.pages)?;
+    let pdf = match &options.pdf {
+        Some(path) => {
+            println!("pdf-bench: {}", path.display());
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+        }
+        None => {
+            println!("pdf-bench: rendering a {}-page report", options.pages);
+            plenary_demo::long_report_pdf(options.pages)?
+        }
+    };
     let pages = count_pages(&pdf);
     println!(
         "pdf-bench: {} pages, {:.1} MB",
@@ -191,6 +206,8 @@ fn main() -> Result<()> {
                 })
                 .await?;
             let phases_cold = app.eval(PHASES, vec![]).await?;
+            // What the first page looked like (artifacts folder of the run).
+            app.screenshot("first-page").await?;
             let pid = *find_processes(&["plenary-app", &cache_arg])
                 .first()
                 .ok_or_else(|| {
@@ -326,11 +343,16 @@ fn main() -> Result<()> {
         peak - open,
         verdict(peak < PSS_TARGET_MB)
     );
-    println!(
-        "  growth with pages scrolled (peak of the second half - peak of the first, {first_half:.1} MB): {growth:+.1} MB   flat (< {:.1}): {}",
-        0.05 * open,
-        verdict(growth < 0.05 * open)
-    );
+    if growth.is_nan() {
+        // One PSS sample per 25 pages: a shorter document has no halves to compare.
+        println!("  growth with pages scrolled: not judged (fewer than 50 pages)");
+    } else {
+        println!(
+            "  growth with pages scrolled (peak of the second half - peak of the first, {first_half:.1} MB): {growth:+.1} MB   flat (< {:.1}): {}",
+            0.05 * open,
+            verdict(growth < 0.05 * open)
+        );
+    }
     println!("  PSS after the last page:                    {end:>7.1} MB");
     println!("  PSS back on the meeting page (closed):      {closed:>7.1} MB");
     let out = paths::target_dir()?.join("bench").join("pdf.json");
