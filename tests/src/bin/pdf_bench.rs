@@ -111,6 +111,7 @@ const at = (name) => {
 return {
   file_read: at('pdf-file-read'),
   viewer_loaded: at('pdf-viewer-loaded'),
+  worker_ready: at('pdf-worker-ready'),
   parsed: at('pdf-parsed'),
   page1_ops: at('pdf-page1-ops'),
   page1_textcontent: at('pdf-page1-textcontent'),
@@ -285,7 +286,7 @@ fn main() -> Result<()> {
             r.max_canvases
         );
         println!(
-            "  phases (ms after the reader asked for the file: file read, pdf.js loaded, parsed, page 1's drawing commands and its text received from the worker, its canvas drawn, its text placed, page 1 done, painted): cold {}; warm {}",
+            "  phases (ms after the reader asked for the file: file read, pdf.js loaded, its worker ready (a dash when started by an earlier open), parsed, page 1's drawing commands and its text received from the worker, its canvas drawn, its text placed, page 1 done, painted): cold {}; warm {}",
             phases_line(&r.phases_cold),
             phases_line(&r.phases_warm)
         );
@@ -372,6 +373,7 @@ fn phases_line(v: &Value) -> String {
     [
         "file_read",
         "viewer_loaded",
+        "worker_ready",
         "parsed",
         "page1_ops",
         "page1_textcontent",

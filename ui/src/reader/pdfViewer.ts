@@ -31,7 +31,14 @@ let sharedWorker: PDFWorker | null = null;
 
 /** The window's pdf.js worker, started on first use. */
 function worker(): PDFWorker {
-  if (!sharedWorker || sharedWorker.destroyed) sharedWorker = new PDFWorker();
+  if (!sharedWorker || sharedWorker.destroyed) {
+    sharedWorker = new PDFWorker();
+    // For pdf-bench: when the worker can take a document (its script loaded and run).
+    sharedWorker.promise.then(
+      () => performance.mark("pdf-worker-ready"),
+      () => {},
+    );
+  }
   return sharedWorker;
 }
 
