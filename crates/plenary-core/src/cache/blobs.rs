@@ -75,7 +75,7 @@ impl BlobStore {
 
     /// Interrupted downloads, kept for resuming (`<sha256>.part`). Never read
     /// as a blob: a partial enters `objects/` only through
-    /// [`commit_partial`](Self::commit_partial), which checks its hash.
+    /// [`place_partial`](Self::place_partial), which checks its hash.
     pub fn partial_dir(&self) -> PathBuf {
         self.root.join("partial")
     }
@@ -110,30 +110,6 @@ impl BlobStore {
             )),
             _ => Ok(()),
         }
-    }
-
-    /// Moves a completed download into place, if and only if `actual` (the
-    /// hash of every byte written to the partial, computed by the caller as
-    /// the bytes went by) is the expected one. A mismatched partial is deleted.
-    pub fn commit_partial(&self, expected: &Sha256, actual: &Sha256) -> Result<()> {
-        let file =
-            if actual == expected && !self.contains(expected) {
-                Some(File::open(self.partial_path(expected)).map_err(|e| {
-                    Error::io(format!("opening the download of blob {expected}"), e)
-                })?)
-            } else {
-                None
-            };
-        let partial = VerifiedPartial {
-            expected: *expected,
-            actual: *actual,
-            file,
-        };
-        let (_, result) = self
-            .commit_partials(vec![partial])
-            .pop()
-            .expect("one result per partial");
-        result
     }
 
     /// Commits completed downloads together (a group commit): places each
@@ -176,25 +152,24 @@ impl BlobStore {
     /// again next time) or whole at its final path, never partly written:
     /// its bytes were on disk before its rename.
     pub fn place_partial(&self, partial: VerifiedPartial) -> Result<Option<PathBuf>> {
-        let sha = partial.expected;
+        let VerifiedPartial {
+            expected: sha,
+            actual,
+            file,
+        } = partial;
         let context = |what: &str| format!("{what} blob {sha}");
-        if partial.actual != sha {
+        if actual != sha || self.contains(&sha) {
+            drop(file); // closed first: some systems delete no open file
             self.remove_partial(&sha)?;
-            return Err(Error::HashMismatch {
-                expected: sha,
-                actual: partial.actual,
-            });
+            return if actual == sha {
+                Ok(None) // already stored
+            } else {
+                Err(Error::HashMismatch {
+                    expected: sha,
+                    actual,
+                })
+            };
         }
-        if self.contains(&sha) {
-            self.remove_partial(&sha)?;
-            return Ok(None);
-        }
-        let Some(file) = partial.file else {
-            return Err(Error::io(
-                context("no download to commit for"),
-                io::ErrorKind::NotFound.into(),
-            ));
-        };
         let dest = self.path_of(&sha);
         let shard = dest.parent().expect("blob paths have a shard directory");
         // The bytes on disk before the rename (architecture invariant).
@@ -377,14 +352,14 @@ impl BlobStore {
 /// What [`BlobStore::commit_partials`] did with each partial, in order.
 pub type Committed = Vec<(Sha256, Result<()>)>;
 
-/// A completed download, ready for [`BlobStore::commit_partials`]: the
+/// A completed download, ready for [`BlobStore::place_partial`]: the
 /// partial, still open (and locked by its writer), with the hash of every
 /// byte written to it.
 #[derive(Debug)]
 pub struct VerifiedPartial {
     expected: Sha256,
     actual: Sha256,
-    file: Option<File>,
+    file: File,
 }
 
 impl VerifiedPartial {
@@ -392,7 +367,7 @@ impl VerifiedPartial {
         VerifiedPartial {
             expected,
             actual,
-            file: Some(file),
+            file,
         }
     }
 
