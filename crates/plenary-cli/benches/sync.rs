@@ -202,7 +202,9 @@ const PROBE_BYTES: usize = 16 << 20;
 impl Disk {
     fn measure(dir: &Path) -> Disk {
         let probe = dir.join("disk-probe");
-        let quiet_mb_s = (0..3).map(|_| probe_rate(&probe)).fold(0.0, f64::max);
+        // The median of five: the fastest probe can be an outlier that a
+        // quiet disk then rarely matches again (every run waited the full 30 s).
+        let quiet_mb_s = median((0..5).map(|_| probe_rate(&probe)).collect());
         Disk { probe, quiet_mb_s }
     }
 
@@ -223,14 +225,7 @@ impl Disk {
 /// MB/s of writing PROBE_BYTES over one file (the same inode every time:
 /// nothing is deleted) and fsyncing it.
 fn probe_rate(path: &Path) -> f64 {
-    use std::io::Write;
-    let mut data = vec![0u8; PROBE_BYTES];
-    rand::rng().fill_bytes(&mut data);
-    let started = Instant::now();
-    let mut file = std::fs::File::create(path).unwrap();
-    file.write_all(&data).unwrap();
-    file.sync_all().unwrap();
-    PROBE_BYTES as f64 / 1e6 / started.elapsed().as_secs_f64()
+    PROBE_BYTES as f64 / 1e6 / durable_write_secs(path, PROBE_BYTES as u64)
 }
 
 /// Runs a command under GNU time, once the disk is quiet.
@@ -320,14 +315,21 @@ fn curl_cmd(dir: &Path, url: &str, shas: &[Sha256], parallel: usize) -> Command 
 /// Seconds to write `bytes` to one new file in `dir` and fsync it: what
 /// the disk allows a client that makes its files durable.
 fn disk_floor(dir: &Path, bytes: u64) -> f64 {
-    use std::io::Write;
     let _ = Command::new("sync").status();
-    let path = dir.join(format!("disk-floor-{}", rand::random::<u32>()));
-    // Random bytes (64 MB, written over and over), not zeros a disk might compress.
-    let mut data = vec![0u8; 64 << 20];
+    durable_write_secs(
+        &dir.join(format!("disk-floor-{}", rand::random::<u32>())),
+        bytes,
+    )
+}
+
+/// Seconds to write `bytes` to `path` (created or truncated) and fsync it.
+fn durable_write_secs(path: &Path, bytes: u64) -> f64 {
+    use std::io::Write;
+    // Random bytes (at most 64 MB, written over and over), not zeros a disk might compress.
+    let mut data = vec![0u8; bytes.min(64 << 20) as usize];
     rand::rng().fill_bytes(&mut data);
     let started = Instant::now();
-    let mut file = std::fs::File::create(&path).unwrap();
+    let mut file = std::fs::File::create(path).unwrap();
     let mut left = bytes;
     for chunk in data.chunks(1 << 20).cycle() {
         if left == 0 {
