@@ -153,8 +153,26 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
         (b.documents, b.versions, b.versions_downloaded, b.blob_bytes)
     );
 
-    // Every file's text came with the sync.
+    // Every file's text came with the sync, and every PDF's page-1 picture with its text.
     assert_eq!(first_sync["texts_fetched"], 78, "{first_sync}");
+    let pdfs: Vec<_> = pulled
+        .versions_with_meeting()
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| v.media_type == plenary_core::model::MediaType::Pdf)
+        .collect();
+    assert!(pdfs.len() >= 40, "the demo is mostly PDFs: {}", pdfs.len());
+    for v in &pdfs {
+        let preview = pulled.preview(&v.sha256).unwrap();
+        let preview = preview.unwrap_or_else(|| panic!("{} has no page-1 preview", v.id));
+        assert!(preview.png.starts_with(b"\x89PNG"), "{}: a PNG", v.id);
+        assert!(
+            preview.width_pt > 500.0 && preview.height_pt > 700.0,
+            "{}: A4-ish",
+            v.id
+        );
+    }
 
     // Keep only French: `cache free` deletes the other languages' files, not the metadata.
     let pulled_arg = pulled_dir.to_str().unwrap().to_owned();
@@ -189,6 +207,14 @@ async fn a_published_demo_syncs_to_the_same_meeting_as_a_seeded_one() {
         before.versions,
         "metadata stays"
     );
+    for v in &pdfs {
+        assert_eq!(
+            pulled.preview(&v.sha256).unwrap().is_some(),
+            v.language == plenary_core::model::Language::Fr,
+            "{}: a preview goes with its file's text when the file is freed",
+            v.id
+        );
+    }
 
     // Every PDF got a text rendition at publication.
     let page = store.feed(0, 5000, &Viewer::Anonymous).await.unwrap();

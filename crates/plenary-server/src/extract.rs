@@ -19,7 +19,7 @@ use std::time::Duration;
 use plenary_core::model::MediaType;
 use tokio::io::AsyncWriteExt;
 
-use crate::store::Rendition;
+use crate::store::{Preview, Rendition};
 
 pub async fn extract(bytes: &[u8], media_type: MediaType, timeout: Duration) -> Rendition {
     match media_type {
@@ -63,6 +63,128 @@ fn unavailable(extractor: &str, reason: impl Into<String>) -> Rendition {
         extractor: extractor.into(),
         reason: reason.into(),
     }
+}
+
+/// A picture of a PDF's first page, made at publication like the text, so
+/// that a reader shows the page at once while pdf.js (its worker, its fonts)
+/// gets ready to draw the real one: pdf.js alone takes ~450-650 ms to draw a
+/// window's first PDF (pdf-bench, ARCHITECTURE.md), a PNG ~30 ms.
+pub const PREVIEW_DPI: f64 = 120.0;
+/// The longest side of a preview, in pixels: a poster-sized page is drawn
+/// at a lower resolution rather than as a huge image.
+pub const PREVIEW_MAX_SIDE_PX: f64 = 1600.0;
+/// A preview larger than this is not kept (a page of fine noise, say).
+pub const PREVIEW_MAX_BYTES: usize = 2 << 20;
+
+/// Draws page 1 of a PDF as a PNG with poppler's `pdftoppm` (in a child
+/// process killed at the time limit, as `pdftotext`). The page's size in
+/// points is derived from the pixels and the resolution, so it is the box
+/// `pdftoppm` drew (crop box, rotation applied), which is what pdf.js shows.
+pub async fn pdf_preview(bytes: &[u8], timeout: Duration) -> Result<Preview, String> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    // Neither pdfinfo nor pdftoppm (poppler 22) writes a PNG to stdout or
+    // reads every PDF from stdin: both work on a file in a folder of their own.
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+    let input = dir.path().join("in.pdf");
+    tokio::fs::write(&input, bytes)
+        .await
+        .map_err(|e| format!("could not write a temporary copy: {e}"))?;
+    let info = run_poppler("pdfinfo", &["-f", "1", "-l", "1"], &[&input], deadline).await?;
+    let (width, height) = page_one_size(&String::from_utf8_lossy(&info))
+        .ok_or("pdfinfo did not give page 1's size")?;
+    let longest = width.max(height).max(1.0);
+    let dpi = PREVIEW_DPI.min(PREVIEW_MAX_SIDE_PX * 72.0 / longest);
+    let out = dir.path().join("page");
+    let dpi_arg = format!("{dpi:.3}");
+    run_poppler(
+        "pdftoppm",
+        &["-f", "1", "-l", "1", "-singlefile", "-png", "-r", &dpi_arg],
+        &[&input, &out],
+        deadline,
+    )
+    .await?;
+    let png = tokio::fs::read(dir.path().join("page.png"))
+        .await
+        .map_err(|e| format!("pdftoppm wrote no picture: {e}"))?;
+    if png.len() > PREVIEW_MAX_BYTES {
+        return Err(format!(
+            "the picture of page 1 takes {} KB (more than {} KB)",
+            png.len() / 1024,
+            PREVIEW_MAX_BYTES / 1024
+        ));
+    }
+    let (px_w, px_h) = png_size(&png).ok_or("pdftoppm did not write a PNG")?;
+    Ok(Preview {
+        width_pt: f64::from(px_w) * 72.0 / dpi,
+        height_pt: f64::from(px_h) * 72.0 / dpi,
+        png,
+    })
+}
+
+/// Runs a poppler tool on files until `deadline`; its standard output.
+async fn run_poppler(
+    tool: &str,
+    args: &[&str],
+    files: &[&std::path::Path],
+    deadline: tokio::time::Instant,
+) -> Result<Vec<u8>, String> {
+    let child = tokio::process::Command::new(tool)
+        .args(args)
+        .args(files)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("{tool} could not be started ({e}); install poppler-utils"))?;
+    let output = match tokio::time::timeout_at(deadline, child.wait_with_output()).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(e)) => return Err(format!("{tool} failed: {e}")),
+        Err(_) => return Err(format!("{tool} took too long")),
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        let detail = last.map(|l| format!(" ({})", l.trim())).unwrap_or_default();
+        return Err(format!("{tool} exited with {}{detail}", output.status));
+    }
+    Ok(output.stdout)
+}
+
+/// Page 1's displayed size in points from `pdfinfo -f 1 -l 1`: its
+/// "Page    1 size: W x H pts" line, swapped when "Page    1 rot:" is 90 or 270.
+pub fn page_one_size(info: &str) -> Option<(f64, f64)> {
+    let field = |name: &str| {
+        info.lines().find_map(|l| {
+            let rest = l.strip_prefix("Page")?.trim_start();
+            let rest = rest.strip_prefix('1')?.trim_start();
+            rest.strip_prefix(name).map(str::trim)
+        })
+    };
+    let mut size = field("size:")?.split_whitespace();
+    let w: f64 = size.next()?.parse().ok()?;
+    let _x = size.next().filter(|x| *x == "x")?;
+    let h: f64 = size.next()?.parse().ok()?;
+    if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0) {
+        return None;
+    }
+    let rot: i64 = field("rot:").and_then(|r| r.parse().ok()).unwrap_or(0);
+    Some(if rot.rem_euclid(180) == 90 {
+        (h, w)
+    } else {
+        (w, h)
+    })
+}
+
+/// The width and height of a PNG, from its header chunk.
+pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if png.len() < 24 || !png.starts_with(SIGNATURE) || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(png[16..20].try_into().ok()?);
+    let h = u32::from_be_bytes(png[20..24].try_into().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
 }
 
 /// Splits `pdftotext` output into pages. It ends every page, empty ones
@@ -414,6 +536,38 @@ mod tests {
         .unwrap();
         zip.finish().unwrap();
         out.into_inner()
+    }
+
+    #[test]
+    fn page_one_size_reads_pdfinfo_and_turns_rotated_pages() {
+        let info =
+            "Pages:           25\nPage    1 size:  595.22 x 842 pts (A4)\nPage    1 rot:   0\n";
+        assert_eq!(page_one_size(info), Some((595.22, 842.0)));
+        let turned = "Page    1 size:  595.22 x 842 pts (A4)\nPage    1 rot:   270\n";
+        assert_eq!(page_one_size(turned), Some((842.0, 595.22)));
+        assert_eq!(page_one_size("Page    1 size:  0 x 842 pts\n"), None);
+        assert_eq!(page_one_size("Pages: 1\n"), None);
+    }
+
+    #[tokio::test]
+    async fn a_preview_is_page_one_as_a_png_and_garbage_has_none() {
+        let pdf = plenary_demo::long_report_pdf(3).expect("the demo renders a report");
+        let p = pdf_preview(&pdf, Duration::from_secs(20))
+            .await
+            .expect("a preview");
+        let (w, h) = png_size(&p.png).expect("a PNG");
+        assert!(p.png.len() < PREVIEW_MAX_BYTES);
+        // The size in points is what pdf.js shows at scale 1 (A4 here).
+        assert!((p.width_pt - 595.0).abs() < 1.5, "{} pt", p.width_pt);
+        assert!((p.height_pt - 842.0).abs() < 1.5, "{} pt", p.height_pt);
+        assert!(
+            (990..=994).contains(&w) && (1400..=1405).contains(&h),
+            "A4 at 120 dpi: {w} x {h}"
+        );
+        let why = pdf_preview(b"%PDF-1.7 not really", Duration::from_secs(20))
+            .await
+            .expect_err("garbage has no page to draw");
+        assert!(why.contains("pdfinfo"), "the reason names the tool: {why}");
     }
 
     #[test]

@@ -136,6 +136,19 @@ pub async fn publish_demo(state: &AppState) -> anyhow::Result<u64> {
     Ok(head)
 }
 
+/// Makes the page-1 previews of PDFs published before the server made them
+/// (one at a time, in the background of a running server); returns how many
+/// were tried. Each outcome is recorded, so a PDF is tried once.
+pub async fn make_missing_previews(state: &AppState) -> anyhow::Result<usize> {
+    let missing = state.store.pdfs_without_preview().await?;
+    for &sha in &missing {
+        let bytes = state.files.read(sha).await?;
+        let preview = extract::pdf_preview(&bytes, state.config.extract_timeout).await;
+        state.store.set_preview(sha, preview).await?;
+    }
+    Ok(missing.len())
+}
+
 /// A server bound to its address and running until the handle is dropped or
 /// `shutdown` is called.
 #[derive(Debug)]

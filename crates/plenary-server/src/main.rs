@@ -125,6 +125,16 @@ async fn main() -> Result<()> {
             let running = plenary_server::serve(state, addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;
+            let background = running.state.clone();
+            tokio::spawn(async move {
+                match plenary_server::make_missing_previews(&background).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        "made the page-1 previews of {n} PDFs published before previews existed"
+                    ),
+                    Err(e) => tracing::warn!("page-1 previews of earlier PDFs: {e:#}"),
+                }
+            });
             // Scripts and tests read this line to learn the port.
             println!("listening on http://{}", running.addr);
             wait_for_stop_signal().await?;

@@ -365,7 +365,25 @@ async fn get_text(
         .rendition(sha)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no text for {sha} (yet)")))?;
-    Ok((immutable_headers(&etag(&sha)), Json(rendition)).into_response())
+    // Page 1's picture rides along (plenary_core::sync::text): no request more per file.
+    let mut body = serde_json::to_value(&rendition).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the text of {sha}: {e}"),
+        )
+    })?;
+    if let Some(p) = state.store.preview(sha).await? {
+        let wire = plenary_core::sync::text::WirePreview::encode(&p);
+        body["preview"] = serde_json::to_value(wire).map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the preview of {sha}: {e}"),
+            )
+        })?;
+    }
+    Ok((immutable_headers(&etag(&sha)), Json(body)).into_response())
 }
 
 /// Checks that the bytes are what the client says they are.
@@ -423,7 +441,16 @@ pub async fn store_file(
         return Ok(false);
     }
     let size = bytes.len() as u64;
-    let rendition = crate::extract::extract(&bytes, media_type, state.config.extract_timeout).await;
+    let timeout = state.config.extract_timeout;
+    let (rendition, preview) = tokio::join!(
+        crate::extract::extract(&bytes, media_type, timeout),
+        async {
+            match media_type {
+                MediaType::Pdf => Some(crate::extract::pdf_preview(&bytes, timeout).await),
+                _ => None,
+            }
+        }
+    );
     state.files.put(sha, bytes.clone()).await?;
     state
         .store
@@ -434,6 +461,12 @@ pub async fn store_file(
         })
         .await?;
     state.store.set_rendition(sha, rendition).await?;
+    if let Some(preview) = preview {
+        if let Err(why) = &preview {
+            tracing::info!(%sha, "no preview of page 1: {why}");
+        }
+        state.store.set_preview(sha, preview).await?;
+    }
     // A new file is about to be fetched by every client that syncs.
     state.hot.put(sha, bytes);
     Ok(true)

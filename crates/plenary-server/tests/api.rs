@@ -326,6 +326,10 @@ async fn publish_then_read_as_a_client_would() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(text["status"], "ok");
     assert!(text["pages"][0].as_str().unwrap().contains("Article 5"));
+    assert!(
+        text.get("preview").is_none(),
+        "only PDFs have a page-1 preview: {text}"
+    );
 
     // Withdrawing a version sends a tombstone.
     let (status, _) = s
@@ -1128,6 +1132,22 @@ async fn corpus_pdfs_are_published_page_by_page_or_say_why_there_is_no_text() {
     ] {
         let (_, text) = publish_version(&s, &staff, doc, lang, "application/pdf", read(file)).await;
         assert_eq!(text["status"], "ok", "{file}: {text}");
+        // Page 1's picture comes with the text: a PNG of an A4 page.
+        let preview: plenary_core::sync::text::WirePreview =
+            serde_json::from_value(text["preview"].clone())
+                .unwrap_or_else(|e| panic!("{file}: a PDF's text brings a preview ({e})"));
+        let preview = preview.decode().unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            (preview.width_pt - 595.0).abs() < 2.0 && (preview.height_pt - 842.0).abs() < 2.0,
+            "{file}: page 1 is A4, not {} x {} pt",
+            preview.width_pt,
+            preview.height_pt
+        );
+        let (w, h) = plenary_server::extract::png_size(&preview.png).expect("a PNG");
+        assert!(
+            (900..=1100).contains(&w) && h > w,
+            "{file}: drawn at ~120 dpi, upright: {w} x {h} px"
+        );
         assert_eq!(text["extractor"], "pdftotext");
         let pages = pages(&text);
         assert_eq!(
@@ -1182,6 +1202,10 @@ async fn corpus_pdfs_are_published_page_by_page_or_say_why_there_is_no_text() {
     assert!(
         text["reason"].as_str().unwrap().contains("password"),
         "the reason names the password: {text}"
+    );
+    assert!(
+        text.get("preview").is_none(),
+        "no picture of a page poppler cannot open: {text}"
     );
     let resp = s
         .http

@@ -32,6 +32,50 @@ pub enum Rendition {
     Unavailable { extractor: String, reason: String },
 }
 
+/// A picture of a PDF's first page, made by the server with the text (a
+/// PNG, and page 1's displayed size in points), shown by the reader in the
+/// page's place while pdf.js gets ready to draw the page itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub width_pt: f64,
+    pub height_pt: f64,
+    pub png: Vec<u8>,
+}
+
+impl Preview {
+    /// The most a preview may take; the server makes ~60-120 KB ones.
+    pub const MAX_BYTES: usize = 4 << 20;
+    /// The largest page PDF allows (200 inches), in points.
+    pub const MAX_SIDE_PT: f64 = 14_400.0;
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+    /// Checks what a server sent: a PNG of bounded size for a page of a
+    /// size PDF allows. A preview is only a picture shown for a moment, so a
+    /// bad one is dropped (the caller logs why), never an error of the sync.
+    pub fn new(width_pt: f64, height_pt: f64, png: Vec<u8>) -> std::result::Result<Self, String> {
+        let side_ok = |v: f64| v.is_finite() && v > 0.0 && v <= Self::MAX_SIDE_PT;
+        if !side_ok(width_pt) || !side_ok(height_pt) {
+            return Err(format!(
+                "a page of {width_pt} x {height_pt} points is not one PDF allows"
+            ));
+        }
+        if png.len() > Self::MAX_BYTES {
+            return Err(format!(
+                "{} bytes is more than a preview may take",
+                png.len()
+            ));
+        }
+        if !png.starts_with(Self::PNG_SIGNATURE) {
+            return Err("it is not a PNG".into());
+        }
+        Ok(Self {
+            width_pt,
+            height_pt,
+            png,
+        })
+    }
+}
+
 /// How much the downloaded files take.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SpaceUsed {
@@ -159,6 +203,18 @@ impl Cache {
     /// Stores (or replaces) several renditions in one transaction (one fsync),
     /// indexing their text for search in the same transaction.
     pub fn put_renditions(&mut self, renditions: &[(Sha256, Rendition)]) -> Result<()> {
+        self.put_texts(renditions, &[])
+    }
+
+    /// Stores renditions as [`Cache::put_renditions`] does, and, in the same
+    /// transaction, the previews that came with them (a preview whose file
+    /// has no rendition in the cache or in the batch is refused by the
+    /// foreign key). Replacing a rendition drops its old preview.
+    pub fn put_texts(
+        &mut self,
+        renditions: &[(Sha256, Rendition)],
+        previews: &[(Sha256, Preview)],
+    ) -> Result<()> {
         let now = time::OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
@@ -203,8 +259,32 @@ impl Cache {
         // In the same transaction, and last (see `index_files`): the index
         // never lacks or outlives a rendition.
         crate::search::index_files(&tx, &to_index)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO previews (sha256, width_pt, height_pt, png)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (sha256, p) in previews {
+                insert.execute(params![sha256.to_hex(), p.width_pt, p.height_pt, p.png])?;
+            }
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The picture of a file's first page, if the server made one.
+    pub fn preview(&self, sha256: &Sha256) -> Result<Option<Preview>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT width_pt, height_pt, png FROM previews WHERE sha256 = ?1")?
+            .query_row([sha256.to_hex()], |r| {
+                Ok(Preview {
+                    width_pt: r.get(0)?,
+                    height_pt: r.get(1)?,
+                    png: r.get(2)?,
+                })
+            })
+            .optional()?)
     }
 
     /// How much space the downloaded files take, overall and by language and meeting.

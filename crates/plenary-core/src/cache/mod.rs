@@ -26,7 +26,7 @@ use rusqlite::Connection;
 
 pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use fresh::{Freshness, NewsCount};
-pub use keep::{FreedSpace, Rendition, SpaceUsed};
+pub use keep::{FreedSpace, Preview, Rendition, SpaceUsed};
 pub use notes::{
     MeetingNote, NewNote, Note, NoteColor, NoteEdit, NoteFilter, NoteTarget, Outcome, PlacedNote,
     Placement, Selection, VersionNotes,
@@ -102,6 +102,12 @@ impl Cache {
         let version = self.version(id)?;
         let bytes = self.blobs.read(&version.sha256)?;
         Ok((version, bytes))
+    }
+
+    /// The picture of a version's first page (PDFs the server drew), if any.
+    pub fn version_preview(&self, id: &VersionId) -> Result<Option<Preview>> {
+        let version = self.version(id)?;
+        self.preview(&version.sha256)
     }
 
     /// Stores a file that a version refers to (or will).

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_shared_notes.sql"),
     include_str!("migrations/0009_han_characters.sql"),
     include_str!("migrations/0010_search_automerge.sql"),
+    include_str!("migrations/0011_previews.sql"),
 ];
 
 pub const SCHEMA: Schema = Schema {
@@ -268,6 +269,7 @@ mod tests {
             "8e50b882861177057bbd2efcc8b6bba2c14dc3b71a33c38dc36279af494b81d6",
             "086c393eaac16776eeeae431a13c8618a742d553b44959ba39b9f913b6109646",
             "46008e5e1d93a208b98875eb50b1d0996598d6da4e350bc02ee48c91017c0be6",
+            "807fe438ad9a888a419fde5f372dce007e689043264a902c1f30e04d74f8700b",
         ];
         let actual: Vec<String> = MIGRATIONS
             .iter()

@@ -23,6 +23,7 @@ pub mod live;
 pub mod notes;
 pub mod plan;
 pub mod progress;
+pub mod text;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -36,7 +37,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::{BlobStore, Rendition};
+use crate::cache::{BlobStore, Preview, Rendition};
 use crate::model::{Record, Sha256};
 use crate::{Cache, ErrorCode};
 pub use http::RetryPolicy;
@@ -602,7 +603,7 @@ impl SyncClient {
             })
             .buffer_unordered(options.parallel.div_ceil(2).max(1));
         // Stored in batches: one transaction (one fsync) per batch, not per text.
-        let mut batch = Vec::new();
+        let mut batch = TextBatch::default();
         let (mut stored, mut pending) = (0, 0);
         let mut outcome = Ok(());
         while let Some((sha, result)) = fetches.next().await {
@@ -611,14 +612,17 @@ impl SyncClient {
                 progress.document_done();
             }
             match result {
-                Ok(Some(rendition)) => batch.push((sha, rendition)),
+                Ok(Some((rendition, preview))) => {
+                    batch.renditions.push((sha, rendition));
+                    batch.previews.extend(preview.map(|p| (sha, p)));
+                }
                 Ok(None) => pending += 1,
                 Err(e) => {
                     outcome = Err(e);
                     break;
                 }
             }
-            if batch.len() >= 100
+            if batch.renditions.len() >= 100
                 && let Err(e) = store_texts(cache, &mut batch, &mut stored).await
             {
                 return ((stored, pending), Err(e));
@@ -630,13 +634,15 @@ impl SyncClient {
         ((stored, pending), outcome)
     }
 
-    /// The text rendition of a file; `None` when the server has none (yet).
+    /// The text rendition of a file and the picture of its first page (a
+    /// broken picture is left out and logged: it is only a placeholder);
+    /// `None` when the server has no text (yet).
     async fn fetch_text(
         &self,
         sha: Sha256,
         options: &SyncOptions,
         cancel: &CancellationToken,
-    ) -> Result<Option<Rendition>, SyncError> {
+    ) -> Result<Option<(Rendition, Option<Preview>)>, SyncError> {
         let path = format!("/v1/files/{sha}/text");
         let result = self
             .with_retry(&options.retry, cancel, |_| async {
@@ -645,30 +651,49 @@ impl SyncClient {
                     .await
                     .map_err(|_| http::Failed::retry(self.unreachable("a text stalled")))?
                     .map_err(|e| http::Failed::retry(self.transport(&e, "a text")))?;
-                serde_json::from_slice::<Rendition>(&bytes).map_err(|e| {
+                serde_json::from_slice::<text::FileText>(&bytes).map_err(|e| {
                     http::Failed::retry(SyncError::Protocol(format!("the text of {sha}: {e}")))
                 })
             })
             .await;
         match result {
-            Ok(r) => Ok(Some(r)),
+            Ok(text::FileText { rendition, preview }) => {
+                let preview = preview.and_then(|p| {
+                    p.decode()
+                        .map_err(
+                            |why| tracing::warn!(%sha, "the preview of a file is left out: {why}"),
+                        )
+                        .ok()
+                });
+                Ok(Some((rendition, preview)))
+            }
             Err(SyncError::Refused { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 }
 
+/// Texts fetched and not stored yet, with the previews that came with them.
+#[derive(Default)]
+struct TextBatch {
+    renditions: Vec<(Sha256, Rendition)>,
+    previews: Vec<(Sha256, Preview)>,
+}
+
 async fn store_texts(
     cache: &Arc<Mutex<Cache>>,
-    batch: &mut Vec<(Sha256, Rendition)>,
+    batch: &mut TextBatch,
     stored: &mut usize,
 ) -> Result<(), SyncError> {
-    if batch.is_empty() {
+    if batch.renditions.is_empty() {
         return Ok(());
     }
-    let texts = std::mem::take(batch);
-    let n = texts.len();
-    blocking(cache, move |c| c.put_renditions(&texts)).await?;
+    let TextBatch {
+        renditions,
+        previews,
+    } = std::mem::take(batch);
+    let n = renditions.len();
+    blocking(cache, move |c| c.put_texts(&renditions, &previews)).await?;
     *stored += n;
     Ok(())
 }

@@ -142,6 +142,10 @@ pub enum Rendition {
     Unavailable { extractor: String, reason: String },
 }
 
+/// A picture of a PDF's first page (`extract::pdf_preview`): the client's
+/// type, so what the server stores is what the client checks.
+pub use plenary_core::cache::Preview;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0}")]
@@ -189,6 +193,15 @@ pub trait Store: Send + Sync + 'static {
     async fn file_visible(&self, sha256: Sha256, viewer: &Viewer) -> StoreResult<bool>;
     async fn set_rendition(&self, sha256: Sha256, rendition: Rendition) -> StoreResult<()>;
     async fn rendition(&self, sha256: Sha256) -> StoreResult<Option<Rendition>>;
+    /// Records a file's preview, or why it has none (so it is not tried again).
+    async fn set_preview(
+        &self,
+        sha256: Sha256,
+        preview: Result<Preview, String>,
+    ) -> StoreResult<()>;
+    async fn preview(&self, sha256: Sha256) -> StoreResult<Option<Preview>>;
+    /// PDFs for which no preview was tried yet (published before previews existed).
+    async fn pdfs_without_preview(&self) -> StoreResult<Vec<Sha256>>;
 
     /// Creates a token; returns its info and the secret (shown once, stored only hashed).
     async fn create_token(

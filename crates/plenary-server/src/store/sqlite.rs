@@ -24,6 +24,7 @@ pub const SCHEMA: Schema = Schema {
     migrations: &[
         include_str!("migrations_0001.sql"),
         include_str!("migrations_0002.sql"),
+        include_str!("migrations_0003.sql"),
     ],
 };
 
@@ -629,6 +630,69 @@ impl Store for SqliteStore {
                 })
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn set_preview(
+        &self,
+        sha256: Sha256,
+        preview: Result<Preview, String>,
+    ) -> StoreResult<()> {
+        self.write(move |_, conn| {
+            let (status, width, height, png, reason) = match preview {
+                Ok(p) => ("ok", Some(p.width_pt), Some(p.height_pt), Some(p.png), None),
+                Err(reason) => ("unavailable", None, None, None, Some(reason)),
+            };
+            conn.execute(
+                "INSERT INTO previews (sha256, status, width_pt, height_pt, png, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(sha256) DO UPDATE SET status = excluded.status,
+                   width_pt = excluded.width_pt, height_pt = excluded.height_pt,
+                   png = excluded.png, reason = excluded.reason",
+                params![sha256.to_hex(), status, width, height, png, reason],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn preview(&self, sha256: Sha256) -> StoreResult<Option<Preview>> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT width_pt, height_pt, png FROM previews
+                     WHERE sha256 = ?1 AND status = 'ok'",
+                )?
+                .query_row([sha256.to_hex()], |r| {
+                    Ok(Preview {
+                        width_pt: r.get(0)?,
+                        height_pt: r.get(1)?,
+                        png: r.get(2)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn pdfs_without_preview(&self) -> StoreResult<Vec<Sha256>> {
+        self.read(move |conn| {
+            let hexes: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT f.sha256 FROM files f
+                     WHERE f.media_type = ?1
+                       AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.sha256 = f.sha256)",
+                )?
+                .query_map([MediaType::Pdf.as_str()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            hexes
+                .iter()
+                .map(|h| {
+                    h.parse()
+                        .map_err(|e: plenary_core::InvalidInput| StoreError::Invalid(e.to_string()))
+                })
+                .collect()
         })
         .await
     }
