@@ -7,6 +7,7 @@ fn main() {
             "meeting_overview",
             "document",
             "version_file",
+            "version_preview",
             "version_text",
             "app_info",
             "mark",

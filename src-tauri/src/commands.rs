@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use plenary_core::cache::notes::share::SharingView;
 use plenary_core::cache::{
     DocumentDetail, FreedSpace, MeetingNote, MeetingOverview, MeetingSummary, NewNote, Note,
-    NoteEdit, NoteFilter, PlacedNote, Preferences, Rendition, Selection, ServerSettings, SpaceUsed,
-    VersionNotes,
+    NoteEdit, NoteFilter, PlacedNote, Preferences, Preview, Rendition, Selection, ServerSettings,
+    SpaceUsed, VersionNotes,
 };
 use plenary_core::compare::{CompareOptions, VersionComparison};
 use plenary_core::model::{DocumentId, MeetingId, VersionId};
@@ -92,6 +92,14 @@ impl AppState {
         let id = VersionId::new(id)?;
         let (_version, bytes) = self.cache()?.version_file(&id)?;
         Ok(bytes)
+    }
+
+    /// Page 1 of a PDF version as the server drew it, for the reader to
+    /// show in the page's place while pdf.js loads; `None` when the server
+    /// made none.
+    pub fn version_preview(&self, id: &str) -> CommandResult<Option<Preview>> {
+        let id = VersionId::new(id)?;
+        Ok(self.cache()?.version_preview(&id)?)
     }
 
     /// The version's text as the server extracted it, page by page; `None`
@@ -180,6 +188,20 @@ impl AppState {
     }
 }
 
+/// A preview as one binary IPC answer (an ArrayBuffer in the UI: no JSON,
+/// no base64): page 1's width and height in points as two little-endian
+/// f64s, then the PNG; empty when there is no preview. ui/src/api.ts reads it.
+pub fn preview_bytes(preview: Option<&Preview>) -> Vec<u8> {
+    let Some(p) = preview else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(16 + p.png.len());
+    out.extend(p.width_pt.to_le_bytes());
+    out.extend(p.height_pt.to_le_bytes());
+    out.extend(&p.png);
+    out
+}
+
 /// What the Settings screen shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingsView {
@@ -228,6 +250,13 @@ pub async fn document(state: State<'_, AppState>, id: String) -> CommandResult<D
 #[tauri::command]
 pub async fn version_file(state: State<'_, AppState>, id: String) -> CommandResult<Response> {
     state.version_file(&id).map(Response::new)
+}
+
+/// See [`preview_bytes`] for the answer's layout.
+#[tauri::command]
+pub async fn version_preview(state: State<'_, AppState>, id: String) -> CommandResult<Response> {
+    let preview = state.version_preview(&id)?;
+    Ok(Response::new(preview_bytes(preview.as_ref())))
 }
 
 #[tauri::command]
@@ -534,6 +563,86 @@ mod tests {
         assert_eq!(
             serde_json::to_value(state.settings().unwrap().keep_languages).unwrap(),
             serde_json::json!({"only": ["fr"]})
+        );
+    }
+
+    #[test]
+    fn a_version_preview_is_a_png_data_url_with_the_page_size_or_none() {
+        let (_dir, state) = state_with_cache();
+        let sha = plenary_core::model::Sha256::of(b"a pdf");
+        let version = plenary_core::model::Version {
+            id: VersionId::new("doc-en-0").unwrap(),
+            document_id: DocumentId::new("doc").unwrap(),
+            language: plenary_core::model::Language::En,
+            revision: 0,
+            label: "Original".into(),
+            published_at: time::OffsetDateTime::UNIX_EPOCH,
+            sha256: sha,
+            size: 5,
+            media_type: plenary_core::model::MediaType::Pdf,
+            file_name: "doc.pdf".into(),
+        };
+        {
+            let mut cache = state.cache().unwrap();
+            let records = [
+                plenary_core::model::Record::Meeting(plenary_core::model::Meeting {
+                    id: MeetingId::new("m").unwrap(),
+                    title: "M".into(),
+                    body: "CCM".into(),
+                    venue: "Palais des Nations".into(),
+                    city: "Geneva".into(),
+                    starts_on: time::macros::date!(2024 - 09 - 10),
+                    ends_on: time::macros::date!(2024 - 09 - 13),
+                    symbol_prefix: None,
+                }),
+                plenary_core::model::Record::Document(plenary_core::model::Document {
+                    id: DocumentId::new("doc").unwrap(),
+                    meeting_id: MeetingId::new("m").unwrap(),
+                    symbol: None,
+                    title: "Doc".into(),
+                    kind: plenary_core::model::DocumentKind::Report,
+                    agenda_item_id: None,
+                }),
+                plenary_core::model::Record::Version(version),
+            ];
+            cache.apply(&records).unwrap();
+        }
+        assert!(
+            state.version_preview("doc-en-0").unwrap().is_none(),
+            "none before a sync brings one"
+        );
+        {
+            let mut cache = state.cache().unwrap();
+            let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
+            let preview = plenary_core::cache::Preview::new(595.0, 842.0, png).unwrap();
+            cache
+                .put_texts(
+                    &[(
+                        sha,
+                        Rendition::Unavailable {
+                            extractor: "pdftotext".into(),
+                            reason: "scanned".into(),
+                        },
+                    )],
+                    &[(sha, preview)],
+                )
+                .unwrap();
+        }
+        let preview = state
+            .version_preview("doc-en-0")
+            .unwrap()
+            .expect("a preview");
+        let bytes = preview_bytes(Some(&preview));
+        assert_eq!(bytes[..8], 595.0f64.to_le_bytes());
+        assert_eq!(bytes[8..16], 842.0f64.to_le_bytes());
+        assert_eq!(&bytes[16..], b"\x89PNG\r\n\x1a\nrest");
+        assert!(
+            preview_bytes(None).is_empty(),
+            "no preview: an empty answer"
+        );
+        assert_eq!(
+            state.version_preview("nope").unwrap_err().code,
+            ErrorCode::NotFound
         );
     }
 

@@ -107,6 +107,7 @@ fn main() -> anyhow::Result<()> {
             commands::meeting_overview,
             commands::document,
             commands::version_file,
+            commands::version_preview,
             commands::version_text,
             commands::app_info,
             commands::mark,

@@ -185,6 +185,26 @@ export interface PublishedVersion {
 }
 
 /** Mirrors plenary-core's cache::Rendition. */
+/** Page 1 of a PDF as the server drew it. */
+export interface PreviewInfo {
+  /** Page 1's size in points, as pdf.js sees it at scale 1. */
+  width_pt: number;
+  height_pt: number;
+  /** The PNG. */
+  png: Blob;
+}
+
+/** Reads `version_preview`'s binary answer (commands.rs `preview_bytes`). */
+function readPreview(bytes: ArrayBuffer): PreviewInfo | null {
+  if (bytes.byteLength <= 16) return null;
+  const size = new DataView(bytes, 0, 16);
+  return {
+    width_pt: size.getFloat64(0, true),
+    height_pt: size.getFloat64(8, true),
+    png: new Blob([bytes.slice(16)], { type: "image/png" }),
+  };
+}
+
 export type Rendition =
   | { status: "ok"; extractor: string; pages: string[] }
   | { status: "unavailable"; extractor: string; reason: string };
@@ -465,6 +485,8 @@ export const api = {
   document: (id: string) => invoke<DocumentDetail>("document", { id }),
   /** The file's bytes (sent raw over IPC, not as JSON). */
   versionFile: (id: string) => invoke<ArrayBuffer>("version_file", { id }),
+  /** Page 1 of a PDF version as the server drew it; null when there is none. */
+  versionPreview: (id: string) => invoke<ArrayBuffer>("version_preview", { id }).then(readPreview),
   /** The server's text of a version, page by page; null until synced. */
   versionText: (id: string) => invoke<Rendition | null>("version_text", { id }),
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -514,11 +536,12 @@ export const api = {
  * Reports a PLENARY_MARK once the current frame has been painted: the second
  * requestAnimationFrame callback runs after the first frame was presented.
  */
-export function markAfterPaint(name: string): void {
+export function markAfterPaint(name: string, then?: () => void): void {
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
       // Also in the page's own timeline, for benchmarks that read it.
       performance.mark(name);
+      then?.();
       api.mark(name).catch(() => {
         /* marks are diagnostics; never disturb the UI */
       });

@@ -96,16 +96,20 @@ pub async fn pdf_preview(bytes: &[u8], timeout: Duration) -> Result<Preview, Str
     let dpi = PREVIEW_DPI.min(PREVIEW_MAX_SIDE_PX * 72.0 / longest);
     let out = dir.path().join("page");
     let dpi_arg = format!("{dpi:.3}");
+    // Raw pixels (PPM), encoded here: pdftoppm's own PNGs are always 8-bit RGB.
     run_poppler(
         "pdftoppm",
-        &["-f", "1", "-l", "1", "-singlefile", "-png", "-r", &dpi_arg],
+        &["-f", "1", "-l", "1", "-singlefile", "-r", &dpi_arg],
         &[&input, &out],
         deadline,
     )
     .await?;
-    let png = tokio::fs::read(dir.path().join("page.png"))
+    let ppm = tokio::fs::read(dir.path().join("page.ppm"))
         .await
         .map_err(|e| format!("pdftoppm wrote no picture: {e}"))?;
+    let png = tokio::task::spawn_blocking(move || encode_preview(&ppm))
+        .await
+        .map_err(|e| format!("encoding the picture failed: {e}"))??;
     if png.len() > PREVIEW_MAX_BYTES {
         return Err(format!(
             "the picture of page 1 takes {} KB (more than {} KB)",
@@ -119,6 +123,72 @@ pub async fn pdf_preview(bytes: &[u8], timeout: Duration) -> Result<Preview, Str
         height_pt: f64::from(px_h) * 72.0 / dpi,
         png,
     })
+}
+
+/// Encodes a binary PPM (what `pdftoppm` writes by default) as the smallest
+/// PNG that looks the same for a moment: a page without colour (most UN
+/// documents) in 16 grey levels, 4 bits a pixel (anti-aliased text keeps
+/// its look; about a third of the bytes of 8-bit RGB), else 8-bit RGB.
+pub fn encode_preview(ppm: &[u8]) -> Result<Vec<u8>, String> {
+    let (width, height, pixels) = parse_ppm(ppm).ok_or("pdftoppm wrote an unreadable picture")?;
+    // A grey pixel has equal channels; a little slack for rounding.
+    let grey = pixels.chunks_exact(3).all(|p| {
+        let (lo, hi) = (p[0].min(p[1]).min(p[2]), p[0].max(p[1]).max(p[2]));
+        hi - lo <= 6
+    });
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, width, height);
+    encoder.set_compression(png::Compression::High);
+    let data: Vec<u8> = if grey {
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Four);
+        // Two pixels a byte, each row starting on a byte.
+        let row = width as usize;
+        let mut data = Vec::with_capacity(row.div_ceil(2) * height as usize);
+        for line in pixels.chunks_exact(row * 3) {
+            let levels: Vec<u8> = line
+                .chunks_exact(3)
+                .map(|p| ((u16::from(p[1]) * 15 + 127) / 255) as u8)
+                .collect();
+            data.extend(
+                levels
+                    .chunks(2)
+                    .map(|two| two[0] << 4 | two.get(1).copied().unwrap_or(0)),
+            );
+        }
+        data
+    } else {
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        pixels.to_vec()
+    };
+    let mut writer = encoder.write_header().map_err(|e| format!("PNG: {e}"))?;
+    writer
+        .write_image_data(&data)
+        .map_err(|e| format!("PNG: {e}"))?;
+    writer.finish().map_err(|e| format!("PNG: {e}"))?;
+    Ok(png)
+}
+
+/// A binary PPM's width, height and RGB bytes (maximum value 255).
+fn parse_ppm(ppm: &[u8]) -> Option<(u32, u32, &[u8])> {
+    let mut fields = Vec::with_capacity(4);
+    let mut at = 0;
+    while fields.len() < 4 {
+        while ppm.get(at)?.is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !ppm.get(at)?.is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(std::str::from_utf8(&ppm[start..at]).ok()?);
+    }
+    at += 1; // the one whitespace byte before the pixels
+    let (w, h): (u32, u32) = (fields[1].parse().ok()?, fields[2].parse().ok()?);
+    let size = (w as usize).checked_mul(h as usize)?.checked_mul(3)?;
+    let pixels = ppm.get(at..at.checked_add(size)?)?;
+    (fields[0] == "P6" && fields[3] == "255" && w > 0 && h > 0).then_some((w, h, pixels))
 }
 
 /// Runs a poppler tool on files until `deadline`; its standard output.
@@ -536,6 +606,45 @@ mod tests {
         .unwrap();
         zip.finish().unwrap();
         out.into_inner()
+    }
+
+    /// Decodes a PNG to 8-bit samples (grey or RGB) for comparison.
+    fn decode(png: &[u8]) -> (png::ColorType, Vec<u8>) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        buf.truncate(info.buffer_size());
+        (info.color_type, buf)
+    }
+
+    #[test]
+    fn previews_are_16_grey_levels_without_colour_and_rgb_with_it() {
+        // 3 x 2 pixels: white, black, mid grey / grey, light, dark.
+        let grey_px: [u8; 6] = [255, 0, 128, 100, 200, 30];
+        let mut ppm = b"P6\n3 2\n255\n".to_vec();
+        ppm.extend(grey_px.iter().flat_map(|&g| [g, g, g]));
+        let png = encode_preview(&ppm).unwrap();
+        assert_eq!(png_size(&png), Some((3, 2)));
+        let (colour, samples) = decode(&png);
+        assert_eq!(colour, png::ColorType::Grayscale);
+        for (got, want) in samples.iter().zip(grey_px) {
+            assert!(
+                got.abs_diff(want) <= 9,
+                "grey {want} came back as {got}: {samples:?}"
+            );
+        }
+        // One blue pixel: kept in colour, exactly.
+        let mut ppm = b"P6 2 1 255 ".to_vec();
+        ppm.extend([255, 255, 255, 0, 51, 153]);
+        let (colour, samples) = decode(&encode_preview(&ppm).unwrap());
+        assert_eq!(colour, png::ColorType::Rgb);
+        assert_eq!(samples, [255, 255, 255, 0, 51, 153]);
+        // Truncated, or not a PPM: an error, not a panic.
+        assert!(encode_preview(b"P6\n3 2\n255\n\0\0").is_err());
+        assert!(encode_preview(b"P5\n1 1\n255\n\0").is_err());
+        assert!(encode_preview(b"").is_err());
     }
 
     #[test]

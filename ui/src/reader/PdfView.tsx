@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Lang } from "../api";
+import type { Lang, PreviewInfo } from "../api";
 import { t } from "../lib/i18n";
 import { dirOf } from "../lib/langs";
 import type { FindMatch, PdfViewer } from "./pdfViewer";
+import { PREVIEW_PAGE_CLASS, showPreview, whenPdfJsMayLoad } from "./pdfPreview";
 import { noteAt, type PaintNote } from "../notes/dom";
 
 export function PdfView({
   data,
+  preview = null,
   lang,
   onFirstPage,
   initialPage,
@@ -16,7 +18,10 @@ export function PdfView({
   reveal = null,
   onNoteClick,
 }: {
-  data: ArrayBuffer;
+  /** The PDF's bytes; null while they are read (the preview shows meanwhile). */
+  data: ArrayBuffer | null;
+  /** Page 1 as the server drew it, shown in its place until pdf.js draws it. */
+  preview?: PreviewInfo | null;
   lang: Lang;
   onFirstPage: () => void;
   /** Open at this page (a search hit). */
@@ -49,10 +54,17 @@ export function PdfView({
   const findRun = useRef(0);
   const m = t().pdf;
 
+  // The server's picture of page 1 first: it needs neither the bytes nor pdf.js.
   useEffect(() => {
+    if (preview && scroller.current && pages.current) showPreview(scroller.current, pages.current, preview);
+  }, [preview]);
+
+  useEffect(() => {
+    if (!data) return;
     let cancelled = false;
     let v: PdfViewer | undefined;
-    import("./pdfViewer")
+    whenPdfJsMayLoad()
+      .then(() => import("./pdfViewer"))
       .then(({ PdfViewer }) => {
         if (cancelled) return;
         performance.mark("pdf-viewer-loaded");
@@ -88,6 +100,11 @@ export function PdfView({
       viewer.current = undefined;
     };
   }, [data]);
+
+  // A PDF pdf.js cannot draw: its error replaces the picture of page 1.
+  useEffect(() => {
+    if (typeof status === "object") pages.current?.querySelector(`.${PREVIEW_PAGE_CLASS}`)?.remove();
+  }, [status]);
 
   useEffect(() => {
     if (ready) viewer.current?.setNotes(notes, activeNote);
@@ -237,7 +254,7 @@ export function PdfView({
         </form>
       </div>
       <div class="pdf-scroll" ref={scroller} tabIndex={0} aria-label={m.documentPages}>
-        {status === "loading" && <div class="loading">{m.opening}</div>}
+        {status === "loading" && !preview && <div class="loading">{m.opening}</div>}
         {typeof status === "object" && (
           <div class="error-box" role="alert" data-testid="app-error" data-error-code="pdf">
             <strong class="error-title">{m.cannotShow}</strong>

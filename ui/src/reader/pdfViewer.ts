@@ -16,11 +16,14 @@ import {
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { clearMarks, findMatches, foldQuery, markMatches } from "./highlight";
 import { paintNotes, type PaintNote } from "../notes/dom";
+import { adoptPreview, pdfJsIsLoaded, PREVIEW_IMG_CLASS } from "./pdfPreview";
+import { fitWidthScale, MAX_INITIAL_SCALE, pageBox } from "./pdfLayout";
 import { installStreamIteration } from "./streamIteration";
 import { buildTextLayer, type PageText } from "./textLayer";
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 installStreamIteration();
+pdfJsIsLoaded();
 
 // One pdf.js worker for every document the window opens. Each document
 // would otherwise start its own, loading and compiling pdf.js's 1 MB worker
@@ -55,10 +58,6 @@ const MAX_LIVE_PAGES = 8;
 const MIN_SCALE = 0.25;
 const MAX_SCALE = 4;
 const ZOOM_STEP = 1.2;
-/** On opening, fit the width but no larger than this (a wide window would otherwise blow A4 up to 200%). */
-const MAX_INITIAL_SCALE = 1.5;
-/** Horizontal room around pages inside the scroll area, in CSS pixels. */
-const GUTTER = 48;
 
 interface PageSlot {
   number: number;
@@ -179,9 +178,14 @@ export class PdfViewer {
       textDiv.className = "textLayer";
       textDiv.dataset.testid = "text-layer";
       div.append(noteLayer, textDiv);
-      this.pagesHost.append(div);
       this.slots.push({ number: n, div, textDiv, noteLayer, width: base.width, height: base.height });
     }
+    // Page 1's picture from the server (pdfPreview.ts), if it is showing,
+    // moves into page 1's box until the page is drawn; in the same task as
+    // the pages appear, so the screen never shows an empty page 1.
+    const preview = adoptPreview(this.pagesHost);
+    if (preview) this.slots[0].div.prepend(preview);
+    this.pagesHost.append(...this.slots.map((s) => s.div));
     const fit = this.fitWidthScale();
     if (fit > MAX_INITIAL_SCALE) this.setScale(MAX_INITIAL_SCALE, false);
     else this.applyFitWidth();
@@ -206,8 +210,7 @@ export class PdfViewer {
   }
 
   private fitWidthScale(): number {
-    const available = Math.max(200, this.scroller.clientWidth - GUTTER);
-    return available / (this.slots[0]?.width ?? 612);
+    return fitWidthScale(this.scroller.clientWidth, this.slots[0]?.width ?? 612);
   }
 
   get pageCount(): number {
@@ -390,8 +393,9 @@ export class PdfViewer {
   }
 
   private size(slot: PageSlot): void {
-    slot.div.style.width = `${Math.floor(slot.width * this.scale)}px`;
-    slot.div.style.height = `${Math.floor(slot.height * this.scale)}px`;
+    const box = pageBox(slot.width, slot.height, this.scale);
+    slot.div.style.width = `${box.width}px`;
+    slot.div.style.height = `${box.height}px`;
   }
 
   private onIntersect(entries: IntersectionObserverEntry[]): void {
@@ -507,6 +511,8 @@ export class PdfViewer {
       this.reveal(slot);
       if (slot.number === 1 && !this.firstPageReported) {
         this.firstPageReported = true;
+        // The real page is drawn: the server's picture of it goes.
+        slot.div.querySelector(`img.${PREVIEW_IMG_CLASS}`)?.remove();
         performance.mark("pdf-page1-drawn");
         this.options.onFirstPage?.();
       }

@@ -10,6 +10,10 @@ import { meetingTitle, rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
 import { useCacheGeneration } from "../lib/sync";
 import { PdfView } from "../reader/PdfView";
+import { holdPdfJs, letPdfJsGo, whenPdfJsMayLoad } from "../reader/pdfPreview";
+
+/** The longest pdf.js waits for page 1's picture to be painted. */
+const PREVIEW_HOLD_MS = 250;
 import { TextView } from "../reader/TextView";
 import { PublishDropZone } from "../reader/Publish";
 import { captureSelection, type CapturedSelection, type PaintNote } from "../notes/dom";
@@ -361,13 +365,27 @@ function WordBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit;
 
 function FileBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit; noteProps: NoteProps }) {
   // When the user asked for this version: the start of "time to first page".
-  useState(() => {
-    performance.mark("document-open");
-    // Load the PDF viewer and start pdf.js's worker while the file is read.
-    if (version.media_type === "application/pdf" && version.downloaded) {
-      void import("../reader/pdfViewer").then((m) => m.warmUp());
-    }
-  });
+  useState(() => performance.mark("document-open"));
+  // Page 1 as the server drew it (~100-300 KB): asked for before the file,
+  // as the app answers one command on the cache at a time.
+  const isPdf = version.media_type === "application/pdf";
+  const preview = useAsync(() => {
+    if (!isPdf || !version.downloaded) return Promise.resolve(null);
+    // pdf.js loads once the picture is painted (pdfPreview.ts), then starts
+    // its worker while the file is read.
+    holdPdfJs(PREVIEW_HOLD_MS);
+    void whenPdfJsMayLoad()
+      .then(() => import("../reader/pdfViewer"))
+      .then((m) => m.warmUp());
+    return api.versionPreview(version.id).then(
+      (p) => {
+        performance.mark("pdf-preview-read");
+        if (!p) letPdfJsGo();
+        return p;
+      },
+      () => (letPdfJsGo(), null), // only a placeholder: never an error
+    );
+  }, [version.id, version.downloaded]);
   const file = useAsync(
     () =>
       version.downloaded
@@ -403,7 +421,8 @@ function FileBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit;
       </main>
     );
   }
-  if (file.state === "loading") return <Loading label={t().common.opening} />;
+  const previewInfo = preview.state === "ok" ? preview.value : null;
+  if (file.state === "loading" && !(isPdf && previewInfo)) return <Loading label={t().common.opening} />;
   if (file.state === "error") {
     return (
       <main class="content">
@@ -411,11 +430,12 @@ function FileBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit;
       </main>
     );
   }
-  const data = file.value!;
-  if (version.media_type === "application/pdf") {
+  if (isPdf) {
     return (
       <PdfView
-        data={data}
+        key={version.id}
+        data={file.state === "ok" ? file.value : null}
+        preview={previewInfo}
         lang={version.language}
         onFirstPage={shown}
         initialPage={hit.page}
@@ -424,9 +444,11 @@ function FileBody({ version, hit, noteProps }: { version: VersionInfo; hit: Hit;
       />
     );
   }
+  // Other files show once read (the early return above covers the loading).
+  if (file.state !== "ok" || !file.value) return <Loading label={t().common.opening} />;
   return (
     <TextView
-      data={data}
+      data={file.value}
       mediaType={version.media_type}
       lang={version.language}
       onShown={shown}
