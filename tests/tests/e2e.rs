@@ -314,6 +314,26 @@ fn syncs_the_demo_meeting_from_the_server_then_reads_it_offline() -> Result<()> 
             found,
         )
         .await?;
+        // Page 1's picture came with the file's text and stood in for the
+        // page while pdf.js loaded; pdf.js's page has replaced it.
+        app.poll(
+            "pdf.js's page 1 to replace the server's picture of it",
+            WAIT,
+            "const p = document.querySelector('.pdf-page[data-page-number=\"1\"]'); return !!p && p.dataset.rendered === 'true' && !document.querySelector('.pdf-preview, [data-testid=pdf-preview]');",
+            vec![],
+            |v| *v == json!(true),
+        )
+        .await?;
+        let read = app
+            .eval(
+                "return performance.getEntriesByName('pdf-preview-read').length;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            read == json!(1),
+            "the reader read page 1's preview from the cache once, not {read}"
+        );
 
         // The server goes away: the live sync notices (its event stream
         // ends), the status says so, and the document stays readable.

@@ -190,18 +190,30 @@ export interface PreviewInfo {
   /** Page 1's size in points, as pdf.js sees it at scale 1. */
   width_pt: number;
   height_pt: number;
-  /** The PNG. */
-  png: Blob;
+  /** The picture, decoded (by the app: commands.rs `preview_bytes`). */
+  pixels: ImageData;
 }
 
 /** Reads `version_preview`'s binary answer (commands.rs `preview_bytes`). */
 function readPreview(bytes: ArrayBuffer): PreviewInfo | null {
-  if (bytes.byteLength <= 16) return null;
-  const size = new DataView(bytes, 0, 16);
+  if (bytes.byteLength <= 28) return null;
+  const head = new DataView(bytes, 0, 28);
+  const [width, height, channels] = [head.getUint32(16, true), head.getUint32(20, true), head.getUint32(24, true)];
+  const samples = new Uint8Array(bytes, 28);
+  if (width === 0 || height === 0 || ![1, 3, 4].includes(channels) || samples.length !== width * height * channels) {
+    return null;
+  }
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0, s = 0; p < rgba.length; p += 4, s += channels) {
+    rgba[p] = samples[s];
+    rgba[p + 1] = samples[channels === 1 ? s : s + 1];
+    rgba[p + 2] = samples[channels === 1 ? s : s + 2];
+    rgba[p + 3] = 255;
+  }
   return {
-    width_pt: size.getFloat64(0, true),
-    height_pt: size.getFloat64(8, true),
-    png: new Blob([bytes.slice(16)], { type: "image/png" }),
+    width_pt: head.getFloat64(0, true),
+    height_pt: head.getFloat64(8, true),
+    pixels: new ImageData(rgba, width, height),
   };
 }
 

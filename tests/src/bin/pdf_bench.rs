@@ -136,6 +136,8 @@ return {
   page1_text: at('pdf-page1-text'),
   page1_drawn: at('pdf-page1-drawn'),
   preview_read: at('pdf-preview-read'),
+  preview_decoded: at('pdf-preview-decoded'),
+  preview_drawn: at('pdf-preview-drawn'),
   preview: at('document-preview'),
   visible: at('document-visible'),
 };

@@ -16,7 +16,7 @@ import {
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { clearMarks, findMatches, foldQuery, markMatches } from "./highlight";
 import { paintNotes, type PaintNote } from "../notes/dom";
-import { adoptPreview, pdfJsIsLoaded, PREVIEW_IMG_CLASS } from "./pdfPreview";
+import { adoptPreview, pdfJsIsLoaded, PREVIEW_CLASS } from "./pdfPreview";
 import { fitWidthScale, MAX_INITIAL_SCALE, pageBox } from "./pdfLayout";
 import { installStreamIteration } from "./streamIteration";
 import { buildTextLayer, type PageText } from "./textLayer";
@@ -512,7 +512,7 @@ export class PdfViewer {
       if (slot.number === 1 && !this.firstPageReported) {
         this.firstPageReported = true;
         // The real page is drawn: the server's picture of it goes.
-        slot.div.querySelector(`img.${PREVIEW_IMG_CLASS}`)?.remove();
+        slot.div.querySelector(`.${PREVIEW_CLASS}`)?.remove();
         performance.mark("pdf-page1-drawn");
         this.options.onFirstPage?.();
       }
