@@ -219,6 +219,8 @@ pub fn preview_bytes(preview: Option<&Preview>) -> Vec<u8> {
 
 /// A PNG's width, height, channels and 8-bit samples.
 fn decode_png(png: &[u8]) -> Result<(u32, u32, u32, Vec<u8>), png::DecodingError> {
+    // `new` sets the crate's default limit (64 MB decoded): a small file
+    // claiming a huge picture is an error, not an allocation.
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
     // Palettes and 1-4 bit greys to 8 bits; 16-bit samples to 8.
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);

@@ -45,6 +45,8 @@ pub struct Preview {
 impl Preview {
     /// The most a preview may take; the server makes ~60-120 KB ones.
     pub const MAX_BYTES: usize = 4 << 20;
+    /// The most pixels a side of a preview may have (the server makes at most 1,600).
+    pub const MAX_SIDE_PX: u32 = 4096;
     /// The largest page PDF allows (200 inches), in points.
     pub const MAX_SIDE_PT: f64 = 14_400.0;
     const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -67,6 +69,19 @@ impl Preview {
         }
         if !png.starts_with(Self::PNG_SIGNATURE) {
             return Err("it is not a PNG".into());
+        }
+        // Its pixels, from the header: a small file can claim a huge picture,
+        // which the reader would have to hold decoded.
+        if let Some(header) = png.get(12..24).filter(|h| &h[..4] == b"IHDR") {
+            let side = |at: usize| {
+                u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+            };
+            let (w, h) = (side(4), side(8));
+            if w > Self::MAX_SIDE_PX || h > Self::MAX_SIDE_PX {
+                return Err(format!(
+                    "a picture of {w} x {h} pixels is larger than a preview may be"
+                ));
+            }
         }
         Ok(Self {
             width_pt,

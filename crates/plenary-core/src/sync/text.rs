@@ -158,6 +158,16 @@ mod tests {
                 "more than a preview may take",
             ),
         ];
+        let mut huge = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        huge.extend(100_000u32.to_be_bytes());
+        huge.extend(10u32.to_be_bytes());
+        let cases = cases.into_iter().chain([(
+            WirePreview {
+                data: STANDARD.encode(&huge),
+                ..good.clone()
+            },
+            "larger than a preview may be",
+        )]);
         for (wire, why) in cases {
             let err = wire
                 .clone()
