@@ -136,7 +136,6 @@ return {
   page1_text: at('pdf-page1-text'),
   page1_drawn: at('pdf-page1-drawn'),
   preview_read: at('pdf-preview-read'),
-  preview_decoded: at('pdf-preview-decoded'),
   preview_drawn: at('pdf-preview-drawn'),
   preview: at('document-preview'),
   visible: at('document-visible'),
@@ -239,12 +238,7 @@ fn main() -> Result<()> {
             let route = format!("/documents/{DOCUMENT_ID}");
             let app = s.launch(&cache, &["--route", &route]).await?;
             app.wait_for(&testid("pdf-page"), WAIT).await?;
-            let cold = app
-                .poll("page 1 to be drawn", WAIT, FIRST_PAGE_MS, vec![], |v| {
-                    v.is_object()
-                })
-                .await?;
-            let phases_cold = app.eval(PHASES, vec![]).await?;
+            let (cold, phases_cold) = first_page(&app, "page 1 to be drawn").await?;
             // What the first page looked like (artifacts folder of the run).
             app.screenshot("first-page").await?;
             let pid = *find_processes(&["plenary-app", &cache_arg])
@@ -274,30 +268,10 @@ fn main() -> Result<()> {
             let (end_kib, _) = tree_pss_kib(pid);
 
             // Warm: back to the meeting, then the document again.
-            app.eval(
-                "location.hash = arguments[0]; return true;",
-                vec![json!(format!("#/meetings/{}", facts::MEETING_ID))],
-            )
-            .await?;
-            app.wait_for_testid("meeting-title").await?;
-            app.after_paint().await?;
+            close_document(&app).await?;
             // What stays behind once the document is closed.
             let (closed_kib, _) = tree_pss_kib(pid);
-            app.eval(
-                "location.hash = arguments[0]; return true;",
-                vec![json!(format!("#{route}"))],
-            )
-            .await?;
-            let warm = app
-                .poll(
-                    "page 1 to be drawn again",
-                    WAIT,
-                    FIRST_PAGE_MS,
-                    vec![],
-                    |v| v.is_object(),
-                )
-                .await?;
-            let phases_warm = app.eval(PHASES, vec![]).await?;
+            let (warm, phases_warm) = reopen(&app, &route).await?;
             result = Some(RunResult {
                 first_page_cold_ms: on_screen(&cold),
                 page1_drawn_cold_ms: cold["visible"].as_f64().unwrap_or(f64::NAN),
@@ -327,34 +301,9 @@ fn main() -> Result<()> {
                 .map_err(|e| plenary_e2e::Error::Setup(e.to_string()))?;
             let route = format!("/documents/{DOCUMENT_ID}");
             let app = s.launch(&cache, &["--route", &route]).await?;
-            let cold = app
-                .poll("page 1 to be drawn", WAIT, FIRST_PAGE_MS, vec![], |v| {
-                    v.is_object()
-                })
-                .await?;
-            let phases_cold = app.eval(PHASES, vec![]).await?;
-            app.eval(
-                "location.hash = arguments[0]; return true;",
-                vec![json!(format!("#/meetings/{}", facts::MEETING_ID))],
-            )
-            .await?;
-            app.wait_for_testid("meeting-title").await?;
-            app.after_paint().await?;
-            app.eval(
-                "location.hash = arguments[0]; return true;",
-                vec![json!(format!("#{route}"))],
-            )
-            .await?;
-            let warm = app
-                .poll(
-                    "page 1 to be drawn again",
-                    WAIT,
-                    FIRST_PAGE_MS,
-                    vec![],
-                    |v| v.is_object(),
-                )
-                .await?;
-            let phases_warm = app.eval(PHASES, vec![]).await?;
+            let (cold, phases_cold) = first_page(&app, "page 1 to be drawn").await?;
+            close_document(&app).await?;
+            let (warm, phases_warm) = reopen(&app, &route).await?;
             baseline = Some((on_screen(&cold), on_screen(&warm), phases_cold, phases_warm));
             Ok(())
         })?;
@@ -511,6 +460,35 @@ fn count_pages(pdf: &[u8]) -> usize {
                 .and_then(|n| n.trim().parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Waits for page 1 after an open: its times (`FIRST_PAGE_MS`) and phases (`PHASES`).
+async fn first_page(app: &plenary_e2e::App, what: &str) -> plenary_e2e::Result<(Value, Value)> {
+    let times = app
+        .poll(what, WAIT, FIRST_PAGE_MS, vec![], |v| v.is_object())
+        .await?;
+    Ok((times, app.eval(PHASES, vec![]).await?))
+}
+
+/// Leaves the document for the meeting page, painted.
+async fn close_document(app: &plenary_e2e::App) -> plenary_e2e::Result<()> {
+    app.eval(
+        "location.hash = arguments[0]; return true;",
+        vec![json!(format!("#/meetings/{}", facts::MEETING_ID))],
+    )
+    .await?;
+    app.wait_for_testid("meeting-title").await?;
+    app.after_paint().await
+}
+
+/// Opens the document again (warm): page 1's times and phases.
+async fn reopen(app: &plenary_e2e::App, route: &str) -> plenary_e2e::Result<(Value, Value)> {
+    app.eval(
+        "location.hash = arguments[0]; return true;",
+        vec![json!(format!("#{route}"))],
+    )
+    .await?;
+    first_page(app, "page 1 to be drawn again").await
 }
 
 /// What the server makes of a PDF at publication (`plenary_server::extract`):
