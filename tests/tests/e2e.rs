@@ -1656,3 +1656,122 @@ fn compares_the_drafts_last_two_revisions_side_by_side_and_inline() -> Result<()
         Ok(())
     })
 }
+
+/// Scrolls page `n` of the PDF to the top; returns whether it is drawn,
+/// the live canvases, the squashed text of its text layer, the share of
+/// its canvas's sampled pixels that are not white (ink), and how many times
+/// the viewer emptied pdf.js's caches (`data-cleanups`).
+const SHOW_PDF_PAGE: &str = r#"
+const n = arguments[0];
+const scroller = document.querySelector('.pdf-scroll');
+const page = document.querySelector(`[data-testid="pdf-page"][data-page-number="${n}"]`);
+if (!scroller || !page) return { drawn: false };
+if (Math.abs(scroller.scrollTop - (page.offsetTop - 8)) > 2) scroller.scrollTop = page.offsetTop - 8;
+const canvas = page.querySelector('canvas');
+let ink = 0;
+if (canvas && canvas.width > 0 && canvas.height > 0) {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let samples = 0, dark = 0;
+  for (let i = 0; i < data.length; i += 4 * 97) {
+    samples++;
+    if (data[i + 3] > 0 && data[i] + data[i + 1] + data[i + 2] < 600) dark++;
+  }
+  ink = samples ? dark / samples : 0;
+}
+return {
+  drawn: page.dataset.rendered === 'true',
+  canvases: document.querySelectorAll('.pdf-page canvas').length,
+  text: (page.querySelector('[data-testid="text-layer"]')?.textContent || '').replace(/\s+/g, ''),
+  ink,
+  cleanups: Number(scroller.dataset.cleanups || 0),
+};
+"#;
+
+/// Issue 5, a long document read through: a 60-page report (the demo's
+/// long report, with the text and page-1 picture the server makes of it),
+/// every page scrolled to in turn, then back to pages drawn before. The
+/// reader keeps at most 8 canvases, empties pdf.js's caches once it has
+/// drawn enough pages and is idle (what keeps memory flat over hundreds of
+/// pages), and every page drawn again afterwards shows its ink and its text.
+#[test]
+fn a_long_report_read_to_the_end_and_back_stays_readable() -> Result<()> {
+    const PAGES: usize = 60;
+    let pdf = plenary_demo::long_report_pdf(PAGES)
+        .map_err(|e| Error::Setup(format!("rendering the long report: {e}")))?;
+    let (text, preview) = plenary_e2e::demo::server_renditions(&pdf)?;
+    ensure!(
+        text.len() >= PAGES,
+        "the long report has {} pages of text, asked for {PAGES}",
+        text.len()
+    );
+    // Words a page's text layer must hold: its five longest words as the
+    // server's text has them (pdf.js may place the page's runs in another
+    // order than pdftotext).
+    let words_of = |n: usize| -> Vec<String> {
+        let mut words: Vec<&str> = text[n - 1].split_whitespace().collect();
+        words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        words.dedup();
+        words.into_iter().take(5).map(str::to_owned).collect()
+    };
+    scenario("long-report", async |s| {
+        let cache = s.seeded_cache()?;
+        plenary_e2e::demo::add_long_document(&cache, &pdf, &text, Some(&preview))?;
+        let route = format!("/documents/{}", plenary_e2e::demo::LONG_DOCUMENT_ID);
+        let app = s.launch(&cache, &["--route", &route]).await?;
+        let drawn = |v: &Value| v["drawn"] == json!(true) && v["ink"].as_f64() > Some(0.0);
+        let mut max_canvases = 0;
+        for n in 1..=PAGES {
+            let v = app
+                .poll(
+                    &format!("page {n} to be drawn"),
+                    WAIT,
+                    SHOW_PDF_PAGE,
+                    vec![json!(n)],
+                    drawn,
+                )
+                .await?;
+            max_canvases = max_canvases.max(v["canvases"].as_u64().unwrap_or(0));
+        }
+        ensure!(
+            max_canvases <= 8,
+            "the reader keeps at most 8 canvases alive, it had {max_canvases}"
+        );
+        // Idle on the last page: the caches are emptied.
+        let v = app
+            .poll(
+                "the reader to empty pdf.js's caches once idle",
+                WAIT,
+                SHOW_PDF_PAGE,
+                vec![json!(PAGES)],
+                |v| v["cleanups"].as_u64() >= Some(1),
+            )
+            .await?;
+        let cleanups = v["cleanups"].as_u64().unwrap_or(0);
+        app.screenshot("last-page").await?;
+        // Back to pages whose canvases were released: drawn again from the
+        // emptied caches, with their pictures and their text.
+        for n in [1, PAGES / 2, PAGES - 10] {
+            let v = app
+                .poll(
+                    &format!("page {n} to be drawn again after the cleanup"),
+                    WAIT,
+                    SHOW_PDF_PAGE,
+                    vec![json!(n)],
+                    drawn,
+                )
+                .await?;
+            let got = v["text"].as_str().unwrap_or_default();
+            let missing: Vec<String> = words_of(n)
+                .into_iter()
+                .filter(|w| !got.contains(w.as_str()))
+                .collect();
+            ensure!(
+                missing.is_empty(),
+                "page {n}, drawn again after {cleanups} cleanup(s), has a text layer that lacks {missing:?}: {:?}",
+                got.chars().take(200).collect::<String>()
+            );
+        }
+        app.screenshot("page-1-again").await?;
+        Ok(())
+    })
+}

@@ -39,7 +39,6 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use plenary_core::model::{Document, DocumentKind, Language, MediaType, Record, Sha256, Version};
 use plenary_demo::facts;
 use plenary_e2e::memory::{find_processes, tree_pss_kib};
 use plenary_e2e::{WAIT, paths, scenario, testid};
@@ -48,7 +47,7 @@ use serde_json::{Value, json};
 
 const FIRST_PAGE_TARGET_MS: f64 = 300.0;
 const PSS_TARGET_MB: f64 = 450.0;
-const DOCUMENT_ID: &str = "ccm-msp-2024-inf99";
+use plenary_e2e::demo::LONG_DOCUMENT_ID as DOCUMENT_ID;
 
 struct Options {
     pages: usize,
@@ -218,7 +217,7 @@ fn main() -> Result<()> {
         pdf.len() as f64 / 1e6
     );
 
-    let (text, preview) = server_renditions(&pdf)?;
+    let (text, preview) = plenary_e2e::demo::server_renditions(&pdf)?;
     println!(
         "pdf-bench: page-1 preview {} KB, page 1 {:.0} x {:.0} pt",
         preview.png.len() / 1024,
@@ -232,8 +231,7 @@ fn main() -> Result<()> {
         let mut result = None;
         scenario(&format!("pdf-bench-{run}"), async |s| {
             let cache = s.seeded_cache()?;
-            add_long_document(&cache, &pdf, &text, Some(&preview))
-                .map_err(|e| plenary_e2e::Error::Setup(e.to_string()))?;
+            plenary_e2e::demo::add_long_document(&cache, &pdf, &text, Some(&preview))?;
             let cache_arg = cache.display().to_string();
             let route = format!("/documents/{DOCUMENT_ID}");
             let app = s.launch(&cache, &["--route", &route]).await?;
@@ -297,8 +295,7 @@ fn main() -> Result<()> {
         let mut baseline = None;
         scenario(&format!("pdf-bench-{run}-baseline"), async |s| {
             let cache = s.seeded_cache()?;
-            add_long_document(&cache, &pdf, &text, None)
-                .map_err(|e| plenary_e2e::Error::Setup(e.to_string()))?;
+            plenary_e2e::demo::add_long_document(&cache, &pdf, &text, None)?;
             let route = format!("/documents/{DOCUMENT_ID}");
             let app = s.launch(&cache, &["--route", &route]).await?;
             let (cold, phases_cold) = first_page(&app, "page 1 to be drawn").await?;
@@ -489,62 +486,4 @@ async fn reopen(app: &plenary_e2e::App, route: &str) -> plenary_e2e::Result<(Val
     )
     .await?;
     first_page(app, "page 1 to be drawn again").await
-}
-
-/// What the server makes of a PDF at publication (`plenary_server::extract`):
-/// its text, page by page, and the picture of its first page.
-fn server_renditions(pdf: &[u8]) -> Result<(Vec<String>, plenary_core::cache::Preview)> {
-    let limit = std::time::Duration::from_secs(120);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let pages = runtime
-        .block_on(plenary_server::extract::pdftotext(pdf, limit))
-        .map_err(|e| anyhow::anyhow!("pdftotext: {e}"))?;
-    let preview = runtime
-        .block_on(plenary_server::extract::pdf_preview(pdf, limit))
-        .map_err(|e| anyhow::anyhow!("page-1 preview: {e}"))?;
-    Ok((pages, preview))
-}
-
-/// Adds the long report as a document of the demo meeting, as a sync
-/// leaves it: its file, its text and (when given) page 1's picture.
-fn add_long_document(
-    cache_dir: &std::path::Path,
-    pdf: &[u8],
-    pages: &[String],
-    preview: Option<&plenary_core::cache::Preview>,
-) -> Result<()> {
-    let mut cache = plenary_core::Cache::open(cache_dir)?;
-    let sha256 = Sha256::of(pdf);
-    cache.blobs().put(pdf)?;
-    let rendition = plenary_core::cache::Rendition::Ok {
-        extractor: "pdftotext".into(),
-        pages: pages.to_vec(),
-    };
-    let previews: Vec<_> = preview.map(|p| (sha256, p.clone())).into_iter().collect();
-    cache.put_texts(&[(sha256, rendition)], &previews)?;
-    cache.apply(&[
-        Record::Document(Document {
-            id: DOCUMENT_ID.parse()?,
-            meeting_id: facts::MEETING_ID.parse()?,
-            symbol: Some("CCM/MSP/2024/INF.99".parse()?),
-            title: "Compilation of annual reviews".into(),
-            kind: DocumentKind::Information,
-            agenda_item_id: None,
-        }),
-        Record::Version(Version {
-            id: format!("{DOCUMENT_ID}-en-0").parse()?,
-            document_id: DOCUMENT_ID.parse()?,
-            language: Language::En,
-            revision: 0,
-            label: "Original".into(),
-            published_at: time::OffsetDateTime::now_utc(),
-            sha256,
-            size: pdf.len() as u64,
-            media_type: MediaType::Pdf,
-            file_name: "inf99.pdf".into(),
-        }),
-    ])?;
-    Ok(())
 }

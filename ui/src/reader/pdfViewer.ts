@@ -55,6 +55,17 @@ export function warmUp(): void {
 
 /** Canvases kept alive at once; pages farther away are released. */
 const MAX_LIVE_PAGES = 8;
+/**
+ * After this many pages drawn, once nothing is being drawn, the document's
+ * caches are emptied (`PDFDocumentProxy.cleanup`): pdf.js's worker keeps
+ * every visited page's dictionary, and the fonts and images it parsed, for
+ * as long as the document is open, so reading through a long document
+ * would keep growing. A page drawn afterwards parses its fonts again
+ * (a few ms).
+ */
+const CLEANUP_EVERY_PAGES = 24;
+/** How long nothing must be drawn before that cleanup runs. */
+const CLEANUP_IDLE_MS = 400;
 const MIN_SCALE = 0.25;
 const MAX_SCALE = 4;
 const ZOOM_STEP = 1.2;
@@ -103,6 +114,14 @@ export class PdfViewer {
   private fitWidth = true;
   private firstPageReported = false;
   private destroyed = false;
+  /** Renders started and not yet settled (drawn, failed or cancelled). */
+  private rendering = 0;
+  private drawnSinceCleanup = 0;
+  /** Cleanups done (shown as the scroller's `data-cleanups`). */
+  private cleanups = 0;
+  private cleanupTimer?: ReturnType<typeof setTimeout>;
+  /** A running `doc.cleanup()`: renders wait for it (pdf.js forbids both at once). */
+  private cleaning?: Promise<void>;
   private resizeObserver: ResizeObserver;
   private lastWidth = 0;
   /** Folded words marked on every rendered page (search hits, find). */
@@ -362,6 +381,7 @@ export class PdfViewer {
 
   destroy(): void {
     this.destroyed = true;
+    clearTimeout(this.cleanupTimer);
     this.scroller.removeEventListener("scroll", this.onScroll);
     this.observer.disconnect();
     this.resizeObserver.disconnect();
@@ -445,10 +465,50 @@ export class PdfViewer {
     slot.live = undefined;
   }
 
+  /**
+   * Empties pdf.js's caches once enough pages were drawn and nothing has
+   * been drawn for a moment (see CLEANUP_EVERY_PAGES). The canvases and
+   * text layers on screen stay as they are.
+   */
+  private cleanupWhenIdle(): void {
+    clearTimeout(this.cleanupTimer);
+    if (this.drawnSinceCleanup < CLEANUP_EVERY_PAGES) return;
+    this.cleanupTimer = setTimeout(() => {
+      const doc = this.doc;
+      if (!doc || this.destroyed || this.rendering > 0 || this.cleaning) return;
+      this.drawnSinceCleanup = 0;
+      this.cleaning = doc
+        .cleanup()
+        .then(() => {
+          // Counted on the page for the end-to-end test that reads a long
+          // document through and back.
+          this.cleanups++;
+          this.scroller.dataset.cleanups = String(this.cleanups);
+        })
+        .catch(() => {
+          // A page was still busy after all: its caches go at the next cleanup.
+        })
+        .finally(() => {
+          this.cleaning = undefined;
+        });
+    }, CLEANUP_IDLE_MS);
+  }
+
   private async render(slot: PageSlot | undefined): Promise<void> {
     if (!slot || !this.doc || this.destroyed) return;
     if (slot.live && slot.live.scale === this.scale) return;
     this.release(slot);
+    this.rendering++;
+    clearTimeout(this.cleanupTimer);
+    try {
+      await this.draw(slot);
+    } finally {
+      this.rendering--;
+      if (this.rendering === 0) this.cleanupWhenIdle();
+    }
+  }
+
+  private async draw(slot: PageSlot): Promise<void> {
     const scale = this.scale;
     const canvas = document.createElement("canvas");
     canvas.className = "pdf-canvas";
@@ -456,6 +516,8 @@ export class PdfViewer {
     slot.live = { canvas, scale };
     const live = slot.live;
     try {
+      if (this.cleaning) await this.cleaning;
+      if (slot.live !== live || !this.doc) return;
       const page: PDFPageProxy = await this.doc.getPage(slot.number);
       if (slot.live !== live) return;
       live.page = page;
@@ -504,6 +566,7 @@ export class PdfViewer {
         ),
       ]);
       if (slot.live !== live || !text) return;
+      this.drawnSinceCleanup++;
       live.text = text;
       slot.div.dataset.rendered = "true";
       this.applyMarks(slot);
