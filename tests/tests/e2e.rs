@@ -81,6 +81,11 @@ impl Expected {
     }
 }
 
+/// The Home key, as WebDriver sends it.
+const HOME_KEY: &str = "\u{E011}";
+/// The right arrow key, as WebDriver sends it.
+const RIGHT_KEY: &str = "\u{E014}";
+
 fn found(v: &Value) -> bool {
     v["found"] == json!(true)
 }
@@ -213,17 +218,26 @@ fn opens_a_document_in_english_then_arabic() -> Result<()> {
         );
         app.screenshot("document-en-find").await?;
 
-        // Arabic: the tab is selected and the text layer runs right to left.
+        // Arabic, chosen from the keyboard: Home on the language tabs
+        // selects the first (Arabic), which keeps the focus; the tab is
+        // selected and the text layer runs right to left.
+        let english_tab = testid_where("language-tab", "data-lang", "en");
         let arabic_tab = testid_where("language-tab", "data-lang", "ar");
-        app.click(&arabic_tab).await?;
-        app.poll(
-            "the Arabic tab to be selected",
-            WAIT,
-            "return document.querySelector(arguments[0])?.getAttribute('aria-selected');",
-            vec![json!(arabic_tab)],
-            |v| v == "true",
-        )
-        .await?;
+        app.send_keys(&english_tab, HOME_KEY).await?;
+        let tab = app
+            .poll(
+                "the Arabic tab to be selected, with the focus",
+                WAIT,
+                "const t = document.querySelector(arguments[0]); return { selected: t?.getAttribute('aria-selected'), focused: document.activeElement === t, stops: [...document.querySelectorAll('[data-testid=language-tab]')].filter((b) => b.tabIndex === 0).map((b) => b.dataset.lang) };",
+                vec![json!(arabic_tab)],
+                |v| v["selected"] == "true" && v["focused"] == true,
+            )
+            .await?;
+        ensure!(
+            tab["stops"] == json!(["ar"]),
+            "only the selected language tab is in the Tab order, found {}",
+            tab["stops"]
+        );
         let layer = app
             .poll(
                 &format!(
@@ -706,9 +720,22 @@ fn the_interface_switches_to_french_and_stays_french() -> Result<()> {
         );
         app.screenshot("meeting-fr").await?;
 
-        // Statements by delegation: the filter keeps that delegation's only.
-        app.click(&testid_where("meeting-tab", "data-tab", "statements"))
-            .await?;
+        // Statements by delegation, the tab reached from the keyboard (the
+        // right arrow on the selected Documents tab); the filter keeps that
+        // delegation's only.
+        app.send_keys(
+            &testid_where("meeting-tab", "data-tab", "documents"),
+            RIGHT_KEY,
+        )
+        .await?;
+        app.poll(
+            "the Statements tab to be selected, with the focus",
+            WAIT,
+            "const t = document.querySelector(arguments[0]); return t?.getAttribute('aria-selected') === 'true' && document.activeElement === t;",
+            vec![json!(testid_where("meeting-tab", "data-tab", "statements"))],
+            |v| *v == json!(true),
+        )
+        .await?;
         app.wait_for_testid("statement-delegation").await?;
         let all = app
             .eval(

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { api, type CommandError, type Lang, type SyncStatus } from "./api";
 import { useSyncStatus } from "./lib/sync";
-import { LANG_ORDER, NATIVE_NAME, SHORT } from "./lib/langs";
+import { LANG_ORDER, NATIVE_NAME, SHORT, dirOf } from "./lib/langs";
 import { formatWhen } from "./lib/format";
 import { t } from "./lib/i18n";
 import { SearchBox } from "./search/SearchBox";
@@ -161,6 +161,79 @@ export function SyncIndicator() {
           {t().sync.syncNow}
         </button>
       )}
+    </div>
+  );
+}
+
+/**
+ * Keyboard for a tablist (WAI-ARIA's tabs pattern, automatic activation):
+ * Left and Right arrows move to the previous and next tab (wrapping), Home
+ * and End to the first and last, and the tab reached is selected. Put it on
+ * the element with `role="tablist"`; give the selected tab `tabIndex={0}`
+ * and the others `-1`, so that Tab enters the list once, at its selection.
+ */
+export function onTablistKeyDown(e: KeyboardEvent): void {
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const list = e.currentTarget as HTMLElement;
+  const tabs = [...list.querySelectorAll<HTMLElement>('[role="tab"]:not([disabled])')];
+  const at = tabs.indexOf(document.activeElement as HTMLElement);
+  if (at < 0 || tabs.length === 0) return;
+  let to: number;
+  switch (e.key) {
+    case "ArrowRight":
+      to = (at + 1) % tabs.length;
+      break;
+    case "ArrowLeft":
+      to = (at - 1 + tabs.length) % tabs.length;
+      break;
+    case "Home":
+      to = 0;
+      break;
+    case "End":
+      to = tabs.length - 1;
+      break;
+    default:
+      return;
+  }
+  e.preventDefault();
+  tabs[to].focus();
+  tabs[to].click();
+}
+
+/**
+ * The languages a document exists in, as tabs named in their own language
+ * (and written in its direction); choosing one calls `onSelect`.
+ */
+export function LanguageTabs({
+  languages,
+  selected,
+  onSelect,
+}: {
+  languages: Lang[];
+  selected: Lang | undefined;
+  onSelect: (lang: Lang) => void;
+}) {
+  // The tab that Tab stops at: the selected one, else the first.
+  const stop = selected && languages.includes(selected) ? selected : languages[0];
+  return (
+    <div class="lang-tabs" role="tablist" aria-label={t().reader.language} onKeyDown={onTablistKeyDown}>
+      {languages.map((l) => (
+        <button
+          key={l}
+          type="button"
+          role="tab"
+          lang={l}
+          dir={dirOf(l)}
+          class="lang-tab"
+          data-testid="language-tab"
+          data-lang={l}
+          aria-selected={l === selected}
+          tabIndex={l === stop ? 0 : -1}
+          onClick={() => onSelect(l)}
+        >
+          {NATIVE_NAME[l]}
+        </button>
+      ))}
     </div>
   );
 }

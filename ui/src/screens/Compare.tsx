@@ -19,7 +19,7 @@ import {
   type VersionInfo,
   type Word,
 } from "../api";
-import { Breadcrumbs, ErrorBox, Loading } from "../components";
+import { Breadcrumbs, ErrorBox, LanguageTabs, Loading } from "../components";
 import { formatTimestamp } from "../lib/format";
 import { t } from "../lib/i18n";
 import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
@@ -165,24 +165,7 @@ function CompareDocument({ doc, params }: { doc: DocumentDetail; params: URLSear
           {t().compare.title}: {doc.title}
         </h1>
         <div class="reader-controls">
-          <div class="lang-tabs" role="tablist" aria-label={t().reader.language}>
-            {languages.map((l) => (
-              <button
-                key={l}
-                type="button"
-                role="tab"
-                lang={l}
-                dir={dirOf(l)}
-                class="lang-tab"
-                data-testid="language-tab"
-                data-lang={l}
-                aria-selected={l === lang}
-                onClick={() => go({ lang: l, old: undefined, new: undefined })}
-              >
-                {NATIVE_NAME[l]}
-              </button>
-            ))}
-          </div>
+          <LanguageTabs languages={languages} selected={lang} onSelect={(l) => go({ lang: l, old: undefined, new: undefined })} />
           <div class="compare-pickers">
             {revisions.length >= 2 && (
               <>

@@ -7,7 +7,7 @@ import {
   type MeetingOverview,
   type Statement,
 } from "../api";
-import { Breadcrumbs, ErrorBox, LangBadges, Loading, TopBar } from "../components";
+import { Breadcrumbs, ErrorBox, LangBadges, Loading, TopBar, onTablistKeyDown } from "../components";
 import { KIND_ORDER, formatDay, formatDayRange, formatTimestamp, kindPlural } from "../lib/format";
 import { t } from "../lib/i18n";
 import { documentHref, meetingHref, navigate } from "../lib/router";
@@ -149,7 +149,7 @@ function Meeting({
         <WhatsNew meetingId={meeting.id} documents={documents} reload={reload} />
 
         <div class="tabs-row">
-          <div class="tabs" role="tablist" aria-label={m.content}>
+          <div class="tabs" role="tablist" aria-label={m.content} onKeyDown={onTablistKeyDown}>
             {(
               [
                 ["documents", m.documents, docs.length],
@@ -164,6 +164,7 @@ function Meeting({
                 id={`tab-${id}`}
                 aria-controls={`panel-${id}`}
                 aria-selected={tab === id}
+                tabIndex={tab === id ? 0 : -1}
                 data-testid="meeting-tab"
                 data-tab={id}
                 onClick={() => go({ tab: id })}

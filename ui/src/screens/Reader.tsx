@@ -1,10 +1,10 @@
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, markAfterPaint, type DocumentDetail, type Lang, type VersionInfo } from "../api";
-import { Breadcrumbs, ErrorBox, Loading, TopBar } from "../components";
+import { Breadcrumbs, ErrorBox, LanguageTabs, Loading, TopBar } from "../components";
 import { formatTimestamp, kindSingular } from "../lib/format";
 import { t } from "../lib/i18n";
-import { LANG_ORDER, NATIVE_NAME, dirOf, isLang, pickLang } from "../lib/langs";
+import { LANG_ORDER, NATIVE_NAME, isLang, pickLang } from "../lib/langs";
 import { compareHref, documentHref, meetingHref, navigate } from "../lib/router";
 import { meetingTitle, rememberMeeting } from "../lib/store";
 import { useAsync } from "../lib/useAsync";
@@ -186,24 +186,7 @@ function DocumentReader({ doc, params }: { doc: DocumentDetail; params: URLSearc
           )}
         </p>
         <div class="reader-controls">
-          <div class="lang-tabs" role="tablist" aria-label={t().reader.language}>
-            {languages.map((l) => (
-              <button
-                key={l}
-                type="button"
-                role="tab"
-                lang={l}
-                dir={dirOf(l)}
-                class="lang-tab"
-                data-testid="language-tab"
-                data-lang={l}
-                aria-selected={l === lang}
-                onClick={() => select({ lang: l })}
-              >
-                {NATIVE_NAME[l]}
-              </button>
-            ))}
-          </div>
+          <LanguageTabs languages={languages} selected={lang} onSelect={(l) => select({ lang: l })} />
           <div class="reader-actions">
           {version && (
             <a
