@@ -576,7 +576,37 @@ fn searches_in_french_and_chinese_and_keeps_searching_offline() -> Result<()> {
             page > 1,
             "the word is past page 1 of the draft, the hit says page {page}"
         );
+        // The date filters, empty, read "any date" (not today's date in
+        // grey, as WebKit draws an empty one).
+        let from = testid("search-from");
+        let empty = app
+            .eval(
+                "const w = document.querySelector(arguments[0]).parentElement; return { empty: w.dataset.empty, shows: getComputedStyle(w, '::after').content };",
+                vec![json!(from)],
+            )
+            .await?;
+        ensure!(
+            empty["empty"] == "true"
+                && empty["shows"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("any date")),
+            "the empty From filter should read \"any date\": {empty}"
+        );
         app.screenshot("french-results").await?;
+        // A date after the draft's last revision (13 September 2024) leaves
+        // it out; cleared, it is back.
+        app.eval(SELECT_VALUE, vec![json!(from), json!("2024-09-14")])
+            .await?;
+        app.poll(
+            "the draft to be left out of results from 14 September 2024",
+            WAIT,
+            "const w = document.querySelector(arguments[1]).parentElement; return !document.querySelector(arguments[0]) && w.dataset.empty === 'false';",
+            vec![json!(hit), json!(from)],
+            |v| *v == json!(true),
+        )
+        .await?;
+        app.eval(SELECT_VALUE, vec![json!(from), json!("")]).await?;
+        app.wait_for(&hit, WAIT).await?;
 
         app.click(&hit).await?;
         let seen = app

@@ -390,6 +390,7 @@ export const en = {
     more: "More results",
     from: "From",
     to: "To",
+    anyDate: "any date",
     agendaItem: "Agenda item",
     anyItem: "Any agenda item",
   },

@@ -409,6 +409,7 @@ export const fr: Messages = {
     more: "Plus de résultats",
     from: "Du",
     to: "Au",
+    anyDate: "toute date",
     agendaItem: "Point de l’ordre du jour",
     anyItem: "Tous les points",
   },

@@ -154,12 +154,16 @@ function DateField({
   return (
     <label class="inline-field">
       <span>{label}</span>
-      <input
-        type="date"
-        data-testid={testid}
-        value={value ?? ""}
-        onChange={(e) => onChange((e.target as HTMLInputElement).value || undefined)}
-      />
+      {/* An empty date field shows "any date": WebKit draws an empty one
+          with today's date in grey, which reads as a filter set to today. */}
+      <span class="date-field" data-empty={value ? "false" : "true"} data-placeholder={t().search.anyDate}>
+        <input
+          type="date"
+          data-testid={testid}
+          value={value ?? ""}
+          onChange={(e) => onChange((e.target as HTMLInputElement).value || undefined)}
+        />
+      </span>
     </label>
   );
 }
