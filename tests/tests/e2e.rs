@@ -1776,17 +1776,14 @@ fn a_long_report_read_to_the_end_and_back_stays_readable() -> Result<()> {
         let route = format!("/documents/{}", plenary_e2e::demo::LONG_DOCUMENT_ID);
         let app = s.launch(&cache, &["--route", &route]).await?;
         let drawn = |v: &Value| v["drawn"] == json!(true) && v["ink"].as_f64() > Some(0.0);
+        // Scrolls to page `n` until `until` holds of what SHOW_PDF_PAGE reports.
+        let show = async |n: usize, what: &str, until: &dyn Fn(&Value) -> bool| {
+            app.poll(what, WAIT, SHOW_PDF_PAGE, vec![json!(n)], until)
+                .await
+        };
         let mut max_canvases = 0;
         for n in 1..=PAGES {
-            let v = app
-                .poll(
-                    &format!("page {n} to be drawn"),
-                    WAIT,
-                    SHOW_PDF_PAGE,
-                    vec![json!(n)],
-                    drawn,
-                )
-                .await?;
+            let v = show(n, &format!("page {n} to be drawn"), &drawn).await?;
             max_canvases = max_canvases.max(v["canvases"].as_u64().unwrap_or(0));
         }
         ensure!(
@@ -1794,29 +1791,23 @@ fn a_long_report_read_to_the_end_and_back_stays_readable() -> Result<()> {
             "the reader keeps at most 8 canvases alive, it had {max_canvases}"
         );
         // Idle on the last page: the caches are emptied.
-        let v = app
-            .poll(
-                "the reader to empty pdf.js's caches once idle",
-                WAIT,
-                SHOW_PDF_PAGE,
-                vec![json!(PAGES)],
-                |v| v["cleanups"].as_u64() >= Some(1),
-            )
-            .await?;
+        let v = show(
+            PAGES,
+            "the reader to empty pdf.js's caches once idle",
+            &|v| v["cleanups"].as_u64() >= Some(1),
+        )
+        .await?;
         let cleanups = v["cleanups"].as_u64().unwrap_or(0);
         app.screenshot("last-page").await?;
         // Back to pages whose canvases were released: drawn again from the
         // emptied caches, with their pictures and their text.
         for n in [1, PAGES / 2, PAGES - 10] {
-            let v = app
-                .poll(
-                    &format!("page {n} to be drawn again after the cleanup"),
-                    WAIT,
-                    SHOW_PDF_PAGE,
-                    vec![json!(n)],
-                    drawn,
-                )
-                .await?;
+            let v = show(
+                n,
+                &format!("page {n} to be drawn again after the cleanup"),
+                &drawn,
+            )
+            .await?;
             let got = v["text"].as_str().unwrap_or_default();
             let missing: Vec<String> = words_of(n)
                 .into_iter()

@@ -177,7 +177,7 @@ export function onTablistKeyDown(e: KeyboardEvent): void {
   const list = e.currentTarget as HTMLElement;
   const tabs = [...list.querySelectorAll<HTMLElement>('[role="tab"]:not([disabled])')];
   const at = tabs.indexOf(document.activeElement as HTMLElement);
-  if (at < 0 || tabs.length === 0) return;
+  if (at < 0) return;
   let to: number;
   switch (e.key) {
     case "ArrowRight":

@@ -40,6 +40,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use plenary_demo::facts;
+use plenary_e2e::demo::LONG_DOCUMENT_ID as DOCUMENT_ID;
 use plenary_e2e::memory::{find_processes, tree_pss_kib};
 use plenary_e2e::{WAIT, paths, scenario, testid};
 use serde::Serialize;
@@ -47,7 +48,6 @@ use serde_json::{Value, json};
 
 const FIRST_PAGE_TARGET_MS: f64 = 300.0;
 const PSS_TARGET_MB: f64 = 450.0;
-use plenary_e2e::demo::LONG_DOCUMENT_ID as DOCUMENT_ID;
 
 struct Options {
     pages: usize,
