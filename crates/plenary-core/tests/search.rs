@@ -4,6 +4,7 @@
 
 use plenary_core::cache::Rendition;
 use plenary_core::model::*;
+use plenary_core::search::shards::{SHARDS, shard_path};
 use plenary_core::search::{SearchHit, SearchQuery, SearchResults};
 use plenary_core::sync::{Languages, Meetings};
 use plenary_core::{Cache, ErrorCode};
@@ -621,13 +622,32 @@ fn ranking_total_limit_and_offset() {
 }
 
 fn index_rows(cache: &Cache) -> (i64, i64, i64) {
-    let conn = rusqlite::Connection::open(cache.dir().join("plenary.sqlite3")).unwrap();
-    let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let count = |path: std::path::PathBuf, sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    let main = || cache.dir().join("plenary.sqlite3");
+    // One docsize row per FTS5 row (contentless tables keep them), in
+    // whichever shard holds it.
+    let entries = (0..SHARDS)
+        .map(|k| {
+            let path = shard_path(cache.dir(), k);
+            let docsize = count(path.clone(), "SELECT count(*) FROM search_index_docsize");
+            let indexed = count(path, "SELECT count(*) FROM indexed");
+            assert_eq!(
+                docsize, indexed,
+                "shard {k} lists exactly the entries it holds"
+            );
+            docsize
+        })
+        .sum();
     (
-        q("SELECT count(*) FROM renditions WHERE status = 'ok'"),
-        q("SELECT count(*) FROM search_files"),
-        // One docsize row per FTS5 row (contentless tables keep them).
-        q("SELECT count(*) FROM search_index_docsize"),
+        count(
+            main(),
+            "SELECT count(*) FROM renditions WHERE status = 'ok'",
+        ),
+        count(main(), "SELECT count(*) FROM search_files"),
+        entries,
     )
 }
 
@@ -830,18 +850,9 @@ fn a_version_8_cache_has_its_han_texts_indexed_again_when_opened() {
     assert_eq!(marked(&r.hits[0]), "大会[通过了决议]。");
     assert_eq!(found(&search(&cache, "议")), ["vzh"]);
     assert_eq!(found(&search(&cache, "adopted resolution")), ["ven"]);
+    // (Migration 9 dropped only the Han text's entry; since migration 12
+    // moved the index into shards, every text is indexed again.)
     assert_eq!(index_rows(&cache), (2, 2, 2));
-    let conn = rusqlite::Connection::open(dir.path().join("plenary.sqlite3")).unwrap();
-    let id_of = |sha: &str| -> i64 {
-        conn.query_row(
-            "SELECT id FROM search_files WHERE sha256 = ?1",
-            [sha],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
-    assert_eq!(id_of(&en), 2, "a text without Han is not indexed again");
-    assert_ne!(id_of(&zh), 1, "a text with Han is indexed again");
     drop(cache);
     // Opening again indexes nothing twice.
     let cache = Cache::open(dir.path()).unwrap();
@@ -942,4 +953,166 @@ fn a_search_sees_what_another_process_wrote_since_the_last_search() {
         .apply(&[Record::Tombstone(Tombstone::Document(id("b")))])
         .unwrap();
     assert_eq!(ids(&reader, "stockpiles"), ["a-en-1"]);
+}
+
+// ------------------------------------------------------------ the shards
+
+/// Six documents, each with a word of its own and one they share.
+const SHARED: &str = "sharedword";
+fn six_docs() -> Vec<Doc<'static>> {
+    const PAGES: [&[&str]; 6] = [
+        &["alpha sharedword"],
+        &["bravo sharedword"],
+        &["charlie sharedword"],
+        &["delta sharedword"],
+        &["echo sharedword"],
+        &["foxtrot sharedword"],
+    ];
+    const DOCS: [&str; 6] = ["s1", "s2", "s3", "s4", "s5", "s6"];
+    (0..6)
+        .map(|i| Doc {
+            doc: DOCS[i],
+            pages: PAGES[i],
+            ..Doc::default()
+        })
+        .collect()
+}
+
+fn all_six_found(cache: &Cache) {
+    assert_eq!(
+        ids(cache, SHARED),
+        [
+            "s1-en-0", "s2-en-0", "s3-en-0", "s4-en-0", "s5-en-0", "s6-en-0"
+        ]
+    );
+    for (word, doc) in [("alpha", "s1"), ("charlie", "s3"), ("foxtrot", "s6")] {
+        assert_eq!(ids(cache, word), [format!("{doc}-en-0")], "{word}");
+    }
+}
+
+fn shard_entries(cache: &Cache, k: usize) -> i64 {
+    rusqlite::Connection::open(shard_path(cache.dir(), k))
+        .unwrap()
+        .query_row("SELECT count(*) FROM indexed", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn the_index_is_split_over_the_shards_and_a_query_asks_them_all() {
+    let (_dir, mut cache) = open();
+    add(&mut cache, &six_docs());
+    all_six_found(&cache);
+    for k in 0..SHARDS {
+        assert!(
+            shard_entries(&cache, k) >= 1,
+            "every shard takes a share of the files (shard {k} has none)"
+        );
+    }
+    assert_eq!(index_rows(&cache), (6, 6, 6));
+    // The search results are the same from a cache opened afresh.
+    let dir = cache.dir().to_owned();
+    drop(cache);
+    let cache = Cache::open(&dir).unwrap();
+    all_six_found(&cache);
+    assert_eq!(index_rows(&cache), (6, 6, 6));
+}
+
+#[test]
+fn a_shard_that_lost_its_last_writes_is_made_whole_when_the_cache_opens() {
+    let (_dir, mut cache) = open();
+    add(&mut cache, &six_docs());
+    let dir = cache.dir().to_owned();
+    drop(cache);
+    // Shard 0 loses everything it was given (a crash before its commit
+    // reached the disk; shards do not fsync every commit).
+    {
+        let shard = rusqlite::Connection::open(shard_path(&dir, 0)).unwrap();
+        shard
+            .execute_batch(
+                "DELETE FROM search_index WHERE rowid IN (SELECT id FROM indexed);
+                 DELETE FROM indexed;",
+            )
+            .unwrap();
+    }
+    let cache = Cache::open(&dir).unwrap();
+    all_six_found(&cache);
+    assert_eq!(index_rows(&cache), (6, 6, 6));
+}
+
+#[test]
+fn a_damaged_or_missing_shard_is_made_anew_when_the_cache_opens() {
+    let (_dir, mut cache) = open();
+    add(&mut cache, &six_docs());
+    let dir = cache.dir().to_owned();
+    drop(cache);
+    std::fs::write(shard_path(&dir, 0), vec![0x42u8; 8192]).unwrap();
+    std::fs::remove_file(shard_path(&dir, 1)).unwrap();
+    let cache = Cache::open(&dir).unwrap();
+    all_six_found(&cache);
+    assert_eq!(index_rows(&cache), (6, 6, 6));
+    let (integrity, _) = cache.verify().unwrap();
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
+fn entries_of_a_write_that_failed_are_never_shown_and_their_ids_never_reused() {
+    let (_dir, mut cache) = open();
+    add(&mut cache, &six_docs()[..2]);
+    // A batch whose preview names a file with no rendition: the cache
+    // database refuses it, after the shards committed their entries.
+    let bytes = b"a file never stored";
+    let sha = Sha256::of(bytes);
+    cache
+        .apply(&[Record::Version(Version {
+            id: id("s1-fr-0"),
+            document_id: id("s1"),
+            language: Language::Fr,
+            revision: 0,
+            label: "Original".into(),
+            published_at: datetime!(2024-09-10 09:00 UTC),
+            sha256: sha,
+            size: bytes.len() as u64,
+            media_type: MediaType::Pdf,
+            file_name: "s1.pdf".into(),
+        })])
+        .unwrap();
+    let err = cache
+        .put_texts(
+            &[(
+                sha,
+                Rendition::Ok {
+                    extractor: "pdftotext".into(),
+                    pages: vec!["phantomword".into()],
+                },
+            )],
+            &[(
+                Sha256::of(b"no such file"),
+                plenary_core::cache::Preview {
+                    width_pt: 595.0,
+                    height_pt: 842.0,
+                    png: vec![1, 2, 3],
+                },
+            )],
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Database, "{err}");
+    assert!(
+        ids(&cache, "phantomword").is_empty(),
+        "a failed write shows nothing"
+    );
+    let held: i64 = (0..SHARDS).map(|k| shard_entries(&cache, k)).sum();
+    assert_eq!(
+        held, 3,
+        "the shard kept the failed write's entry (harmless)"
+    );
+    // The next file gets an id of its own, not the failed one's.
+    add(&mut cache, &six_docs()[2..3]);
+    assert_eq!(ids(&cache, "charlie"), ["s3-en-0"]);
+    assert!(ids(&cache, "phantomword").is_empty());
+    // Opening the cache drops the stray entry.
+    let dir = cache.dir().to_owned();
+    drop(cache);
+    let cache = Cache::open(&dir).unwrap();
+    assert_eq!(index_rows(&cache), (3, 3, 3));
+    assert!(ids(&cache, "phantomword").is_empty());
 }

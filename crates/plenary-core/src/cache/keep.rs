@@ -233,47 +233,62 @@ impl Cache {
         let now = time::OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // The same file twice in a batch: the last rendition wins.
         let last: BTreeMap<&Sha256, usize> = renditions
             .iter()
             .enumerate()
             .map(|(i, (sha, _))| (sha, i))
             .collect();
-        let mut to_index: Vec<(String, &[String])> = Vec::new();
-        for (i, (sha256, rendition)) in renditions.iter().enumerate() {
-            if last[sha256] != i {
-                continue;
-            }
-            let hex = sha256.to_hex();
-            tx.execute("DELETE FROM renditions WHERE sha256 = ?1", [&hex])?;
-            match rendition {
-                Rendition::Ok { extractor, pages } => {
-                    tx.execute(
-                        "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
-                     VALUES (?1, 'ok', ?2, NULL, ?3)",
-                        params![hex, extractor, now],
-                    )?;
-                    let mut insert = tx.prepare_cached(
-                        "INSERT INTO rendition_pages (sha256, page, text) VALUES (?1, ?2, ?3)",
-                    )?;
-                    for (i, text) in pages.iter().enumerate() {
-                        insert.execute(params![hex, i as i64 + 1, text])?;
+        let chosen: Vec<&(Sha256, Rendition)> = renditions
+            .iter()
+            .enumerate()
+            .filter(|(i, (sha, _))| last[sha] == *i)
+            .map(|(_, r)| r)
+            .collect();
+        let to_index: Vec<(String, &[String])> = chosen
+            .iter()
+            .filter_map(|(sha, r)| match r {
+                Rendition::Ok { pages, .. } => Some((sha.to_hex(), pages.as_slice())),
+                Rendition::Unavailable { .. } => None,
+            })
+            .collect();
+        let store = || -> Result<()> {
+            for (sha256, rendition) in &chosen {
+                let hex = sha256.to_hex();
+                tx.execute("DELETE FROM renditions WHERE sha256 = ?1", [&hex])?;
+                match rendition {
+                    Rendition::Ok { extractor, pages } => {
+                        tx.execute(
+                            "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
+                         VALUES (?1, 'ok', ?2, NULL, ?3)",
+                            params![hex, extractor, now],
+                        )?;
+                        let mut insert = tx.prepare_cached(
+                            "INSERT INTO rendition_pages (sha256, page, text) VALUES (?1, ?2, ?3)",
+                        )?;
+                        for (i, text) in pages.iter().enumerate() {
+                            insert.execute(params![hex, i as i64 + 1, text])?;
+                        }
                     }
-                    to_index.push((hex, pages.as_slice()));
-                }
-                Rendition::Unavailable { extractor, reason } => {
-                    tx.execute(
-                        "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
-                     VALUES (?1, 'unavailable', ?2, ?3, ?4)",
-                        params![hex, extractor, reason, now],
-                    )?;
+                    Rendition::Unavailable { extractor, reason } => {
+                        tx.execute(
+                            "INSERT INTO renditions (sha256, status, extractor, reason, fetched_at)
+                         VALUES (?1, 'unavailable', ?2, ?3, ?4)",
+                            params![hex, extractor, reason, now],
+                        )?;
+                    }
                 }
             }
-        }
-        // In the same transaction, and last (see `index_files`): the index
-        // never lacks or outlives a rendition.
-        crate::search::index_files(&tx, &to_index)?;
+            Ok(())
+        };
+        // The texts are stored (`store`, on this thread) while the shards
+        // index them; the index's rows come with this transaction (see
+        // `search::shards`): it never lacks a rendition, and never shows
+        // what it no longer has.
+        crate::search::index_files(&tx, &mut self.search_shards, &to_index, store)?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO previews (sha256, width_pt, height_pt, png)
@@ -370,7 +385,8 @@ impl Cache {
             if !needed.contains(&sha) && self.blobs.remove(&sha)? {
                 freed.files += 1;
                 freed.bytes += size;
-                // Its search index entry goes with it (migration 5's triggers).
+                // Its search index entry goes with it (migration 5's
+                // triggers, then `forget_deleted_texts`).
                 self.conn
                     .execute("DELETE FROM renditions WHERE sha256 = ?1", [sha.to_hex()])?;
             }
@@ -381,6 +397,16 @@ impl Cache {
                 freed.bytes += size;
             }
         }
+        self.forget_deleted_texts()?;
         Ok(freed)
+    }
+
+    /// Removes from the search shards the entries of files whose renditions
+    /// were deleted (their ids wait in `search_stale`), so that freeing space
+    /// frees the index's too.
+    fn forget_deleted_texts(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        crate::search::index_files::<String>(&tx, &mut self.search_shards, &[], || Ok(()))?;
+        Ok(tx.commit()?)
     }
 }

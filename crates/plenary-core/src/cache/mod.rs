@@ -4,6 +4,7 @@
 //! Layout of a cache folder:
 //! ```text
 //! <cache>/plenary.sqlite3        metadata (WAL mode, so also -wal and -shm)
+//! <cache>/search-0.sqlite3 ...   the full-text index, in shards (src/search/shards.rs)
 //! <cache>/blobs/objects/ab/cd..  files, named by SHA-256
 //! <cache>/blobs/tmp/             writes in progress (swept at open)
 //! <cache>/blobs/partial/         interrupted downloads (<sha256>.part), resumed by sync
@@ -44,6 +45,8 @@ pub const DATABASE_FILE: &str = "plenary.sqlite3";
 pub struct Cache {
     dir: PathBuf,
     conn: Connection,
+    /// The full-text index's files (derived from `conn`, rebuilt if lost).
+    search_shards: crate::search::Shards,
     blobs: BlobStore,
     /// Search's view of the versions with text, rebuilt when the database
     /// changes (see `search::Catalog`).
@@ -70,12 +73,17 @@ impl Cache {
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating the cache folder {}", dir.display()), e))?;
         let mut conn = schema::open(&dir.join(DATABASE_FILE))?;
-        // Renditions stored before the search index existed (migration 5).
-        crate::search::catch_up(&mut conn)?;
+        let mut search_shards = crate::search::Shards::open(&dir)?;
+        // What a crash between commits, or a shard made anew, left undone,
+        // then renditions the index lacks (stored before migration 5, or
+        // whose entries went at migrations 9 and 12 or just now).
+        crate::search::reconcile(&mut conn, &mut search_shards)?;
+        crate::search::catch_up(&mut conn, &mut search_shards)?;
         let blobs = BlobStore::open(dir.join("blobs"))?;
         Ok(Cache {
             dir,
             conn,
+            search_shards,
             blobs,
             search_catalog: RefCell::new(None),
         })
@@ -87,6 +95,10 @@ impl Cache {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn search_shards(&self) -> &crate::search::Shards {
+        &self.search_shards
     }
 
     pub(crate) fn search_catalog(&self) -> &RefCell<Option<crate::search::Catalog>> {
@@ -135,7 +147,8 @@ impl Cache {
                 std::fs::metadata(self.dir.join(format!("{DATABASE_FILE}{suffix}"))).ok()
             })
             .map(|m| m.len())
-            .sum();
+            .sum::<u64>()
+            + self.search_shards.bytes(&self.dir);
         Ok(CacheStats {
             path: self.dir.clone(),
             schema_version: schema::user_version(&self.conn)?,
@@ -150,9 +163,15 @@ impl Cache {
 
     /// Checks the database's integrity and re-hashes every file.
     pub fn verify(&self) -> Result<(String, VerifyReport)> {
-        let integrity: String = self
+        let mut integrity: String = self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        for (k, shard) in self.search_shards.conns().iter().enumerate() {
+            let found: String = shard.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if found != "ok" {
+                integrity.push_str(&format!("\nsearch shard {k}: {found}"));
+            }
+        }
         Ok((integrity, self.blobs.verify_all()?))
     }
 }

@@ -1,18 +1,21 @@
 //! Keeping the full-text index equal to the text renditions in the cache.
 //!
-//! Architecture invariant: the index holds exactly the renditions with text
-//! (`status = 'ok'`) in the cache, one FTS5 row per file. `search_files`
-//! gives each such file its row id and page sketch. Adding happens in Rust
-//! ([`index_files`]), in the transaction that stores the rendition; removal
-//! is SQLite's (migration 5's foreign key and triggers), so no path that
-//! deletes or changes a rendition can leave its entry behind. A rendition
-//! stored by some other path than `Cache::put_renditions` (or present when
-//! migration 5 ran, or holding Han text when migration 9 ran) is indexed by
-//! [`catch_up`] when the cache is opened.
+//! Architecture invariant: once the shards are reconciled (at open) and after
+//! every write, the index holds exactly the renditions with text (`status =
+//! 'ok'`) in the cache, one FTS5 row per file, in its shard (see
+//! [`super::shards`]). `search_files` gives each such file its row id and page
+//! sketch. Adding happens in Rust ([`index_files`]), with the transaction
+//! that stores the rendition; removal starts in SQLite (migration 5's foreign
+//! key and triggers delete the `search_files` row, migration 12's trigger
+//! queues its id), so no path that deletes or changes a rendition can leave
+//! a findable entry behind. A rendition stored by some other path than
+//! `Cache::put_renditions` (or present when migration 5, 9 or 12 ran, or whose
+//! entry a shard lost) is indexed by [`catch_up`] when the cache is opened.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::normalize::tokenize;
+use super::shards::{self, SHARDS, Shards};
 use super::sketch::SketchBuilder;
 use crate::error::Result;
 
@@ -43,90 +46,135 @@ pub(crate) fn prepare<S: AsRef<str>>(pages: &[S]) -> Prepared {
     }
 }
 
-/// Gives a file with text its row in the index; returns the row id. Its
-/// sketch is written by [`index_files`], after its tokens.
-fn add_file(conn: &Connection, sha256_hex: &str) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("INSERT INTO search_files (sha256, sketch) VALUES (?1, X'') RETURNING id")?
-        .query_row([sha256_hex], |r| r.get(0))?)
-}
-
-/// How many normalised files may wait for the FTS5 writer: enough to keep
-/// both threads busy, few enough that memory does not grow with a batch.
-const QUEUE: usize = 8;
-
-/// Indexes files whose renditions (with text) this transaction stored:
-/// `(sha256 hex, pages)`. Run it last in the transaction, for all its
-/// files at once.
+/// Indexes files whose renditions (with text) this transaction of the cache
+/// database (`conn`, an IMMEDIATE one: the ids given here must not race
+/// another process's) stores: `(sha256 hex, pages)`. `store` writes the
+/// renditions themselves into `conn`, on this thread, while the shards
+/// index (their rows must be there before the files' `search_files` rows,
+/// which this adds last, with their sketches). Each file's entry goes into
+/// its shard, which commits at once (see [`super::shards`] for why that is
+/// safe); then the entries of files deleted since the last write go.
 ///
-/// Normalisation runs on a second thread, a few files ahead of this one,
-/// which writes their tokens into FTS5 as they come. The order of the
-/// statements matters: FTS5 keeps new entries in memory until the commit,
-/// but any later statement that opens a statement journal (an insert into
-/// a table with a unique key, a delete that cascades) makes it flush them to
-/// disk first, which sorts every pending term and writes a small segment.
-/// So every file gets its `search_files` row first, then the FTS5 inserts
-/// follow, and the sketches (single-row updates by rowid) come last.
-///
-/// Files go in one language at a time (that of a version using the file),
-/// with a flush of FTS5's pending entries between languages: each flush
-/// then sorts and writes one language's terms, not the six languages'
-/// vocabularies mixed in one hash table. Their rows are made in that order
-/// too, since FTS5 also flushes whenever a row id is lower than the last.
+/// Each shard is written by a thread of its own, which also normalises its
+/// files. Within a shard, files go in one language at a time (that of a
+/// version using the file), with a flush of FTS5's pending entries between
+/// languages: each flush then sorts and writes one language's terms, not the
+/// six languages' vocabularies mixed in one hash table. Ids are given in
+/// that order too, since FTS5 also flushes whenever a row id is lower than
+/// the last.
 pub(crate) fn index_files<S: AsRef<str> + Sync>(
     conn: &Connection,
+    shards: &mut Shards,
     files: &[(String, &[S])],
+    store: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let mut language_of =
-        conn.prepare_cached("SELECT min(language) FROM versions WHERE sha256 = ?1")?;
-    let mut order = Vec::with_capacity(files.len());
-    for (i, (hex, _)) in files.iter().enumerate() {
-        let language: Option<String> = language_of.query_row([hex], |r| r.get(0))?;
-        order.push((language, i));
-    }
-    order.sort();
-    let ids = order
-        .iter()
-        .map(|&(_, i)| add_file(conn, &files[i].0))
-        .collect::<Result<Vec<i64>>>()?;
-    let mut insert =
-        conn.prepare_cached("INSERT INTO search_index (rowid, text) VALUES (?1, ?2)")?;
-    let mut flush =
-        conn.prepare_cached("INSERT INTO search_index (search_index) VALUES ('flush')")?;
-    let mut sketches = Vec::with_capacity(files.len());
-    std::thread::scope(|scope| -> Result<()> {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Prepared>(QUEUE);
-        let order = &order;
-        scope.spawn(move || {
-            for &(_, i) in order {
-                // The receiver is gone only if writing failed: stop.
-                if send.send(prepare(files[i].1)).is_err() {
-                    break;
-                }
-            }
-        });
-        for (k, (id, prepared)) in ids.iter().zip(receive).enumerate() {
-            if k > 0 && order[k].0 != order[k - 1].0 {
-                flush.execute([])?;
-            }
-            insert.execute(rusqlite::params![id, prepared.tokens])?;
-            sketches.push(prepared.sketch);
+    if !files.is_empty() {
+        let mut language_of =
+            conn.prepare_cached("SELECT min(language) FROM versions WHERE sha256 = ?1")?;
+        let mut order = Vec::with_capacity(files.len());
+        for (i, (hex, _)) in files.iter().enumerate() {
+            let language: Option<String> = language_of.query_row([hex], |r| r.get(0))?;
+            order.push((language, i));
         }
-        Ok(())
-    })?;
-    let mut sketch = conn.prepare_cached("UPDATE search_files SET sketch = ?1 WHERE id = ?2")?;
-    for (id, s) in ids.iter().zip(&sketches) {
-        sketch.execute(rusqlite::params![s, id])?;
+        order.sort();
+        // Above every id the cache database gave and every id a shard holds.
+        let given: i64 = conn.query_row(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_files'), 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        let first = given.max(shards.max_id()?) + 1;
+        // (id, language, file), by shard, each in language order.
+        let mut by_shard: Vec<Vec<(i64, Option<&str>, usize)>> = vec![Vec::new(); SHARDS];
+        for (id, (language, i)) in (first..).zip(&order) {
+            by_shard[shards::shard_of(id)].push((id, language.as_deref(), *i));
+        }
+        let (stored, indexed) = std::thread::scope(|scope| {
+            let handles: Vec<_> = shards
+                .conns_mut()
+                .iter_mut()
+                .zip(&by_shard)
+                .filter(|(_, mine)| !mine.is_empty())
+                .map(|(shard, mine)| scope.spawn(move || write_shard(shard, mine, files)))
+                .collect();
+            let stored = store();
+            let indexed: Vec<_> = handles
+                .into_iter()
+                .map(|h| h.join().expect("a search shard's writer panicked"))
+                .collect();
+            (stored, indexed)
+        });
+        stored?;
+        let mut sketches = Vec::with_capacity(files.len());
+        for result in indexed {
+            sketches.extend(result?);
+        }
+        sketches.sort_unstable_by_key(|s: &Indexed| s.id);
+        let mut add = conn
+            .prepare_cached("INSERT INTO search_files (id, sha256, sketch) VALUES (?1, ?2, ?3)")?;
+        for Indexed { id, file, sketch } in sketches {
+            add.execute(rusqlite::params![id, files[file].0, sketch])?;
+        }
+    } else {
+        store()?;
+    }
+    let stale: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM search_stale")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !stale.is_empty() {
+        shards::remove(shards, &stale)?;
+        conn.execute("DELETE FROM search_stale", [])?;
     }
     Ok(())
 }
 
+/// A file a shard indexed: its id, its place in the batch, its sketch.
+struct Indexed {
+    id: i64,
+    file: usize,
+    sketch: Vec<u8>,
+}
+
+/// One shard's part of [`index_files`], in one transaction of its own:
+/// its files' entries, then their ids in `indexed` (an insert into a table
+/// with a key makes FTS5 flush first, so it comes last).
+fn write_shard<S: AsRef<str>>(
+    shard: &mut Connection,
+    mine: &[(i64, Option<&str>, usize)],
+    files: &[(String, &[S])],
+) -> Result<Vec<Indexed>> {
+    let tx = shard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut sketches = Vec::with_capacity(mine.len());
+    {
+        let mut insert =
+            tx.prepare_cached("INSERT INTO search_index (rowid, text) VALUES (?1, ?2)")?;
+        let mut flush =
+            tx.prepare_cached("INSERT INTO search_index (search_index) VALUES ('flush')")?;
+        for (k, &(id, language, i)) in mine.iter().enumerate() {
+            if k > 0 && mine[k - 1].1 != language {
+                flush.execute([])?;
+            }
+            let prepared = prepare(files[i].1);
+            insert.execute(rusqlite::params![id, prepared.tokens])?;
+            sketches.push(Indexed {
+                id,
+                file: i,
+                sketch: prepared.sketch,
+            });
+        }
+        let mut indexed = tx.prepare_cached("INSERT INTO indexed (id) VALUES (?1)")?;
+        for &(id, _, _) in mine {
+            indexed.execute([id])?;
+        }
+    }
+    tx.commit()?;
+    Ok(sketches)
+}
+
 /// Indexes every rendition with text that the index lacks (after migration
 /// 5, or if anything stored one without indexing it); returns how many.
-pub(crate) fn catch_up(conn: &mut Connection) -> Result<usize> {
+pub(crate) fn catch_up(conn: &mut Connection, shards: &mut Shards) -> Result<usize> {
     const MISSING: &str = "SELECT sha256 FROM renditions r WHERE status = 'ok'
          AND NOT EXISTS (SELECT 1 FROM search_files f WHERE f.sha256 = r.sha256)";
     let any: bool = conn.query_row(&format!("SELECT EXISTS ({MISSING})"), [], |r| r.get(0))?;
@@ -153,7 +201,7 @@ pub(crate) fn catch_up(conn: &mut Connection) -> Result<usize> {
             .cloned()
             .zip(texts.iter().map(Vec::as_slice))
             .collect();
-        index_files(&tx, &files)?;
+        index_files(&tx, shards, &files, || Ok(()))?;
     }
     tx.commit()?;
     tracing::info!(files = missing.len(), "search index caught up");

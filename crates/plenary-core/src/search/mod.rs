@@ -11,7 +11,11 @@
 //! * `catalog`: the versions with text and what the filters look at, in
 //!   memory, so that filtering the files FTS5 matched costs no joins.
 //!
-//! [`Cache::search`] ranks files with FTS5's bm25 (one row per file), maps
+//! * `shards`: the index's files, written in parallel.
+//!
+//! [`Cache::search`] ranks files with FTS5's bm25 (one row per file, in one
+//! of the shards: each shard ranks its own rows, by statistics that differ
+//! between shards only by chance, as files go to them by id), maps
 //! them to the versions that use them (filters apply there, in the catalog),
 //! and locates the hits only for the page of results asked for.
 //!
@@ -25,6 +29,7 @@ mod index;
 mod locate;
 pub mod normalize;
 mod query;
+pub mod shards;
 mod sketch;
 
 use rusqlite::OptionalExtension;
@@ -35,6 +40,7 @@ use time::{Date, OffsetDateTime};
 pub(crate) use catalog::Catalog;
 pub(crate) use index::{catch_up, index_files};
 pub use locate::SnippetSegment;
+pub(crate) use shards::{Shards, reconcile};
 
 use crate::cache::Cache;
 use crate::error::{InvalidInput, Result};
@@ -201,9 +207,13 @@ impl Cache {
     /// `None` if FTS5 refused the expression.
     fn candidates(&self, expression: &str, q: &SearchQuery) -> Result<Option<Vec<Candidate>>> {
         let conn = self.conn();
-        let Some(files) = matching_files(conn, expression)? else {
-            return Ok(None);
-        };
+        let mut files = Vec::new();
+        for shard in self.search_shards().conns() {
+            match matching_files(shard, expression)? {
+                Some(f) => files.extend(f),
+                None => return Ok(None),
+            }
+        }
         let mut slot = self.search_catalog().borrow_mut();
         let current = match slot.as_ref() {
             Some(catalog) => catalog.is_current(conn)?,
@@ -345,19 +355,14 @@ mod tests {
     fn an_expression_fts5_refuses_is_told_from_a_database_failure() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
+        let shard = &cache.search_shards().conns()[0];
         for bad in ["\"unterminated", "AND", "a NEAR(", "col:x", "*"] {
-            assert_eq!(matching_files(cache.conn(), bad).unwrap(), None, "{bad}");
+            assert_eq!(matching_files(shard, bad).unwrap(), None, "{bad}");
         }
-        assert_eq!(
-            matching_files(cache.conn(), "\"fine\"").unwrap(),
-            Some(Vec::new())
-        );
+        assert_eq!(matching_files(shard, "\"fine\"").unwrap(), Some(Vec::new()));
         // A database failure is an error, not a refused query.
-        cache
-            .conn()
-            .execute_batch("DROP TABLE search_index")
-            .unwrap();
-        let e = matching_files(cache.conn(), "\"fine\"").unwrap_err();
+        shard.execute_batch("DROP TABLE search_index").unwrap();
+        let e = matching_files(shard, "\"fine\"").unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::Database, "{e}");
     }
 }

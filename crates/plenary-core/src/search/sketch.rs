@@ -89,7 +89,15 @@ pub(crate) fn query_token_keys(token: &str, is_prefix: bool) -> Vec<Key> {
 #[derive(Debug, Default)]
 pub(crate) struct SketchBuilder {
     out: Vec<u8>,
+    /// The current page's keys, as they come (with repeats).
     keys: Vec<Key>,
+    /// Its distinct keys, and the open-addressing table that finds them
+    /// (a key's value, 0 for an empty slot; a key that is 0 is `zero`).
+    /// Sorting every page's keys to drop repeats took most of the time of
+    /// building a sketch.
+    distinct: Vec<Key>,
+    table: Vec<u64>,
+    zero: bool,
 }
 
 impl SketchBuilder {
@@ -101,9 +109,8 @@ impl SketchBuilder {
 
     /// Ends the current page.
     pub fn end_page(&mut self) {
-        self.keys.sort_unstable();
-        self.keys.dedup();
-        let bytes = (self.keys.len() * BITS_PER_KEY).div_ceil(8);
+        self.dedup();
+        let bytes = (self.distinct.len() * BITS_PER_KEY).div_ceil(8);
         let mut n = bytes;
         loop {
             let low = (n & 0x7f) as u8;
@@ -117,12 +124,45 @@ impl SketchBuilder {
         let start = self.out.len();
         self.out.resize(start + bytes, 0);
         let filter = &mut self.out[start..];
-        for &k in &self.keys {
+        for &k in &self.distinct {
             for bit in probes(k, bytes as u64 * 8) {
                 filter[(bit / 8) as usize] |= 1 << (bit % 8);
             }
         }
         self.keys.clear();
+    }
+
+    /// The current page's distinct keys into `distinct` (in no order).
+    fn dedup(&mut self) {
+        self.distinct.clear();
+        self.zero = false;
+        let slots = (self.keys.len() * 2).next_power_of_two().max(16);
+        self.table.clear();
+        self.table.resize(slots, 0);
+        let mask = slots - 1;
+        for &k in &self.keys {
+            if k.0 == 0 {
+                if !self.zero {
+                    self.zero = true;
+                    self.distinct.push(k);
+                }
+                continue;
+            }
+            // The key's high bits pick the slot (its low bits are a probe's).
+            let mut i = (k.0 >> 40) as usize & mask;
+            loop {
+                let slot = &mut self.table[i];
+                if *slot == k.0 {
+                    break;
+                }
+                if *slot == 0 {
+                    *slot = k.0;
+                    self.distinct.push(k);
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
     }
 
     pub fn finish(self) -> Vec<u8> {
