@@ -164,20 +164,17 @@ pub(crate) fn remove(shards: &mut Shards, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
-/// Makes the shards agree with the cache database (at open): entries of
-/// files it does not have go; its files whose entries are missing (a crash
-/// between commits, a shard made anew) lose their `search_files` row, for
-/// `catch_up` to index them again. Returns how many of each.
-pub(crate) fn reconcile(conn: &mut Connection, shards: &mut Shards) -> Result<(usize, usize)> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let known: HashSet<i64> = tx
+/// The ids the shards hold that the cache database does not (`extra`), and
+/// the ones it has that no shard holds (`missing`).
+fn compare(conn: &Connection, shards: &Shards) -> Result<(Vec<i64>, Vec<i64>)> {
+    let known: HashSet<i64> = conn
         .prepare("SELECT id FROM search_files")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut held = HashSet::with_capacity(known.len());
     let mut extra = Vec::new();
-    for conn in &shards.conns {
-        let mut stmt = conn.prepare("SELECT id FROM indexed")?;
+    for shard in &shards.conns {
+        let mut stmt = shard.prepare("SELECT id FROM indexed")?;
         for id in stmt.query_map([], |r| r.get::<_, i64>(0))? {
             let id = id?;
             if known.contains(&id) {
@@ -187,8 +184,28 @@ pub(crate) fn reconcile(conn: &mut Connection, shards: &mut Shards) -> Result<(u
             }
         }
     }
+    let missing = known.difference(&held).copied().collect();
+    Ok((extra, missing))
+}
+
+/// Makes the shards agree with the cache database (at open): entries of
+/// files it does not have go; its files whose entries are missing (a crash
+/// between commits, a shard made anew) lose their `search_files` row, for
+/// `catch_up` to index them again. Returns how many of each.
+pub(crate) fn reconcile(conn: &mut Connection, shards: &mut Shards) -> Result<(usize, usize)> {
+    // Read first, without the write lock (another process may be syncing
+    // for a while): most opens find nothing to do.
+    let (extra, missing) = compare(conn, shards)?;
+    let stale: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM search_stale)", [], |r| {
+        r.get(0)
+    })?;
+    if extra.is_empty() && missing.is_empty() && !stale {
+        return Ok((0, 0));
+    }
+    // Again under the lock: what another process was writing is done.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (extra, missing) = compare(&tx, shards)?;
     remove(shards, &extra)?;
-    let missing: Vec<i64> = known.difference(&held).copied().collect();
     {
         let mut delete = tx.prepare("DELETE FROM search_files WHERE id = ?1")?;
         for id in &missing {
