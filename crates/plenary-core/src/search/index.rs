@@ -84,10 +84,25 @@ pub(crate) fn index_files<S: AsRef<str> + Sync>(
             |r| r.get(0),
         )?;
         let first = given.max(shards.max_id()?) + 1;
-        // (id, language, file), by shard, each in language order.
+        // (id, language, file), by shard, each in language order. Each file
+        // goes to the shard with the fewest bytes so far (the slower shard
+        // sets the pace), under the next id that shard takes: ids rise
+        // within each shard, with gaps overall.
         let mut by_shard: Vec<Vec<(i64, Option<&str>, usize)>> = vec![Vec::new(); SHARDS];
-        for (id, (language, i)) in (first..).zip(&order) {
-            by_shard[shards::shard_of(id)].push((id, language.as_deref(), *i));
+        let mut next_id: Vec<i64> = (0..SHARDS as i64)
+            .map(|k| first + (k - first).rem_euclid(SHARDS as i64))
+            .collect();
+        let mut bytes = [0usize; SHARDS];
+        for (language, i) in &order {
+            let k = (0..SHARDS).min_by_key(|&k| bytes[k]).unwrap_or(0);
+            bytes[k] += files[*i].1.iter().map(|p| p.as_ref().len()).sum::<usize>();
+            debug_assert_eq!(
+                shards::shard_of(next_id[k]),
+                k,
+                "a file's id names the shard that holds its entry"
+            );
+            by_shard[k].push((next_id[k], language.as_deref(), *i));
+            next_id[k] += SHARDS as i64;
         }
         let (stored, indexed) = std::thread::scope(|scope| {
             let handles: Vec<_> = shards

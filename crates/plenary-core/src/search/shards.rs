@@ -251,6 +251,23 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_is_built_without_memory_statistics() {
+        let conn = Connection::open_in_memory().unwrap();
+        let options: Vec<String> = conn
+            .prepare("PRAGMA compile_options")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "SQLite must be built with .cargo/config.toml's LIBSQLITE3_FLAGS: with memory \
+             statistics on, the shards' writer threads queue on one mutex ({options:?})"
+        );
+    }
+
+    #[test]
     fn ids_go_to_shards_by_remainder() {
         assert_eq!((shard_of(1), shard_of(2), shard_of(3)), (1, 0, 1));
         assert_eq!(shard_of(-3), 1, "never out of range");
