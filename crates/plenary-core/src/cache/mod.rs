@@ -166,8 +166,11 @@ impl Cache {
         let mut integrity: String = self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        for (k, shard) in self.search_shards.conns().iter().enumerate() {
-            let found: String = shard.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        for k in 0..crate::search::shards::SHARDS {
+            let found: String =
+                self.search_shards
+                    .lock(k)
+                    .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
             if found != "ok" {
                 integrity.push_str(&format!("\nsearch shard {k}: {found}"));
             }

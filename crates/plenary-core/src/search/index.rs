@@ -107,7 +107,7 @@ pub(crate) fn index_files<S: AsRef<str> + Sync>(
         let (stored, indexed) = std::thread::scope(|scope| {
             let handles: Vec<_> = shards
                 .conns_mut()
-                .iter_mut()
+                .into_iter()
                 .zip(&by_shard)
                 .filter(|(_, mine)| !mine.is_empty())
                 .map(|(shard, mine)| scope.spawn(move || write_shard(shard, mine, files)))

@@ -208,8 +208,11 @@ impl Cache {
     fn candidates(&self, expression: &str, q: &SearchQuery) -> Result<Option<Vec<Candidate>>> {
         let conn = self.conn();
         let mut files = Vec::new();
-        for shard in self.search_shards().conns() {
-            match matching_files(shard, expression)? {
+        for found in self
+            .search_shards()
+            .each(|shard| matching_files(shard, expression))
+        {
+            match found? {
                 Some(f) => files.extend(f),
                 None => return Ok(None),
             }
@@ -355,7 +358,7 @@ mod tests {
     fn an_expression_fts5_refuses_is_told_from_a_database_failure() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
-        let shard = &cache.search_shards().conns()[0];
+        let shard = &*cache.search_shards().lock(0);
         for bad in ["\"unterminated", "AND", "a NEAR(", "col:x", "*"] {
             assert_eq!(matching_files(shard, bad).unwrap(), None, "{bad}");
         }
