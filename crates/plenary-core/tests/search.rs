@@ -1017,39 +1017,42 @@ fn the_index_is_split_over_the_shards_and_a_query_asks_them_all() {
     assert_eq!(index_rows(&cache), (6, 6, 6));
 }
 
-#[test]
-fn a_shard_that_lost_its_last_writes_is_made_whole_when_the_cache_opens() {
-    let (_dir, mut cache) = open();
+/// What `damage` does to the shards of a closed cache holding the six
+/// documents is repaired by opening it:
+/// every document is found again, the index exactly the renditions.
+fn made_whole_after(damage: impl FnOnce(&std::path::Path)) -> (tempfile::TempDir, Cache) {
+    let (tmp, mut cache) = open();
     add(&mut cache, &six_docs());
     let dir = cache.dir().to_owned();
     drop(cache);
-    // Shard 0 loses everything it was given (a crash before its commit
-    // reached the disk; shards do not fsync every commit).
-    {
-        let shard = rusqlite::Connection::open(shard_path(&dir, 0)).unwrap();
+    damage(&dir);
+    let cache = Cache::open(&dir).unwrap();
+    all_six_found(&cache);
+    assert_eq!(index_rows(&cache), (6, 6, 6));
+    (tmp, cache)
+}
+
+#[test]
+fn a_shard_that_lost_its_last_writes_is_made_whole_when_the_cache_opens() {
+    made_whole_after(|dir| {
+        // Shard 0 loses everything it was given (a crash before its commit
+        // reached the disk; shards do not fsync every commit).
+        let shard = rusqlite::Connection::open(shard_path(dir, 0)).unwrap();
         shard
             .execute_batch(
                 "DELETE FROM search_index WHERE rowid IN (SELECT id FROM indexed);
                  DELETE FROM indexed;",
             )
             .unwrap();
-    }
-    let cache = Cache::open(&dir).unwrap();
-    all_six_found(&cache);
-    assert_eq!(index_rows(&cache), (6, 6, 6));
+    });
 }
 
 #[test]
 fn a_damaged_or_missing_shard_is_made_anew_when_the_cache_opens() {
-    let (_dir, mut cache) = open();
-    add(&mut cache, &six_docs());
-    let dir = cache.dir().to_owned();
-    drop(cache);
-    std::fs::write(shard_path(&dir, 0), vec![0x42u8; 8192]).unwrap();
-    std::fs::remove_file(shard_path(&dir, 1)).unwrap();
-    let cache = Cache::open(&dir).unwrap();
-    all_six_found(&cache);
-    assert_eq!(index_rows(&cache), (6, 6, 6));
+    let (_tmp, cache) = made_whole_after(|dir| {
+        std::fs::write(shard_path(dir, 0), vec![0x42u8; 8192]).unwrap();
+        std::fs::remove_file(shard_path(dir, 1)).unwrap();
+    });
     let (integrity, _) = cache.verify().unwrap();
     assert_eq!(integrity, "ok");
 }
