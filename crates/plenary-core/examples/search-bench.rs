@@ -533,15 +533,16 @@ fn main() {
     // For experiments: FTS5 options (`k=v,k=v`, e.g. `automerge=8,pgsz=8000`)
     // set before indexing in every shard, through second connections.
     if let Ok(options) = std::env::var("SEARCH_BENCH_FTS5") {
-        for kv in options.split(',').filter(|s| !s.is_empty()) {
-            for k in 0..SHARDS {
-                let conn = rusqlite::Connection::open(shard_path(&cache_dir, k)).unwrap();
-                let (k, v) = kv.split_once('=').expect("k=v");
-                conn.execute(
-                    "INSERT INTO search_index (search_index, rank) VALUES (?1, ?2)",
-                    rusqlite::params![k, v.parse::<i64>().expect("a number")],
-                )
-                .unwrap();
+        for k in 0..SHARDS {
+            let shard = rusqlite::Connection::open(shard_path(&cache_dir, k)).unwrap();
+            for kv in options.split(',').filter(|s| !s.is_empty()) {
+                let (option, v) = kv.split_once('=').expect("k=v");
+                shard
+                    .execute(
+                        "INSERT INTO search_index (search_index, rank) VALUES (?1, ?2)",
+                        rusqlite::params![option, v.parse::<i64>().expect("a number")],
+                    )
+                    .unwrap();
             }
         }
     }
@@ -922,9 +923,7 @@ fn main() {
     }
 
     // Sizes.
-    let conn =
-        rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
-    let size = |like: &str| -> f64 {
+    let size = |conn: &rusqlite::Connection, like: &str| -> f64 {
         conn.query_row(
             "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?1",
             [like],
@@ -933,22 +932,17 @@ fn main() {
         .unwrap() as f64
             / 1e6
     };
+    let conn =
+        rusqlite::Connection::open(cache_dir.join(plenary_core::cache::DATABASE_FILE)).unwrap();
     // The FTS5 index is in the shard files (src/search/shards.rs).
     let index_mb = (0..SHARDS)
         .map(|k| {
             let shard = rusqlite::Connection::open(shard_path(&cache_dir, k)).unwrap();
-            shard
-                .query_row(
-                    "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'search_index%'",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )
-                .unwrap() as f64
-                / 1e6
+            size(&shard, "search_index%")
         })
         .sum::<f64>();
-    let sketch_mb = size("search_files%") + size("sqlite_autoindex_search_files%");
-    let pages_mb = size("rendition_pages%");
+    let sketch_mb = size(&conn, "search_files%") + size(&conn, "sqlite_autoindex_search_files%");
+    let pages_mb = size(&conn, "rendition_pages%");
     let db_mb = std::fs::metadata(cache_dir.join(plenary_core::cache::DATABASE_FILE))
         .map(|m| m.len())
         .unwrap_or(0) as f64

@@ -114,6 +114,14 @@ fn migrate(conn: &mut Connection, path: &Path, schema: &Schema) -> Result<()> {
     Ok(())
 }
 
+/// A file SQLite keeps beside the database at `path`: `suffix` is "" (the
+/// database itself), "-wal" or "-shm".
+pub fn companion(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    p.into()
+}
+
 pub fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
 }

@@ -621,19 +621,23 @@ fn ranking_total_limit_and_offset() {
     assert_eq!((past.hits.len(), past.total), (0, 30));
 }
 
+fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn shard(cache: &Cache, k: usize) -> rusqlite::Connection {
+    rusqlite::Connection::open(shard_path(cache.dir(), k)).unwrap()
+}
+
 fn index_rows(cache: &Cache) -> (i64, i64, i64) {
-    let count = |path: std::path::PathBuf, sql: &str| -> i64 {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap()
-    };
-    let main = || cache.dir().join("plenary.sqlite3");
+    let main = rusqlite::Connection::open(cache.dir().join("plenary.sqlite3")).unwrap();
     // One docsize row per FTS5 row (contentless tables keep them), in
     // whichever shard holds it.
     let entries = (0..SHARDS)
         .map(|k| {
-            let path = shard_path(cache.dir(), k);
-            let docsize = count(path.clone(), "SELECT count(*) FROM search_index_docsize");
-            let indexed = count(path, "SELECT count(*) FROM indexed");
+            let shard = shard(cache, k);
+            let docsize = count(&shard, "SELECT count(*) FROM search_index_docsize");
+            let indexed = count(&shard, "SELECT count(*) FROM indexed");
             assert_eq!(
                 docsize, indexed,
                 "shard {k} lists exactly the entries it holds"
@@ -642,11 +646,8 @@ fn index_rows(cache: &Cache) -> (i64, i64, i64) {
         })
         .sum();
     (
-        count(
-            main(),
-            "SELECT count(*) FROM renditions WHERE status = 'ok'",
-        ),
-        count(main(), "SELECT count(*) FROM search_files"),
+        count(&main, "SELECT count(*) FROM renditions WHERE status = 'ok'"),
+        count(&main, "SELECT count(*) FROM search_files"),
         entries,
     )
 }
@@ -991,10 +992,7 @@ fn all_six_found(cache: &Cache) {
 }
 
 fn shard_entries(cache: &Cache, k: usize) -> i64 {
-    rusqlite::Connection::open(shard_path(cache.dir(), k))
-        .unwrap()
-        .query_row("SELECT count(*) FROM indexed", [], |r| r.get(0))
-        .unwrap()
+    count(&shard(cache, k), "SELECT count(*) FROM indexed")
 }
 
 #[test]
@@ -1037,8 +1035,8 @@ fn a_shard_that_lost_its_last_writes_is_made_whole_when_the_cache_opens() {
     made_whole_after(|dir| {
         // Shard 0 loses everything it was given (a crash before its commit
         // reached the disk; shards do not fsync every commit).
-        let shard = rusqlite::Connection::open(shard_path(dir, 0)).unwrap();
-        shard
+        rusqlite::Connection::open(shard_path(dir, 0))
+            .unwrap()
             .execute_batch(
                 "DELETE FROM search_index WHERE rowid IN (SELECT id FROM indexed);
                  DELETE FROM indexed;",

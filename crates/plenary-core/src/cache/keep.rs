@@ -406,7 +406,7 @@ impl Cache {
     /// frees the index's too.
     fn forget_deleted_texts(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
-        crate::search::index_files::<String>(&tx, &mut self.search_shards, &[], || Ok(()))?;
+        crate::search::forget_deleted(&tx, &mut self.search_shards)?;
         Ok(tx.commit()?)
     }
 }

@@ -38,6 +38,7 @@ pub use write::ApplyReport;
 
 use crate::error::{Error, Result};
 use crate::model::{Sha256, Version, VersionId};
+use crate::search::shards::{SHARDS, shard_path};
 
 pub const DATABASE_FILE: &str = "plenary.sqlite3";
 
@@ -141,14 +142,13 @@ impl Cache {
                 versions_downloaded += 1;
             }
         }
-        let database_bytes = ["", "-wal"]
-            .iter()
-            .filter_map(|suffix| {
-                std::fs::metadata(self.dir.join(format!("{DATABASE_FILE}{suffix}"))).ok()
-            })
+        // The database and the search index's shards, with their logs.
+        let database_bytes = std::iter::once(self.dir.join(DATABASE_FILE))
+            .chain((0..SHARDS).map(|k| shard_path(&self.dir, k)))
+            .flat_map(|db| ["", "-wal"].map(|suffix| crate::sqlite::companion(&db, suffix)))
+            .filter_map(|path| std::fs::metadata(path).ok())
             .map(|m| m.len())
-            .sum::<u64>()
-            + self.search_shards.bytes(&self.dir);
+            .sum();
         Ok(CacheStats {
             path: self.dir.clone(),
             schema_version: schema::user_version(&self.conn)?,
@@ -166,7 +166,7 @@ impl Cache {
         let mut integrity: String = self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        for k in 0..crate::search::shards::SHARDS {
+        for k in 0..SHARDS {
             let found: String =
                 self.search_shards
                     .lock(k)

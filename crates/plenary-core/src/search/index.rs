@@ -68,71 +68,77 @@ pub(crate) fn index_files<S: AsRef<str> + Sync>(
     files: &[(String, &[S])],
     store: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    if !files.is_empty() {
-        let mut language_of =
-            conn.prepare_cached("SELECT min(language) FROM versions WHERE sha256 = ?1")?;
-        let mut order = Vec::with_capacity(files.len());
-        for (i, (hex, _)) in files.iter().enumerate() {
-            let language: Option<String> = language_of.query_row([hex], |r| r.get(0))?;
-            order.push((language, i));
-        }
-        order.sort();
-        // Above every id the cache database gave and every id a shard holds.
-        let given: i64 = conn.query_row(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_files'), 0)",
-            [],
-            |r| r.get(0),
-        )?;
-        let first = given.max(shards.max_id()?) + 1;
-        // (id, language, file), by shard, each in language order. Each file
-        // goes to the shard with the fewest bytes so far (the slower shard
-        // sets the pace), under the next id that shard takes: ids rise
-        // within each shard, with gaps overall.
-        let mut by_shard: Vec<Vec<(i64, Option<&str>, usize)>> = vec![Vec::new(); SHARDS];
-        let mut next_id: Vec<i64> = (0..SHARDS as i64)
-            .map(|k| first + (k - first).rem_euclid(SHARDS as i64))
-            .collect();
-        let mut bytes = [0usize; SHARDS];
-        for (language, i) in &order {
-            let k = (0..SHARDS).min_by_key(|&k| bytes[k]).unwrap_or(0);
-            bytes[k] += files[*i].1.iter().map(|p| p.as_ref().len()).sum::<usize>();
-            debug_assert_eq!(
-                shards::shard_of(next_id[k]),
-                k,
-                "a file's id names the shard that holds its entry"
-            );
-            by_shard[k].push((next_id[k], language.as_deref(), *i));
-            next_id[k] += SHARDS as i64;
-        }
-        let (stored, indexed) = std::thread::scope(|scope| {
-            let handles: Vec<_> = shards
-                .conns_mut()
-                .into_iter()
-                .zip(&by_shard)
-                .filter(|(_, mine)| !mine.is_empty())
-                .map(|(shard, mine)| scope.spawn(move || write_shard(shard, mine, files)))
-                .collect();
-            let stored = store();
-            let indexed: Vec<_> = handles
-                .into_iter()
-                .map(|h| h.join().expect("a search shard's writer panicked"))
-                .collect();
-            (stored, indexed)
-        });
-        stored?;
-        let mut sketches = Vec::with_capacity(files.len());
-        for result in indexed {
-            sketches.extend(result?);
-        }
-        sketches.sort_unstable_by_key(|s: &Indexed| s.id);
-        let mut add = conn
-            .prepare_cached("INSERT INTO search_files (id, sha256, sketch) VALUES (?1, ?2, ?3)")?;
-        for Indexed { id, file, sketch } in sketches {
-            add.execute(rusqlite::params![id, files[file].0, sketch])?;
-        }
-    } else {
+    if files.is_empty() {
         store()?;
+        return forget_deleted(conn, shards);
     }
+    let mut language_of =
+        conn.prepare_cached("SELECT min(language) FROM versions WHERE sha256 = ?1")?;
+    let mut order = Vec::with_capacity(files.len());
+    for (i, (hex, _)) in files.iter().enumerate() {
+        let language: Option<String> = language_of.query_row([hex], |r| r.get(0))?;
+        order.push((language, i));
+    }
+    order.sort();
+    // Above every id the cache database gave and every id a shard holds.
+    let given: i64 = conn.query_row(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_files'), 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    let first = given.max(shards.max_id()?) + 1;
+    // (id, language, file), by shard, each in language order. Each file
+    // goes to the shard with the fewest bytes so far (the slower shard
+    // sets the pace), under the next id that shard takes: ids rise
+    // within each shard, with gaps overall.
+    let mut by_shard: Vec<Vec<(i64, Option<&str>, usize)>> = vec![Vec::new(); SHARDS];
+    let mut next_id: Vec<i64> = (0..SHARDS as i64)
+        .map(|k| first + (k - first).rem_euclid(SHARDS as i64))
+        .collect();
+    let mut bytes = [0usize; SHARDS];
+    for (language, i) in &order {
+        let k = (0..SHARDS).min_by_key(|&k| bytes[k]).unwrap_or(0);
+        bytes[k] += files[*i].1.iter().map(|p| p.as_ref().len()).sum::<usize>();
+        debug_assert_eq!(
+            shards::shard_of(next_id[k]),
+            k,
+            "a file's id names the shard that holds its entry"
+        );
+        by_shard[k].push((next_id[k], language.as_deref(), *i));
+        next_id[k] += SHARDS as i64;
+    }
+    let (stored, indexed) = std::thread::scope(|scope| {
+        let handles: Vec<_> = shards
+            .conns_mut()
+            .into_iter()
+            .zip(&by_shard)
+            .filter(|(_, mine)| !mine.is_empty())
+            .map(|(shard, mine)| scope.spawn(move || write_shard(shard, mine, files)))
+            .collect();
+        let stored = store();
+        let indexed: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("a search shard's writer panicked"))
+            .collect();
+        (stored, indexed)
+    });
+    stored?;
+    let mut sketches = Vec::with_capacity(files.len());
+    for result in indexed {
+        sketches.extend(result?);
+    }
+    sketches.sort_unstable_by_key(|s: &Indexed| s.id);
+    let mut add =
+        conn.prepare_cached("INSERT INTO search_files (id, sha256, sketch) VALUES (?1, ?2, ?3)")?;
+    for Indexed { id, file, sketch } in sketches {
+        add.execute(rusqlite::params![id, files[file].0, sketch])?;
+    }
+    forget_deleted(conn, shards)
+}
+
+/// Removes from the shards the entries of files deleted since the last
+/// write (their ids wait in `search_stale`), in `conn`'s transaction.
+pub(crate) fn forget_deleted(conn: &Connection, shards: &mut Shards) -> Result<()> {
     let stale: Vec<i64> = conn
         .prepare_cached("SELECT id FROM search_stale")?
         .query_map([], |r| r.get(0))?

@@ -38,7 +38,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 pub(crate) use catalog::Catalog;
-pub(crate) use index::{catch_up, index_files};
+pub(crate) use index::{catch_up, forget_deleted, index_files};
 pub use locate::SnippetSegment;
 pub(crate) use shards::{Shards, reconcile};
 

@@ -121,20 +121,6 @@ impl Shards {
         }
         Ok(max)
     }
-
-    /// Bytes on disk (with the write-ahead logs).
-    pub(crate) fn bytes(&self, cache_dir: &Path) -> u64 {
-        (0..SHARDS)
-            .flat_map(|k| {
-                let path = shard_path(cache_dir, k);
-                ["", "-wal"].map(|suffix| {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    std::fs::metadata(p).map_or(0, |m| m.len())
-                })
-            })
-            .sum()
-    }
 }
 
 fn open_shard(path: &Path) -> Result<Connection> {
@@ -150,9 +136,7 @@ fn open_shard(path: &Path) -> Result<Connection> {
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "search shard unusable; making it anew");
             for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.to_owned().into_os_string();
-                p.push(suffix);
-                match std::fs::remove_file(&p) {
+                match std::fs::remove_file(crate::sqlite::companion(path, suffix)) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
