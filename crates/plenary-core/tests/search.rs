@@ -1117,3 +1117,52 @@ fn entries_of_a_write_that_failed_are_never_shown_and_their_ids_never_reused() {
     assert_eq!(index_rows(&cache), (3, 3, 3));
     assert!(ids(&cache, "phantomword").is_empty());
 }
+
+#[test]
+fn a_batch_of_texts_reaches_the_database_files_while_the_next_one_is_indexed() {
+    let (_dir, mut cache) = open();
+    // About 7 MB of text, 1,700 pages of 4 KiB: more than SQLite's default
+    // checkpoint threshold (1,000 pages) and the 4 MB after which the next
+    // batch writes it back, under the writers' own backstop (64 MB).
+    let text: String = (0..600_000).map(|i| format!("term{i} ")).collect();
+    let pages = [text.as_str()];
+    let dir = cache.dir().to_owned();
+    // (database file, shard files), in bytes (WALs aside).
+    let sizes = || {
+        let size = |name: &str| std::fs::metadata(dir.join(name)).unwrap().len();
+        let shards = (0..SHARDS).map(|k| size(&format!("search-{k}.sqlite3")));
+        (size("plenary.sqlite3"), shards.sum::<u64>())
+    };
+    add(
+        &mut cache,
+        &[Doc {
+            doc: "big",
+            pages: &pages,
+            ..Doc::default()
+        }],
+    );
+    let (database, index) = sizes();
+    assert!(
+        database < 1 << 20 && index < 1 << 20,
+        "a batch's commit leaves its pages in the WAL, to be written back \
+         during the next batch (database {database} bytes, shards {index})"
+    );
+    add(
+        &mut cache,
+        &[Doc {
+            doc: "small",
+            pages: &["tiny"],
+            ..Doc::default()
+        }],
+    );
+    let (database, index) = sizes();
+    assert!(
+        database > text.len() as u64 && index > 1 << 20,
+        "the next batch wrote the first one back into the database files \
+         (database {database} bytes for {} bytes of text, shards {index})",
+        text.len()
+    );
+    assert_eq!(ids(&cache, "term599999"), ["big-en-0"]);
+    assert_eq!(ids(&cache, "tiny"), ["small-en-0"]);
+    assert_eq!(index_rows(&cache), (2, 2, 2));
+}

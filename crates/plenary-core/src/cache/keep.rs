@@ -233,6 +233,7 @@ impl Cache {
         let now = time::OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .map_err(|e| crate::InvalidInput::new("time", e.to_string()))?;
+        let checkpointers = self.write_back.due(&self.dir)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -282,6 +283,14 @@ impl Cache {
                     }
                 }
             }
+            // This thread would now wait for the shards: it writes the
+            // earlier commits back into the database files meanwhile (see
+            // `sqlite::Checkpointer`), instead of this commit doing so.
+            for checkpointer in checkpointers {
+                if let Err(e) = checkpointer.run() {
+                    tracing::warn!(error = %e, "writing the WAL back failed; it stays in the WAL");
+                }
+            }
             Ok(())
         };
         // The texts are stored (`store`, on this thread) while the shards
@@ -299,6 +308,12 @@ impl Cache {
             }
         }
         tx.commit()?;
+        let text: usize = to_index
+            .iter()
+            .flat_map(|(_, pages)| pages.iter())
+            .map(String::len)
+            .sum();
+        self.write_back.committed(text as u64);
         Ok(())
     }
 

@@ -39,6 +39,7 @@ pub use write::ApplyReport;
 use crate::error::{Error, Result};
 use crate::model::{Sha256, Version, VersionId};
 use crate::search::shards::{SHARDS, shard_path};
+use crate::sqlite::Checkpointer;
 
 pub const DATABASE_FILE: &str = "plenary.sqlite3";
 
@@ -52,6 +53,9 @@ pub struct Cache {
     /// Search's view of the versions with text, rebuilt when the database
     /// changes (see `search::Catalog`).
     search_catalog: RefCell<Option<crate::search::Catalog>>,
+    /// Writes committed pages back into the database files while texts are
+    /// being indexed (`put_texts`).
+    write_back: WriteBack,
 }
 
 /// How much the cache holds, for the settings page and `plenary cache info`.
@@ -74,6 +78,7 @@ impl Cache {
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating the cache folder {}", dir.display()), e))?;
         let mut conn = schema::open(&dir.join(DATABASE_FILE))?;
+        crate::sqlite::defer_checkpoints(&conn)?;
         let mut search_shards = crate::search::Shards::open(&dir)?;
         // What a crash between commits, or a shard made anew, left undone,
         // then renditions the index lacks (stored before migration 5, or
@@ -87,6 +92,7 @@ impl Cache {
             search_shards,
             blobs,
             search_catalog: RefCell::new(None),
+            write_back: WriteBack::default(),
         })
     }
 
@@ -176,5 +182,47 @@ impl Cache {
             }
         }
         Ok((integrity, self.blobs.verify_all()?))
+    }
+}
+
+/// Writing the cache's WALs back into their files while texts are indexed,
+/// by [`Checkpointer`]s (see there for why).
+#[derive(Debug, Default)]
+pub(crate) struct WriteBack {
+    /// Of the cache database and of each shard, opened when first due.
+    checkpointers: Option<Vec<Checkpointer>>,
+    /// Bytes of text committed since the checkpointers last ran.
+    pending: u64,
+}
+
+impl WriteBack {
+    /// About SQLite's own threshold (1,000 pages of 4 KiB): below it a write
+    /// back costs its four fsyncs for little, and a small batch of texts
+    /// leaves too little indexing to hide them behind.
+    const AFTER_BYTES: u64 = 4 << 20;
+
+    /// The checkpointers of the cache database in `dir` and of its shards,
+    /// if enough text was committed since they last ran (it then counts as
+    /// written back), or none.
+    pub(crate) fn due(&mut self, dir: &Path) -> Result<&[Checkpointer]> {
+        if self.pending < Self::AFTER_BYTES {
+            return Ok(&[]);
+        }
+        if self.checkpointers.is_none() {
+            let mut paths = vec![dir.join(DATABASE_FILE)];
+            paths.extend((0..SHARDS).map(|k| shard_path(dir, k)));
+            let opened = paths
+                .iter()
+                .map(|p| Checkpointer::open(p))
+                .collect::<Result<Vec<_>>>()?;
+            self.checkpointers = Some(opened);
+        }
+        self.pending = 0;
+        Ok(self.checkpointers.as_deref().unwrap_or_default())
+    }
+
+    /// Counts text that a transaction committed.
+    pub(crate) fn committed(&mut self, bytes: u64) {
+        self.pending += bytes;
     }
 }

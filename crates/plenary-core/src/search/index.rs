@@ -12,6 +12,8 @@
 //! `Cache::put_renditions` (or present when migration 5, 9 or 12 ran, or whose
 //! entry a shard lost) is indexed by [`catch_up`] when the cache is opened.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::normalize::tokenize;
@@ -55,13 +57,14 @@ pub(crate) fn prepare<S: AsRef<str>>(pages: &[S]) -> Prepared {
 /// its shard, which commits at once (see [`super::shards`] for why that is
 /// safe); then the entries of files deleted since the last write go.
 ///
-/// Each shard is written by a thread of its own, which also normalises its
-/// files. Within a shard, files go in one language at a time (that of a
-/// version using the file), with a flush of FTS5's pending entries between
-/// languages: each flush then sorts and writes one language's terms, not the
-/// six languages' vocabularies mixed in one hash table. Ids are given in
-/// that order too, since FTS5 also flushes whenever a row id is lower than
-/// the last.
+/// Each shard is written by a thread of its own, which takes the files one
+/// at a time from a queue shared with the other shards ([`Queue`]) and
+/// normalises them. The queue holds them in one language at a time (that of
+/// a version using the file), and a shard flushes FTS5's pending entries
+/// between languages: each flush then sorts and writes one language's terms,
+/// not the six languages' vocabularies mixed in one hash table. A shard's
+/// ids rise in the order it takes files, since FTS5 also flushes whenever
+/// a row id is lower than the last.
 pub(crate) fn index_files<S: AsRef<str> + Sync>(
     conn: &Connection,
     shards: &mut Shards,
@@ -87,33 +90,27 @@ pub(crate) fn index_files<S: AsRef<str> + Sync>(
         |r| r.get(0),
     )?;
     let first = given.max(shards.max_id()?) + 1;
-    // (id, language, file), by shard, each in language order. Each file
-    // goes to the shard with the fewest bytes so far (the slower shard
-    // sets the pace), under the next id that shard takes: ids rise
-    // within each shard, with gaps overall.
-    let mut by_shard: Vec<Vec<(i64, Option<&str>, usize)>> = vec![Vec::new(); SHARDS];
-    let mut next_id: Vec<i64> = (0..SHARDS as i64)
-        .map(|k| first + (k - first).rem_euclid(SHARDS as i64))
-        .collect();
-    let mut bytes = [0usize; SHARDS];
-    for (language, i) in &order {
-        let k = (0..SHARDS).min_by_key(|&k| bytes[k]).unwrap_or(0);
-        bytes[k] += files[*i].1.iter().map(|p| p.as_ref().len()).sum::<usize>();
-        debug_assert_eq!(
-            shards::shard_of(next_id[k]),
-            k,
-            "a file's id names the shard that holds its entry"
-        );
-        by_shard[k].push((next_id[k], language.as_deref(), *i));
-        next_id[k] += SHARDS as i64;
-    }
+    let queue = Queue {
+        order: &order,
+        next: AtomicUsize::new(SHARDS),
+    };
     let (stored, indexed) = std::thread::scope(|scope| {
         let handles: Vec<_> = shards
             .conns_mut()
             .into_iter()
-            .zip(&by_shard)
-            .filter(|(_, mine)| !mine.is_empty())
-            .map(|(shard, mine)| scope.spawn(move || write_shard(shard, mine, files)))
+            .enumerate()
+            .filter(|(k, _)| *k < order.len())
+            .map(|(k, shard)| {
+                // The shard's first id: the first from `first` on that names it.
+                let id = first + (k as i64 - first).rem_euclid(SHARDS as i64);
+                debug_assert_eq!(
+                    shards::shard_of(id),
+                    k,
+                    "a file's id names the shard that holds its entry"
+                );
+                let queue = &queue;
+                scope.spawn(move || write_shard(shard, id, k, queue, files))
+            })
             .collect();
         let stored = store();
         let indexed: Vec<_> = handles
@@ -157,40 +154,68 @@ struct Indexed {
     sketch: Vec<u8>,
 }
 
-/// One shard's part of [`index_files`], in one transaction of its own:
-/// its files' entries, then their ids in `indexed` (an insert into a table
+/// The files of one write, in language order, handed to whichever shard
+/// asks first: the shards' pace varies (languages differ in cost, and FTS5
+/// merges in one shard at a time), and a fixed share left one shard idle
+/// while the other finished, 7% of the time at 10,000 versions. Each shard
+/// takes its first file in advance (shard `k` the `k`th), so that every
+/// shard gets one when there are enough.
+struct Queue<'a> {
+    /// (language, index into the files), sorted.
+    order: &'a [(Option<String>, usize)],
+    /// The next place in `order` to hand out.
+    next: AtomicUsize,
+}
+
+impl Queue<'_> {
+    fn take(&self) -> Option<&(Option<String>, usize)> {
+        self.order.get(self.next.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// One shard's part of [`index_files`], in one transaction of its own: the
+/// files it takes from `queue` (the first at place `k`, its number), under the
+/// ids `id`, `id + SHARDS`, and so on (ids rise within a shard, and each
+/// names its shard); then their ids in `indexed` (an insert into a table
 /// with a key makes FTS5 flush first, so it comes last).
 fn write_shard<S: AsRef<str>>(
     shard: &mut Connection,
-    mine: &[(i64, Option<&str>, usize)],
+    mut id: i64,
+    k: usize,
+    queue: &Queue,
     files: &[(String, &[S])],
 ) -> Result<Vec<Indexed>> {
     let tx = shard.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut sketches = Vec::with_capacity(mine.len());
+    let mut taken = Vec::new();
     {
         let mut insert =
             tx.prepare_cached("INSERT INTO search_index (rowid, text) VALUES (?1, ?2)")?;
         let mut flush =
             tx.prepare_cached("INSERT INTO search_index (search_index) VALUES ('flush')")?;
-        for (k, &(id, language, i)) in mine.iter().enumerate() {
-            if k > 0 && mine[k - 1].1 != language {
+        let mut last_language = None;
+        let mut next = queue.order.get(k);
+        while let Some((language, i)) = next {
+            if last_language.is_some_and(|last| last != language) {
                 flush.execute([])?;
             }
-            let prepared = prepare(files[i].1);
+            last_language = Some(language);
+            let prepared = prepare(files[*i].1);
             insert.execute(rusqlite::params![id, prepared.tokens])?;
-            sketches.push(Indexed {
+            taken.push(Indexed {
                 id,
-                file: i,
+                file: *i,
                 sketch: prepared.sketch,
             });
+            id += SHARDS as i64;
+            next = queue.take();
         }
         let mut indexed = tx.prepare_cached("INSERT INTO indexed (id) VALUES (?1)")?;
-        for &(id, _, _) in mine {
-            indexed.execute([id])?;
+        for t in &taken {
+            indexed.execute([t.id])?;
         }
     }
     tx.commit()?;
-    Ok(sketches)
+    Ok(taken)
 }
 
 /// Indexes every rendition with text that the index lacks (after migration

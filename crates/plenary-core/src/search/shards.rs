@@ -127,6 +127,9 @@ fn open_shard(path: &Path) -> Result<Connection> {
     let open = |path: &Path| -> Result<Connection> {
         let conn = crate::sqlite::open(path, &SHARD_SCHEMA)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A checkpointer writes the shard back while texts are indexed
+        // (`Cache::put_texts`), off the writer thread.
+        crate::sqlite::defer_checkpoints(&conn)?;
         // Read the schema now, so that a damaged file shows here.
         conn.query_row("SELECT count(*) FROM indexed", [], |r| r.get::<_, i64>(0))?;
         Ok(conn)
