@@ -2,7 +2,7 @@
 //! languages' normalisation end to end, the query syntax, filters, revisions,
 //! pages and snippets, and the index kept equal to the renditions.
 
-use plenary_core::cache::Rendition;
+use plenary_core::cache::{DATABASE_FILE, Rendition};
 use plenary_core::model::*;
 use plenary_core::search::shards::{SHARDS, shard_path};
 use plenary_core::search::{SearchHit, SearchQuery, SearchResults};
@@ -1129,9 +1129,9 @@ fn a_batch_of_texts_reaches_the_database_files_while_the_next_one_is_indexed() {
     let dir = cache.dir().to_owned();
     // (database file, shard files), in bytes (WALs aside).
     let sizes = || {
-        let size = |name: &str| std::fs::metadata(dir.join(name)).unwrap().len();
-        let shards = (0..SHARDS).map(|k| size(&format!("search-{k}.sqlite3")));
-        (size("plenary.sqlite3"), shards.sum::<u64>())
+        let size = |path: &std::path::Path| std::fs::metadata(path).unwrap().len();
+        let shards = (0..SHARDS).map(|k| size(&shard_path(&dir, k)));
+        (size(&dir.join(DATABASE_FILE)), shards.sum::<u64>())
     };
     add(
         &mut cache,

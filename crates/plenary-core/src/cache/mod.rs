@@ -149,8 +149,7 @@ impl Cache {
             }
         }
         // The database and the search index's shards, with their logs.
-        let database_bytes = std::iter::once(self.dir.join(DATABASE_FILE))
-            .chain((0..SHARDS).map(|k| shard_path(&self.dir, k)))
+        let database_bytes = database_files(&self.dir)
             .flat_map(|db| ["", "-wal"].map(|suffix| crate::sqlite::companion(&db, suffix)))
             .filter_map(|path| std::fs::metadata(path).ok())
             .map(|m| m.len())
@@ -185,6 +184,12 @@ impl Cache {
     }
 }
 
+/// The cache's SQLite databases in `dir`: the cache database, then each
+/// search shard.
+fn database_files(dir: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    std::iter::once(dir.join(DATABASE_FILE)).chain((0..SHARDS).map(|k| shard_path(dir, k)))
+}
+
 /// Writing the cache's WALs back into their files while texts are indexed,
 /// by [`Checkpointer`]s (see there for why).
 #[derive(Debug, Default)]
@@ -209,11 +214,8 @@ impl WriteBack {
             return Ok(&[]);
         }
         if self.checkpointers.is_none() {
-            let mut paths = vec![dir.join(DATABASE_FILE)];
-            paths.extend((0..SHARDS).map(|k| shard_path(dir, k)));
-            let opened = paths
-                .iter()
-                .map(|p| Checkpointer::open(p))
+            let opened = database_files(dir)
+                .map(|p| Checkpointer::open(&p))
                 .collect::<Result<Vec<_>>>()?;
             self.checkpointers = Some(opened);
         }
