@@ -26,7 +26,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use plenary_core::Cache;
-use plenary_core::cache::Rendition;
+use plenary_core::cache::{Rendition, TEXT_BATCH_BYTES, TEXT_BATCH_FILES};
 use plenary_core::model::*;
 use plenary_core::search::shards::{SHARDS, shard_path};
 use plenary_core::search::{SearchQuery, normalize::normalize};
@@ -39,6 +39,10 @@ struct Args {
     seed: u64,
     dir: Option<PathBuf>,
     rg: bool,
+    /// Bytes of text per `put_renditions` call (one transaction each): the
+    /// batches sync stores ([`TEXT_BATCH_BYTES`], at most
+    /// [`TEXT_BATCH_FILES`] files) unless `--batch-mb` says otherwise.
+    batch_bytes: usize,
     /// Only these languages (to see what each costs).
     only: Vec<Language>,
 }
@@ -50,6 +54,7 @@ fn args() -> Args {
         seed: 7,
         dir: None,
         rg: true,
+        batch_bytes: TEXT_BATCH_BYTES,
         only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -64,6 +69,9 @@ fn args() -> Args {
             "--seed" => a.seed = value().parse().expect("a number"),
             "--dir" => a.dir = Some(PathBuf::from(value())),
             "--no-rg" => a.rg = false,
+            "--batch-mb" => {
+                a.batch_bytes = (value().parse::<f64>().expect("--batch-mb MB") * 1e6) as usize
+            }
             "--languages" => {
                 a.only = value()
                     .split(',')
@@ -72,7 +80,7 @@ fn args() -> Args {
             }
             "-h" | "--help" => {
                 println!(
-                    "search-bench [--versions N | --scale F] [--queries-per-class N] [--seed N] [--dir DIR] [--no-rg] [--languages en,fr,..]"
+                    "search-bench [--versions N | --scale F] [--queries-per-class N] [--seed N] [--dir DIR] [--no-rg] [--batch-mb MB] [--languages en,fr,..]"
                 );
                 std::process::exit(0);
             }
@@ -653,7 +661,7 @@ fn main() {
     }
     cache.apply(&records).expect("applying the metadata");
 
-    // Generate and index, in batches of 100 renditions (as sync stores them).
+    // Generate and index, in batches as sync stores them (or of `--batch-mb`).
     let mut phrases: Vec<(usize, String)> = Vec::new();
     let mut text_bytes = 0usize;
     let mut index_time = Duration::ZERO;
@@ -662,6 +670,8 @@ fn main() {
     let mut files_of_meeting_lang: std::collections::HashMap<(usize, Language), Vec<PathBuf>> =
         Default::default();
     let mut batch = Vec::new();
+    let mut batch_bytes = 0;
+    let mut reported = 0;
     let mut lang_bytes = [0usize; 6];
     let gen_started = Instant::now();
     for (n, p) in planned.iter().enumerate() {
@@ -686,6 +696,7 @@ fn main() {
             }
             normalize_time += (cpu_time() - c) * 10;
         }
+        batch_bytes += bytes;
         batch.push((
             p.version.sha256,
             Rendition::Ok {
@@ -693,14 +704,19 @@ fn main() {
                 pages,
             },
         ));
-        if batch.len() == 100 || n + 1 == planned.len() {
+        if batch_bytes >= args.batch_bytes
+            || batch.len() >= TEXT_BATCH_FILES
+            || n + 1 == planned.len()
+        {
             let t = Instant::now();
             let c = process_cpu_time();
             cache.put_renditions(&batch).expect("indexing");
             index_time += t.elapsed();
             index_cpu += process_cpu_time() - c;
             batch.clear();
-            if (n + 1) % 1000 == 0 {
+            batch_bytes = 0;
+            if (n + 1) / 1000 > reported {
+                reported = (n + 1) / 1000;
                 eprintln!(
                     "{} versions, {:.0} MB indexed, {:.1} MB/s",
                     n + 1,
@@ -1049,7 +1065,7 @@ fn main() {
             Some(r.hits),
         );
     }
-    writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s wall, {:.1} MB per CPU-second of all threads (put_renditions end to end: pages stored + normalised + indexed, batches of 100, one commit each; load average {load_during_indexing})", index_time.as_secs_f64(), mb / index_time.as_secs_f64(), mb / index_cpu.as_secs_f64()).unwrap();
+    writeln!(out, "\nindexing: {mb:.0} MB in {:.1} s = {:.1} MB/s wall, {:.1} MB per CPU-second of all threads (put_renditions end to end: pages stored + normalised + indexed, batches of {:.0} MB, one commit each; load average {load_during_indexing})", index_time.as_secs_f64(), mb / index_time.as_secs_f64(), mb / index_cpu.as_secs_f64(), args.batch_bytes as f64 / 1e6).unwrap();
     writeln!(
         out,
         "normalisation alone (every 10th version, CPU time): {:.0} MB/s",

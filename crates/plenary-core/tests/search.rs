@@ -818,6 +818,76 @@ fn a_version_4_cache_with_texts_is_indexed_when_opened() {
 }
 
 #[test]
+fn an_old_cache_with_more_texts_than_one_batch_has_every_one_indexed_when_opened() {
+    use plenary_core::cache::{TEXT_BATCH_BYTES, TEXT_BATCH_FILES};
+    let dir = tempfile::tempdir().unwrap();
+    // More short texts than a batch may hold, and two long ones that do not
+    // fit in one batch together: catching up takes several transactions.
+    let short = 2 * TEXT_BATCH_FILES + 7;
+    let long_page = "mine clearance and victim assistance ".repeat(2_000);
+    let long_pages = (TEXT_BATCH_BYTES * 3 / 5).div_ceil(long_page.len());
+    {
+        let conn = open_at_version(dir.path(), 4);
+        conn.execute_batch(
+            "INSERT INTO meetings VALUES ('m','T','B','V','C','2024-09-10','2024-09-13',NULL);",
+        )
+        .unwrap();
+        // One document each (a search shows a document's latest version).
+        let add = |name: &str, pages: &[&str]| {
+            let sha = Sha256::of(name.as_bytes()).to_hex();
+            conn.execute(
+                "INSERT INTO documents (id, meeting_id, title, kind) VALUES (?1,'m','Doc','report')",
+                [name],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO versions VALUES (?1,?1,'en',0,'R','2024-09-10T10:00:00Z',?2,8,'application/pdf','d.pdf')",
+                rusqlite::params![name, sha],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO renditions VALUES (?1,'ok','pdftotext',NULL,'2024-09-10T10:00:00Z')",
+                [&sha],
+            )
+            .unwrap();
+            for (p, text) in pages.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO rendition_pages VALUES (?1, ?2, ?3)",
+                    rusqlite::params![sha, p as i64 + 1, text],
+                )
+                .unwrap();
+            }
+        };
+        for i in 0..short {
+            add(&format!("v{i}"), &[&format!("word{i} of a short text")]);
+        }
+        for last in ["firstlong", "secondlong"] {
+            let mut pages = vec![long_page.as_str(); long_pages];
+            pages.push(last);
+            add(last, &pages);
+        }
+    }
+    let cache = Cache::open(dir.path()).unwrap();
+    let n = short as i64 + 2;
+    assert_eq!(
+        index_rows(&cache),
+        (n, n, n),
+        "every text of the old cache is indexed once, in whichever batch"
+    );
+    for i in [0, TEXT_BATCH_FILES - 1, TEXT_BATCH_FILES, short - 1] {
+        assert_eq!(
+            found(&search(&cache, &format!("word{i}"))),
+            [format!("v{i}")]
+        );
+    }
+    for last in ["firstlong", "secondlong"] {
+        let r = search(&cache, last);
+        assert_eq!(found(&r), [last]);
+        assert_eq!(r.hits[0].page, long_pages as u32 + 1);
+    }
+}
+
+#[test]
 fn a_version_8_cache_has_its_han_texts_indexed_again_when_opened() {
     let dir = tempfile::tempdir().unwrap();
     let zh = Sha256::of(b"zh file").to_hex();

@@ -27,7 +27,7 @@ use rusqlite::Connection;
 
 pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use fresh::{Freshness, NewsCount};
-pub use keep::{FreedSpace, Preview, Rendition, SpaceUsed};
+pub use keep::{FreedSpace, Preview, Rendition, SpaceUsed, TEXT_BATCH_BYTES, TEXT_BATCH_FILES};
 pub use notes::{
     MeetingNote, NewNote, Note, NoteColor, NoteEdit, NoteFilter, NoteTarget, Outcome, PlacedNote,
     Placement, Selection, VersionNotes,

@@ -19,6 +19,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::normalize::tokenize;
 use super::shards::{self, SHARDS, Shards};
 use super::sketch::SketchBuilder;
+use crate::cache::{TEXT_BATCH_BYTES, TEXT_BATCH_FILES};
 use crate::error::Result;
 
 /// A file's text made ready for the index: its tokens, space-separated
@@ -232,16 +233,23 @@ pub(crate) fn catch_up(conn: &mut Connection, shards: &mut Shards) -> Result<usi
         .prepare(MISSING)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    // By batches, as sync stores them (see `index_files`).
-    for batch in missing.chunks(100) {
-        let mut texts = Vec::with_capacity(batch.len());
-        for sha in batch {
+    // By batches, as sync stores them (see `TEXT_BATCH_BYTES`).
+    let mut rest = missing.as_slice();
+    while !rest.is_empty() {
+        let (mut texts, mut bytes) = (Vec::new(), 0);
+        for sha in rest {
+            if bytes >= TEXT_BATCH_BYTES || texts.len() >= TEXT_BATCH_FILES {
+                break;
+            }
             let pages: Vec<String> = tx
                 .prepare_cached("SELECT text FROM rendition_pages WHERE sha256 = ?1 ORDER BY page")?
                 .query_map([sha], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
+            bytes += pages.iter().map(String::len).sum::<usize>();
             texts.push(pages);
         }
+        let (batch, after) = rest.split_at(texts.len());
+        rest = after;
         let files: Vec<(String, &[String])> = batch
             .iter()
             .cloned()

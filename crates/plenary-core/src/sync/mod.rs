@@ -602,7 +602,8 @@ impl SyncClient {
                 (sha, result)
             })
             .buffer_unordered(options.parallel.div_ceil(2).max(1));
-        // Stored in batches: one transaction (one fsync) per batch, not per text.
+        // Stored in batches: one transaction (one fsync, one flush of the
+        // index's terms) per batch, not per text.
         let mut batch = TextBatch::default();
         let (mut stored, mut pending) = (0, 0);
         let mut outcome = Ok(());
@@ -613,6 +614,7 @@ impl SyncClient {
             }
             match result {
                 Ok(Some((rendition, preview))) => {
+                    batch.bytes += rendition.text_bytes();
                     batch.renditions.push((sha, rendition));
                     batch.previews.extend(preview.map(|p| (sha, p)));
                 }
@@ -622,7 +624,7 @@ impl SyncClient {
                     break;
                 }
             }
-            if batch.renditions.len() >= 100
+            if batch.is_full()
                 && let Err(e) = store_texts(cache, &mut batch, &mut stored).await
             {
                 return ((stored, pending), Err(e));
@@ -678,6 +680,16 @@ impl SyncClient {
 struct TextBatch {
     renditions: Vec<(Sha256, Rendition)>,
     previews: Vec<(Sha256, Preview)>,
+    /// The bytes of text in `renditions`.
+    bytes: usize,
+}
+
+impl TextBatch {
+    /// Whether it is time to store it (see [`crate::cache::TEXT_BATCH_BYTES`]).
+    fn is_full(&self) -> bool {
+        self.bytes >= crate::cache::TEXT_BATCH_BYTES
+            || self.renditions.len() >= crate::cache::TEXT_BATCH_FILES
+    }
 }
 
 async fn store_texts(
@@ -691,6 +703,7 @@ async fn store_texts(
     let TextBatch {
         renditions,
         previews,
+        ..
     } = std::mem::take(batch);
     let n = renditions.len();
     blocking(cache, move |c| c.put_texts(&renditions, &previews)).await?;
