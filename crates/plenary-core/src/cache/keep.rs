@@ -57,6 +57,12 @@ pub const TEXT_BATCH_BYTES: usize = 10 << 20;
 /// The most texts in one batch, however short (see [`TEXT_BATCH_BYTES`]).
 pub const TEXT_BATCH_FILES: usize = 100;
 
+/// Whether texts gathered for one transaction (`bytes` of text in `files`
+/// files) make a batch to store now (see [`TEXT_BATCH_BYTES`]).
+pub fn text_batch_is_full(bytes: usize, files: usize) -> bool {
+    bytes >= TEXT_BATCH_BYTES || files >= TEXT_BATCH_FILES
+}
+
 /// A picture of a PDF's first page, made by the server with the text (a
 /// PNG, and page 1's displayed size in points), shown by the reader in the
 /// page's place while pdf.js gets ready to draw the page itself.

@@ -27,7 +27,10 @@ use rusqlite::Connection;
 
 pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use fresh::{Freshness, NewsCount};
-pub use keep::{FreedSpace, Preview, Rendition, SpaceUsed, TEXT_BATCH_BYTES, TEXT_BATCH_FILES};
+pub use keep::{
+    FreedSpace, Preview, Rendition, SpaceUsed, TEXT_BATCH_BYTES, TEXT_BATCH_FILES,
+    text_batch_is_full,
+};
 pub use notes::{
     MeetingNote, NewNote, Note, NoteColor, NoteEdit, NoteFilter, NoteTarget, Outcome, PlacedNote,
     Placement, Selection, VersionNotes,

@@ -19,7 +19,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::normalize::tokenize;
 use super::shards::{self, SHARDS, Shards};
 use super::sketch::SketchBuilder;
-use crate::cache::{TEXT_BATCH_BYTES, TEXT_BATCH_FILES};
+use crate::cache::text_batch_is_full;
 use crate::error::Result;
 
 /// A file's text made ready for the index: its tokens, space-separated
@@ -233,12 +233,12 @@ pub(crate) fn catch_up(conn: &mut Connection, shards: &mut Shards) -> Result<usi
         .prepare(MISSING)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    // By batches, as sync stores them (see `TEXT_BATCH_BYTES`).
+    // By batches, as sync stores them (see `crate::cache::TEXT_BATCH_BYTES`).
     let mut rest = missing.as_slice();
     while !rest.is_empty() {
         let (mut texts, mut bytes) = (Vec::new(), 0);
         for sha in rest {
-            if bytes >= TEXT_BATCH_BYTES || texts.len() >= TEXT_BATCH_FILES {
+            if text_batch_is_full(bytes, texts.len()) {
                 break;
             }
             let pages: Vec<String> = tx

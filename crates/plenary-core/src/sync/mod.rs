@@ -685,10 +685,9 @@ struct TextBatch {
 }
 
 impl TextBatch {
-    /// Whether it is time to store it (see [`crate::cache::TEXT_BATCH_BYTES`]).
+    /// Whether it is time to store it.
     fn is_full(&self) -> bool {
-        self.bytes >= crate::cache::TEXT_BATCH_BYTES
-            || self.renditions.len() >= crate::cache::TEXT_BATCH_FILES
+        crate::cache::text_batch_is_full(self.bytes, self.renditions.len())
     }
 }
 
