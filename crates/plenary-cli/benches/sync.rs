@@ -50,6 +50,7 @@ use plenary_core::sync::{LiveSync, Meetings, SyncClient, SyncOptions};
 use plenary_server::store::Role;
 use plenary_server::{AppState, Config};
 use rand::{RngCore, SeedableRng};
+use sha2::{Digest, Sha256 as Sha256Hasher};
 use time::macros::date;
 
 const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
@@ -343,6 +344,27 @@ fn durable_write_secs(path: &Path, bytes: u64) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// Seconds of one core to SHA-256 `bytes` (the best of three), as every
+/// client that verifies what it fetches must.
+fn sha256_secs(bytes: u64) -> f64 {
+    let mut data = vec![0u8; 1 << 20];
+    rand::rng().fill_bytes(&mut data);
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let mut left = bytes;
+            let mut hasher = Sha256Hasher::default();
+            while left > 0 {
+                let n = left.min(data.len() as u64) as usize;
+                hasher.update(&data[..n]);
+                left -= n as u64;
+            }
+            std::hint::black_box(hasher.finalize());
+            started.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
 fn du(dir: &Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -514,6 +536,8 @@ async fn run() {
             .unwrap();
         }
     }
+    let sha_s = sha256_secs(small.bytes);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let report = |what: String, mb: f64, runs: &[Round]| {
         let med = |f: &dyn Fn(&Round) -> f64| median(runs.iter().map(f).collect());
         let each = |f: &dyn Fn(&Round) -> f64| {
@@ -549,6 +573,18 @@ async fn run() {
                 med(&|r| base(r).cpu),
             );
         }
+        // The CPU time of curl's run (client and server) plus the hashing
+        // every verifying client adds, spread over every core at best.
+        let floor_s = med(&|r| r.curl.cpu + r.curl.server_cpu) / cores as f64
+            + sha_s * mb * 1e6 / small.bytes as f64 / cores as f64;
+        println!(
+            "  CPU bound: curl's run used {:.2} s of CPU (client and server), SHA-256 of {mb:.0} MB takes {:.2} s here; on {cores} cores a client that checks SHA-256 and does nothing else beyond curl's work needs at least {floor_s:.2} s: ratio at most {:.2} (plenary used {:.2} s of CPU, curl {:.2})",
+            med(&|r| r.curl.cpu + r.curl.server_cpu),
+            sha_s * mb * 1e6 / small.bytes as f64,
+            curl_s / floor_s.max(curl_s),
+            med(&|r| r.sync.cpu),
+            med(&|r| r.curl.cpu),
+        );
         let waits: Vec<f64> = runs
             .iter()
             .flat_map(|r| [r.curl.settled, r.sync.settled])
