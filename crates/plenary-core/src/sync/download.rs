@@ -67,7 +67,7 @@ pub(crate) struct Writers {
 
 impl Writers {
     /// Waits until every writer is done (a cancelled try's writer first
-    /// writes what was received).
+    /// writes what it was handed).
     pub async fn finish(&self) {
         self.tracker.close();
         self.tracker.wait().await;
