@@ -112,19 +112,15 @@ impl BlobStore {
         }
     }
 
-    /// Commits completed downloads together: places them
-    /// ([`place_partials`](Self::place_partials)), then fsyncs every folder
-    /// that received one, at once. When this returns, the renames are
-    /// durable. One result per partial, in order.
+    /// Commits completed downloads together (a group commit): places each
+    /// ([`place_partial`](Self::place_partial): hash checked, bytes fsynced,
+    /// renamed into `objects/`), all at once (the disk then flushes its
+    /// cache once for many files, not once per file), then fsyncs every
+    /// folder that received one, again at once. When this returns, the
+    /// renames are durable. One result per partial, in order.
     pub fn commit_partials(&self, partials: Vec<VerifiedPartial>) -> Committed {
         let shas: Vec<Sha256> = partials.iter().map(|p| p.expected).collect();
-        let placed = match self.durability() {
-            Ok(durability) => self.place_partials(partials, &durability),
-            Err(e) => partials
-                .iter()
-                .map(|_| Err(Error::io("opening the blob store", copy_io_error(&e))))
-                .collect(),
-        };
+        let placed = at_once(partials, |partial| self.place_partial(partial));
         let folders: Vec<PathBuf> = placed.iter().flatten().flatten().cloned().collect();
         let synced = self.sync_folders(&folders);
         shas.into_iter()
@@ -146,72 +142,6 @@ impl BlobStore {
             .collect()
     }
 
-    /// What makes a group of downloads durable at once for
-    /// [`place_partials`](Self::place_partials). Open it before the
-    /// downloads are written: on Linux, a failed writeback of any file of
-    /// the cache's file system since then fails the group.
-    pub fn durability(&self) -> io::Result<Durability> {
-        Ok(Durability {
-            folder: File::open(self.objects_dir())?,
-        })
-    }
-
-    /// Places completed downloads together (a group commit): each hash
-    /// checked, the bytes of all made durable, then each renamed into
-    /// `objects/`. Returns, in order, what [`place_partial`](Self::place_partial)
-    /// returns for each; the folders that received files still need
-    /// [`sync_folders`](Self::sync_folders) for the renames to be durable.
-    ///
-    /// On Linux the bytes are made durable by one `syncfs` of the cache's
-    /// file system for the whole group, instead of an fsync per file (each
-    /// of which also writes its file's inode block and waits for it, and
-    /// flushes the disk's cache). A 1,000-file first sync (`cargo bench -p
-    /// plenary-cli --bench sync`) then flushes the disk's cache 35 to 46
-    /// times instead of 63 to 107, and took 1.90 s instead of 2.46 (CPU
-    /// 2.44 s instead of 3.46), though it sends the disk more, smaller
-    /// writes (about 8,000 instead of 4,400, 5% more bytes: each group
-    /// writes the inode blocks again, and what unfinished downloads have
-    /// written so far). The price: a group also waits for other programs'
-    /// unwritten data on the same file system. Elsewhere each file is
-    /// fsynced, all at once.
-    pub fn place_partials(
-        &self,
-        partials: Vec<VerifiedPartial>,
-        durability: &Durability,
-    ) -> Vec<Result<Option<PathBuf>>> {
-        #[cfg(target_os = "linux")]
-        {
-            match rustix::fs::syncfs(&durability.folder) {
-                Ok(()) => partials
-                    .into_iter()
-                    .map(|p| self.move_into_place(p))
-                    .collect(),
-                Err(e) => {
-                    let e = io::Error::from(e);
-                    partials
-                        .into_iter()
-                        .map(|p| {
-                            let sha = p.expected;
-                            if e.kind() == io::ErrorKind::StorageFull {
-                                drop(p); // closed first: some systems delete no open file
-                                let _ = self.remove_partial(&sha); // give the space back
-                            }
-                            Err(Error::io(
-                                format!("making the download of {sha} durable"),
-                                copy_io_error(&e),
-                            ))
-                        })
-                        .collect()
-                }
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = durability;
-            at_once(partials, |partial| self.place_partial(partial))
-        }
-    }
-
     /// Moves one completed download into place: checks its hash, fsyncs its
     /// bytes and renames it into `objects/`. Returns the folder that
     /// received it, whose fsync ([`sync_folders`](Self::sync_folders)) makes
@@ -222,25 +152,6 @@ impl BlobStore {
     /// again next time) or whole at its final path, never partly written:
     /// its bytes were on disk before its rename.
     pub fn place_partial(&self, partial: VerifiedPartial) -> Result<Option<PathBuf>> {
-        // The bytes on disk before the rename (architecture invariant).
-        if partial.actual == partial.expected
-            && !self.contains(&partial.expected)
-            && let Err(e) = partial.file.sync_all()
-        {
-            let sha = partial.expected;
-            drop(partial);
-            if e.kind() == io::ErrorKind::StorageFull {
-                let _ = self.remove_partial(&sha); // give the space back
-            }
-            return Err(Error::io(format!("syncing the download of blob {sha}"), e));
-        }
-        self.move_into_place(partial)
-    }
-
-    /// The rest of [`place_partial`](Self::place_partial), once the bytes
-    /// are durable: a wrong hash or a blob already stored deletes the
-    /// partial, otherwise it is renamed into `objects/`.
-    fn move_into_place(&self, partial: VerifiedPartial) -> Result<Option<PathBuf>> {
         let VerifiedPartial {
             expected: sha,
             actual,
@@ -261,15 +172,18 @@ impl BlobStore {
         }
         let dest = self.path_of(&sha);
         let shard = dest.parent().expect("blob paths have a shard directory");
-        let moved = fs::create_dir_all(shard)
-            .map_err(|e| Error::io(context("creating the folder of"), e))
+        // The bytes on disk before the rename (architecture invariant).
+        let moved = file
+            .sync_all()
+            .map_err(|e| Error::io(context("syncing the download of"), e))
+            .and_then(|()| {
+                fs::create_dir_all(shard)
+                    .map_err(|e| Error::io(context("creating the folder of"), e))
+            })
             .and_then(|()| {
                 fs::rename(self.partial_path(&sha), &dest)
                     .map_err(|e| Error::io(context("moving into place"), e))
             });
-        // Held (locked) until now: no other writer appends to the partial
-        // while it is moved.
-        drop(file);
         match moved {
             Ok(()) => Ok(Some(shard.to_owned())),
             Err(e) => {
@@ -437,13 +351,6 @@ impl BlobStore {
 
 /// What [`BlobStore::commit_partials`] did with each partial, in order.
 pub type Committed = Vec<(Sha256, Result<()>)>;
-
-/// See [`BlobStore::durability`].
-#[derive(Debug)]
-pub struct Durability {
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    folder: File,
-}
 
 /// A completed download, ready for [`BlobStore::place_partial`]: the
 /// partial, still open (and locked by its writer), with the hash of every

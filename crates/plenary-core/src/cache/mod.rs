@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use blobs::{BlobStore, Committed, Durability, VerifiedPartial, VerifyReport};
+pub use blobs::{BlobStore, Committed, VerifiedPartial, VerifyReport};
 pub use fresh::{Freshness, NewsCount};
 pub use keep::{
     FreedSpace, Preview, Rendition, SpaceUsed, TEXT_BATCH_BYTES, TEXT_BATCH_FILES,
