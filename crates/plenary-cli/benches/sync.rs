@@ -53,7 +53,6 @@ use plenary_core::sync::{LiveSync, Meetings, SyncClient, SyncOptions};
 use plenary_server::store::Role;
 use plenary_server::{AppState, Config};
 use rand::{RngCore, SeedableRng};
-use sha2::{Digest, Sha256 as Sha256Hasher};
 use time::macros::date;
 
 const PLENARY: &str = env!("CARGO_BIN_EXE_plenary");
@@ -365,8 +364,8 @@ fn durable_write_secs(path: &Path, bytes: u64) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// Seconds of one core to SHA-256 `bytes` (the best of three), as every
-/// client that verifies what it fetches must.
+/// Seconds of one core to SHA-256 `bytes` (the best of three, hashed 1 MB
+/// at a time), as every client that verifies what it fetches must.
 fn sha256_secs(bytes: u64) -> f64 {
     let mut data = vec![0u8; 1 << 20];
     rand::rng().fill_bytes(&mut data);
@@ -374,13 +373,11 @@ fn sha256_secs(bytes: u64) -> f64 {
         .map(|_| {
             let started = Instant::now();
             let mut left = bytes;
-            let mut hasher = Sha256Hasher::default();
             while left > 0 {
                 let n = left.min(data.len() as u64) as usize;
-                hasher.update(&data[..n]);
+                std::hint::black_box(Sha256::of(&data[..n]));
                 left -= n as u64;
             }
-            std::hint::black_box(hasher.finalize());
             started.elapsed().as_secs_f64()
         })
         .fold(f64::MAX, f64::min)
@@ -472,9 +469,9 @@ async fn run() {
         }
     );
     let disk = Disk::measure(root.path());
-    let run_blocking = |cmd: Command| {
+    let run_blocking = |cmd: Command, empty_page_cache: bool| {
         let disk = disk.clone();
-        tokio::task::spawn_blocking(move || timed(cmd, &disk, true))
+        tokio::task::spawn_blocking(move || timed(cmd, &disk, empty_page_cache))
     };
     let cache1 = root.path().join("cache1");
     let mut first: Vec<Round> = Vec::new();
@@ -510,7 +507,7 @@ async fn run() {
             // that neither always follows the other's writes.
             let curl_dir = root.path().join(format!("curl-{round}-{phase}"));
             let run_curl = || async {
-                let curl = run_blocking(curl_cmd(&curl_dir, &url, &published.shas, parallel))
+                let curl = run_blocking(curl_cmd(&curl_dir, &url, &published.shas, parallel), true)
                     .await
                     .unwrap();
                 // Until curl's files are on disk too (syncfs: the whole file system).
@@ -528,7 +525,7 @@ async fn run() {
             let run_clients = || async {
                 let (mut sync, mut base) = (None, None);
                 for (bin, dir) in &clients {
-                    let run = run_blocking(sync_cmd(bin, dir, &url, parallel))
+                    let run = run_blocking(sync_cmd(bin, dir, &url, parallel), true)
                         .await
                         .unwrap();
                     if bin == PLENARY {
@@ -604,12 +601,11 @@ async fn run() {
         }
         // The CPU time of curl's run (client and server) plus the hashing
         // every verifying client adds, spread over every core at best.
-        let floor_s = med(&|r| r.curl.cpu + r.curl.server_cpu) / cores as f64
-            + sha_s * mb * 1e6 / small.bytes as f64 / cores as f64;
+        let curl_run_cpu = med(&|r| r.curl.cpu + r.curl.server_cpu);
+        let hashing = sha_s * mb * 1e6 / small.bytes as f64;
+        let floor_s = (curl_run_cpu + hashing) / cores as f64;
         println!(
-            "  CPU bound: curl's run used {:.2} s of CPU (client and server), SHA-256 of {mb:.0} MB takes {:.2} s here; on {cores} cores a client that checks SHA-256 and does nothing else beyond curl's work needs at least {floor_s:.2} s: ratio at most {:.2} (plenary used {:.2} s of CPU, curl {:.2})",
-            med(&|r| r.curl.cpu + r.curl.server_cpu),
-            sha_s * mb * 1e6 / small.bytes as f64,
+            "  CPU bound: curl's run used {curl_run_cpu:.2} s of CPU (client and server), SHA-256 of {mb:.0} MB takes {hashing:.2} s here; on {cores} cores a client that checks SHA-256 and does nothing else beyond curl's work needs at least {floor_s:.2} s: ratio at most {:.2} (plenary used {:.2} s of CPU, curl {:.2})",
             curl_s / floor_s.max(curl_s),
             med(&|r| r.sync.cpu),
             med(&|r| r.curl.cpu),
@@ -671,13 +667,10 @@ async fn run() {
         assert_eq!((report.pages, report.files_fetched), (1, 0), "{report:?}");
     }
     // With the page cache as it is: the app syncs while it runs.
-    let noop_process_s = {
-        let (cmd, disk) = (sync_cmd(PLENARY, &cache1, &url, parallel), disk.clone());
-        tokio::task::spawn_blocking(move || timed(cmd, &disk, false))
-            .await
-            .unwrap()
-            .secs
-    };
+    let noop_process_s = run_blocking(sync_cmd(PLENARY, &cache1, &url, parallel), false)
+        .await
+        .unwrap()
+        .secs;
     println!(
         "no-op sync: {:.1} ms in process (best of 10; target < 50 ms), {:.1} ms as a `plenary sync` process",
         best * 1e3,
