@@ -275,7 +275,7 @@ async fn get_file(
         .map(str::to_owned);
     let mut hot = state.hot.get(&sha);
     if hot.is_none() && state.hot.fits(meta.size) {
-        // `read` re-checks the hash: a damaged file is never served.
+        // `read` checks the hash (once per file and process): a damaged file is never served.
         let bytes = Bytes::from(state.files.read(sha).await?);
         state.hot.put(sha, bytes.clone());
         hot = Some(bytes);
