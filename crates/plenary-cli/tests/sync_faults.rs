@@ -238,6 +238,43 @@ async fn server_errors_are_retried_honouring_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn texts_come_many_per_request_and_one_per_file_from_a_server_without_batches() {
+    let sizes = [5_000; 12];
+    let s = Setup::new(&sizes).await;
+    let _dump = DumpOnFailure(&s.proxy);
+    let report = s.sync().await.unwrap();
+    assert_eq!(report.texts_fetched, sizes.len(), "{report:?}");
+    let batches = s.proxy.count("POST /v1/texts");
+    assert!(
+        (1..sizes.len()).contains(&batches),
+        "the texts of {} files are asked for in fewer requests, not one each: {batches}",
+        sizes.len()
+    );
+    assert_eq!(s.proxy.count("/text "), 0, "no text is asked for alone");
+    s.check_equal().await;
+
+    // A server from before POST /v1/texts answers 404 to it: one request per file, as before.
+    let s = Setup::new(&sizes).await;
+    let _dump = DumpOnFailure(&s.proxy);
+    s.proxy.fault(
+        "/v1/texts",
+        Fault::Status {
+            code: 404,
+            retry_after: None,
+        },
+        usize::MAX,
+    );
+    let report = s.sync().await.unwrap();
+    assert_eq!(report.texts_fetched, sizes.len(), "{report:?}");
+    assert_eq!(
+        s.proxy.count("/text "),
+        sizes.len(),
+        "each text asked for alone once batches are refused"
+    );
+    s.check_equal().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_refusal_is_not_retried_and_says_what_to_do() {
     let s = Setup::new(&[1_000]).await;
     let _dump = DumpOnFailure(&s.proxy);

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(oversized.clone()),
         )
         .route("/v1/files/{sha256}/text", get(get_text))
+        .route("/v1/texts", post(post_texts))
         .route("/v1/records", post(post_records))
         .route(
             "/v1/documents/{id}/versions",
@@ -360,11 +361,71 @@ async fn get_text(
     if !state.store.file_visible(sha, &caller.0).await? {
         return Err(ApiError::not_found(format!("no file {sha}")));
     }
-    let rendition = state
-        .store
-        .rendition(sha)
+    let body = text_body(&state, sha)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no text for {sha} (yet)")))?;
+    Ok((immutable_headers(&etag(&sha)), Json(body)).into_response())
+}
+
+/// The most texts one `POST /v1/texts` may ask for.
+pub const MAX_TEXTS_PER_REQUEST: usize = 100;
+
+#[derive(Debug, Deserialize)]
+struct TextsWanted {
+    sha256: Vec<String>,
+}
+
+/// The texts of several files in one answer (`plenary_core::sync::text::Texts`):
+/// a sync asks for the texts of the files it stored in batches, not one
+/// request per file, which on a meeting room's Wi-Fi (tens of milliseconds
+/// a round trip) took longer than the files. Files the caller may not see
+/// and files without a text yet are both listed as `missing`, alike.
+async fn post_texts(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<TextsWanted>, JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let Json(wanted) = body.map_err(json_rejection)?;
+    if wanted.sha256.len() > MAX_TEXTS_PER_REQUEST {
+        return Err(ApiError::bad_request(
+            "too_many",
+            format!(
+                "{} texts asked for at once; at most {MAX_TEXTS_PER_REQUEST}",
+                wanted.sha256.len()
+            ),
+        ));
+    }
+    let shas = wanted
+        .sha256
+        .iter()
+        .map(|s| parse_sha(s))
+        .collect::<ApiResult<Vec<Sha256>>>()?;
+    let (mut texts, mut missing) = (Vec::new(), Vec::new());
+    for sha in shas {
+        let body = if state.store.file_visible(sha, &caller.0).await? {
+            text_body(&state, sha).await?
+        } else {
+            None
+        };
+        match body {
+            Some(mut body) => {
+                body["sha256"] = serde_json::Value::String(sha.to_hex());
+                texts.push(body);
+            }
+            None => missing.push(sha.to_hex()),
+        }
+    }
+    Ok(Json(
+        serde_json::json!({ "texts": texts, "missing": missing }),
+    ))
+}
+
+/// A file's rendition with page 1's picture (plenary_core::sync::text), or
+/// `None` when it has no text yet.
+async fn text_body(state: &AppState, sha: Sha256) -> ApiResult<Option<serde_json::Value>> {
+    let Some(rendition) = state.store.rendition(sha).await? else {
+        return Ok(None);
+    };
     // Page 1's picture rides along (plenary_core::sync::text): no request more per file.
     let mut body = serde_json::to_value(&rendition).map_err(|e| {
         ApiError::new(
@@ -383,7 +444,7 @@ async fn get_text(
             )
         })?;
     }
-    Ok((immutable_headers(&etag(&sha)), Json(body)).into_response())
+    Ok(Some(body))
 }
 
 /// Checks that the bytes are what the client says they are.

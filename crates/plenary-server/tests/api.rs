@@ -331,6 +331,48 @@ async fn publish_then_read_as_a_client_would() {
         "only PDFs have a page-1 preview: {text}"
     );
 
+    // Many texts in one request: the same bodies with their sha256; files
+    // without a text (or unknown, or not visible) listed as missing.
+    let unknown = Sha256::of(b"never published").to_hex();
+    let (status, texts) = s
+        .json(
+            s.http
+                .post(s.at("/v1/texts"))
+                .json(&json!({"sha256": [sha, unknown]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{texts}");
+    assert_eq!(texts["texts"].as_array().unwrap().len(), 1, "{texts}");
+    assert_eq!(texts["texts"][0]["sha256"], sha.as_str());
+    assert_eq!(
+        texts["texts"][0]["pages"], text["pages"],
+        "a text in a batch is the text asked for alone"
+    );
+    assert_eq!(texts["missing"], json!([unknown]));
+    let too_many: Vec<String> = (0..101u32)
+        .map(|i| Sha256::of(&i.to_le_bytes()).to_hex())
+        .collect();
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/texts"))
+                .json(&json!({ "sha256": too_many })),
+        )
+        .await,
+        400,
+        "too_many",
+    );
+    assert_error(
+        s.json(
+            s.http
+                .post(s.at("/v1/texts"))
+                .json(&json!({"sha256": ["abc"]})),
+        )
+        .await,
+        400,
+        "invalid_sha256",
+    );
+
     // Withdrawing a version sends a tombstone.
     let (status, _) = s
         .json(

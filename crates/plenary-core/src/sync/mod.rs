@@ -585,8 +585,9 @@ impl SyncClient {
         }
     }
 
-    /// Fetches the texts of the files `queue` names until it closes, storing
-    /// them in batches; returns (stored, not extracted yet) and how it ended.
+    /// Fetches the texts of the files `queue` names until it closes, many
+    /// per request ([`TEXTS_PER_REQUEST`]), storing them in batches; returns
+    /// (stored, not extracted yet) and how it ended.
     async fn fetch_texts(
         &self,
         cache: &Arc<Mutex<Cache>>,
@@ -596,29 +597,45 @@ impl SyncClient {
         progress: &Progress,
         texts: &Texts,
     ) -> ((usize, usize), Result<(), SyncError>) {
-        let mut fetches = futures_util::stream::poll_fn(|cx| queue.poll_recv(cx))
-            .map(|sha| async move {
-                let result = self.fetch_text(sha, options, cancel).await;
-                (sha, result)
-            })
-            .buffer_unordered(options.parallel.div_ceil(2).max(1));
+        // Whether the server answers `POST /v1/texts` (until it says it does not).
+        let batched = AtomicBool::new(true);
+        let queued = futures_util::stream::poll_fn(|cx| queue.poll_recv(cx));
+        let fetches =
+            tokio_stream::StreamExt::chunks_timeout(queued, TEXTS_PER_REQUEST, TEXTS_WAIT)
+                .map(|shas| {
+                    let batched = &batched;
+                    async move {
+                        let asked = shas.len();
+                        (asked, self.texts_of(shas, options, cancel, batched).await)
+                    }
+                })
+                .buffer_unordered(options.parallel.div_ceil(2).max(1));
+        let mut fetches = std::pin::pin!(fetches);
         // Stored in batches: one transaction (one fsync, one flush of the
         // index's terms) per batch, not per text.
         let mut batch = TextBatch::default();
         let (mut stored, mut pending) = (0, 0);
         let mut outcome = Ok(());
-        while let Some((sha, result)) = fetches.next().await {
-            texts.done.fetch_add(1, Ordering::Relaxed);
+        while let Some((asked, result)) = fetches.next().await {
+            texts.done.fetch_add(asked as u64, Ordering::Relaxed);
             if texts.in_phase.load(Ordering::Relaxed) {
-                progress.document_done();
+                for _ in 0..asked {
+                    progress.document_done();
+                }
             }
             match result {
-                Ok(Some((rendition, preview))) => {
-                    batch.bytes += rendition.text_bytes();
-                    batch.renditions.push((sha, rendition));
-                    batch.previews.extend(preview.map(|p| (sha, p)));
+                Ok(found) => {
+                    for (sha, text) in found {
+                        match text {
+                            Some((rendition, preview)) => {
+                                batch.bytes += rendition.text_bytes();
+                                batch.renditions.push((sha, rendition));
+                                batch.previews.extend(preview.map(|p| (sha, p)));
+                            }
+                            None => pending += 1,
+                        }
+                    }
                 }
-                Ok(None) => pending += 1,
                 Err(e) => {
                     outcome = Err(e);
                     break;
@@ -636,8 +653,71 @@ impl SyncClient {
         ((stored, pending), outcome)
     }
 
-    /// The text rendition of a file and the picture of its first page (a
-    /// broken picture is left out and logged: it is only a placeholder);
+    /// The texts of `shas` (each `None` while the server has none), in one
+    /// `POST /v1/texts`; from a server without it (`batched` then turns
+    /// false), one `GET /v1/files/{sha}/text` each.
+    async fn texts_of(
+        &self,
+        shas: Vec<Sha256>,
+        options: &SyncOptions,
+        cancel: &CancellationToken,
+        batched: &AtomicBool,
+    ) -> Result<Vec<(Sha256, Option<(Rendition, Option<Preview>)>)>, SyncError> {
+        if batched.load(Ordering::Relaxed) {
+            let body = serde_json::to_value(text::TextsWanted {
+                sha256: shas.clone(),
+            })
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            let answer = self
+                .with_retry(&options.retry, cancel, |_| async {
+                    let resp = self
+                        .send_once(
+                            "POST",
+                            "/v1/texts",
+                            Some(body.clone()),
+                            options.read_timeout,
+                        )
+                        .await?;
+                    let bytes = tokio::time::timeout(options.read_timeout, resp.bytes())
+                        .await
+                        .map_err(|_| http::Failed::retry(self.unreachable("texts stalled")))?
+                        .map_err(|e| http::Failed::retry(self.transport(&e, "texts")))?;
+                    serde_json::from_slice::<text::Texts>(&bytes).map_err(|e| {
+                        http::Failed::retry(SyncError::Protocol(format!("the texts: {e}")))
+                    })
+                })
+                .await;
+            match answer {
+                Ok(answer) => {
+                    let mut found: std::collections::HashMap<Sha256, text::FileText> = answer
+                        .texts
+                        .into_iter()
+                        .map(|t| (t.sha256, t.text))
+                        .collect();
+                    // What was asked for, in order; anything else the server sent is ignored.
+                    return Ok(shas
+                        .into_iter()
+                        .map(|sha| {
+                            let text = found.remove(&sha).map(|t| with_preview(sha, t));
+                            (sha, text)
+                        })
+                        .collect());
+                }
+                // A server from before `POST /v1/texts`.
+                Err(SyncError::Refused {
+                    status: 404 | 405, ..
+                }) => batched.store(false, Ordering::Relaxed),
+                Err(e) => return Err(e),
+            }
+        }
+        let mut out = Vec::with_capacity(shas.len());
+        for sha in shas {
+            out.push((sha, self.fetch_text(sha, options, cancel).await?));
+        }
+        Ok(out)
+    }
+
+    /// The text rendition of a file and the picture of its first page;
     /// `None` when the server has no text (yet).
     async fn fetch_text(
         &self,
@@ -659,21 +739,32 @@ impl SyncClient {
             })
             .await;
         match result {
-            Ok(text::FileText { rendition, preview }) => {
-                let preview = preview.and_then(|p| {
-                    p.decode()
-                        .map_err(
-                            |why| tracing::warn!(%sha, "the preview of a file is left out: {why}"),
-                        )
-                        .ok()
-                });
-                Ok(Some((rendition, preview)))
-            }
+            Ok(text) => Ok(Some(with_preview(sha, text))),
             Err(SyncError::Refused { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 }
+
+/// A text as received, its preview checked: a broken picture is left out
+/// and logged (it is only a placeholder).
+fn with_preview(sha: Sha256, text: text::FileText) -> (Rendition, Option<Preview>) {
+    let text::FileText { rendition, preview } = text;
+    let preview = preview.and_then(|p| {
+        p.decode()
+            .map_err(|why| tracing::warn!(%sha, "the preview of a file is left out: {why}"))
+            .ok()
+    });
+    (rendition, preview)
+}
+
+/// The most texts asked for in one request (the server takes up to 100).
+const TEXTS_PER_REQUEST: usize = 50;
+
+/// How long the first file stored waits for others before its text is asked
+/// for: while files arrive, their texts go out a few dozen at a time, not
+/// one request each.
+const TEXTS_WAIT: Duration = Duration::from_millis(50);
 
 /// Texts fetched and not stored yet, with the previews that came with them.
 #[derive(Default)]

@@ -1,13 +1,15 @@
 //! The wire form of `GET /v1/files/{sha256}/text`: the file's rendition
 //! (its text page by page, or why there is none) and, for a PDF, a picture
 //! of its first page. One request brings both, so previews cost a sync no
-//! extra round trip; a server without previews simply sends none.
+//! extra round trip; a server without previews simply sends none. A sync
+//! asks for many at once (`POST /v1/texts`, [`Texts`]).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Preview, Rendition};
+use crate::model::Sha256;
 
 /// The body of `GET /v1/files/{sha256}/text`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -16,6 +18,29 @@ pub struct FileText {
     pub rendition: Rendition,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<WirePreview>,
+}
+
+/// The body of `POST /v1/texts` ([`Texts`] answers it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TextsWanted {
+    pub sha256: Vec<Sha256>,
+}
+
+/// The answer to `POST /v1/texts`: the texts of several files at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Texts {
+    pub texts: Vec<TextOf>,
+    /// Asked for and without a text (not extracted yet, or not visible).
+    #[serde(default)]
+    pub missing: Vec<Sha256>,
+}
+
+/// One file's text in [`Texts`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TextOf {
+    pub sha256: Sha256,
+    #[serde(flatten)]
+    pub text: FileText,
 }
 
 /// A preview on the wire: the PNG in base64 (the text's JSON carries it).
