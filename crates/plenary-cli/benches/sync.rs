@@ -20,6 +20,11 @@
 //! 2. the same with ten times larger files, as an incremental sync of the same
 //!    cache (peak RSS must not grow);
 //!
+//! and on the first sync a reference client (`reference`, this bench run as a
+//! child process: the least a client that checks SHA-256 can do) with its
+//! files never fsynced, each fsynced, or all synced at the end: what this
+//! machine allows a verifying client, beside what plenary does;
+//!
 //! with the CPU time of each client and of the server (this process) meanwhile,
 //! to tell a slow client from a busy machine, and the time until curl's files
 //! are on disk too (curl, then `sync -f`), and how fast this disk writes the
@@ -291,13 +296,15 @@ fn timed(cmd: Command, disk: &Disk, empty_page_cache: bool) -> Run {
 }
 
 /// One round of a comparison: curl, this plenary, and maybe a baseline one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Round {
     curl: Run,
     /// curl's time plus a syncfs of the file system it wrote to.
     curl_durable: f64,
     sync: Run,
     base: Option<Run>,
+    /// The reference client, each of [`reference::Durable::ALL`] (first sync only).
+    reference: Option<Vec<Run>>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -401,6 +408,9 @@ fn du(dir: &Path) -> u64 {
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` lists; there is nothing to test here
+    }
+    if let Ok(spec) = std::env::var(REFERENCE_ENV) {
+        return reference::main(&spec);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -540,18 +550,40 @@ async fn run() {
                 }
                 (sync, base)
             };
-            let ((curl, curl_durable), (sync, base)) = if round % 2 == 0 {
+            // The reference client, on the first sync only: what this
+            // machine allows a client that checks SHA-256.
+            let run_reference = || async {
+                if phase > 0 {
+                    return None;
+                }
+                let mut runs = Vec::new();
+                for durable in reference::Durable::ALL {
+                    let dir = root.path().join(format!("reference-{round}-{durable:?}"));
+                    let cmd = reference::command(&url, &published.shas, &dir, parallel, durable);
+                    runs.push(run_blocking(cmd, true).await.unwrap());
+                    assert_eq!(
+                        du(&dir),
+                        published.bytes,
+                        "the reference client fetched every file"
+                    );
+                }
+                Some(runs)
+            };
+            let ((curl, curl_durable), (sync, base), reference) = if round % 2 == 0 {
                 let c = run_curl().await;
-                (c, run_clients().await)
-            } else {
                 let p = run_clients().await;
-                (run_curl().await, p)
+                (c, p, run_reference().await)
+            } else {
+                let r = run_reference().await;
+                let p = run_clients().await;
+                (run_curl().await, p, r)
             };
             runs.push(Round {
                 curl,
                 curl_durable,
                 sync: sync.unwrap(),
                 base,
+                reference,
             });
         }
         if round + 1 == rounds {
@@ -598,6 +630,22 @@ async fn run() {
                 med(&|r| base(r).rss_mb),
                 med(&|r| base(r).cpu),
             );
+        }
+        if runs.iter().all(|r| r.reference.is_some()) {
+            println!(
+                "  reference client (this bench: a thread per connection, blocking sockets, SHA-256 checked, nothing else), what this machine allows a verifying client:"
+            );
+            for (i, durable) in reference::Durable::ALL.iter().enumerate() {
+                let run = |r: &Round| r.reference.as_ref().expect("checked above")[i];
+                let secs = med(&|r| run(r).secs);
+                println!(
+                    "    {}: {secs:.2} s, ratio to curl {:.2} (each round {}), CPU {:.2} s",
+                    durable.describe(),
+                    curl_s / secs,
+                    each(&|r| r.curl.secs / run(r).secs),
+                    med(&|r| run(r).cpu),
+                );
+            }
         }
         // The CPU time of curl's run (client and server) plus the hashing
         // every verifying client adds, spread over every core at best.
@@ -728,4 +776,219 @@ async fn run() {
         latencies[4] * 1e3
     );
     server.shutdown().await.ok();
+}
+
+/// Set (to the reference client's arguments) when this bench runs as the reference client.
+const REFERENCE_ENV: &str = "SYNC_BENCH_REFERENCE";
+
+/// The reference client: about the least a client that checks every file's
+/// SHA-256 can do (a thread per connection, blocking sockets, HTTP/1.1 by
+/// hand, one reused buffer per connection, nothing else), run as a child
+/// process of this bench beside curl and plenary. It tells what this
+/// machine allows such a client from what plenary's own work costs: the
+/// first sync's target is 0.9 of curl, which never checks nor fsyncs.
+/// Written by hand because it is a measuring stick, not a client: it
+/// speaks only to this bench's server (Content-Length bodies, no TLS).
+mod reference {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex, mpsc};
+
+    use plenary_core::model::Sha256;
+
+    /// Threads that fsync and rename verified files, off the connections' threads.
+    const PLACERS: usize = 4;
+
+    /// When the reference client's files are made durable.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Durable {
+        /// Never (as curl): written, not fsynced.
+        Never,
+        /// Each file fsynced (by [`PLACERS`]) and renamed into place before it
+        /// counts, as plenary does.
+        EachFile,
+        /// Each file's writeback started as soon as it is written
+        /// (`fadvise`), then one `syncfs` at the end: the cheapest
+        /// durability there is (a crash loses the whole run's files).
+        AtTheEnd,
+    }
+
+    impl Durable {
+        pub const ALL: [Durable; 3] = [Durable::Never, Durable::EachFile, Durable::AtTheEnd];
+
+        pub fn describe(self) -> &'static str {
+            match self {
+                Durable::Never => "files not fsynced (as curl)",
+                Durable::EachFile => "each file fsynced before it counts (as plenary)",
+                Durable::AtTheEnd => "writeback started per file, one syncfs at the end",
+            }
+        }
+    }
+
+    /// The command that runs the reference client: this bench again, with
+    /// its arguments in the environment (the shas in a file).
+    pub fn command(
+        url: &str,
+        shas: &[Sha256],
+        dir: &Path,
+        parallel: usize,
+        durable: Durable,
+    ) -> Command {
+        std::fs::create_dir_all(dir).unwrap();
+        let list = dir.with_extension("list");
+        let hex: Vec<String> = shas.iter().map(|s| s.to_hex()).collect();
+        std::fs::write(&list, hex.join("\n")).unwrap();
+        let addr = url.trim_start_matches("http://");
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.env(
+            super::REFERENCE_ENV,
+            format!(
+                "{addr}|{}|{}|{parallel}|{durable:?}",
+                list.display(),
+                dir.display()
+            ),
+        );
+        cmd
+    }
+
+    pub fn main(spec: &str) {
+        let parts: Vec<&str> = spec.split('|').collect();
+        let [addr, list, dir, parallel, durable] = parts[..] else {
+            panic!(
+                "{} should be addr|list|dir|parallel|durable, not {spec:?}",
+                super::REFERENCE_ENV
+            );
+        };
+        let shas: Arc<Vec<Sha256>> = Arc::new(
+            std::fs::read_to_string(list)
+                .unwrap()
+                .lines()
+                .map(|l| l.parse().unwrap())
+                .collect(),
+        );
+        let dir = PathBuf::from(dir);
+        let durable = *Durable::ALL
+            .iter()
+            .find(|d| format!("{d:?}") == durable)
+            .expect("a Durable");
+        let next = Arc::new(AtomicUsize::new(0));
+        let (placing, placed) = mpsc::channel::<(std::fs::File, PathBuf)>();
+        let placed = Arc::new(Mutex::new(placed));
+        let placers: Vec<_> = (0..if durable == Durable::EachFile {
+            PLACERS
+        } else {
+            0
+        })
+            .map(|_| {
+                let placed = placed.clone();
+                std::thread::spawn(move || {
+                    loop {
+                        let next = placed.lock().unwrap().recv();
+                        let Ok((file, part)) = next else { return };
+                        file.sync_all().unwrap();
+                        std::fs::rename(&part, part.with_extension("")).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let connections: Vec<_> = (0..parallel.parse::<usize>().unwrap())
+            .map(|_| {
+                let (shas, next, dir, addr, placing) = (
+                    shas.clone(),
+                    next.clone(),
+                    dir.clone(),
+                    addr.to_owned(),
+                    placing.clone(),
+                );
+                std::thread::spawn(move || {
+                    let stream = TcpStream::connect(&addr).unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let mut requests = stream.try_clone().unwrap();
+                    let mut answers = BufReader::with_capacity(256 * 1024, stream);
+                    let mut body = Vec::new();
+                    let mut line = String::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(sha) = shas.get(i) else { return };
+                        write!(
+                            requests,
+                            "GET /v1/files/{sha} HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+                        )
+                        .unwrap();
+                        let mut length = None;
+                        line.clear();
+                        answers.read_line(&mut line).unwrap();
+                        assert!(line.starts_with("HTTP/1.1 200"), "GET {sha}: {line}");
+                        loop {
+                            line.clear();
+                            answers.read_line(&mut line).unwrap();
+                            if line == "\r\n" {
+                                break;
+                            }
+                            if let Some((k, v)) = line.split_once(':')
+                                && k.eq_ignore_ascii_case("content-length")
+                            {
+                                length = v.trim().parse::<usize>().ok();
+                            }
+                        }
+                        body.resize(length.expect("a Content-Length"), 0);
+                        answers.read_exact(&mut body).unwrap();
+                        assert_eq!(Sha256::of(&body), *sha, "the bytes of {sha}");
+                        let path = dir.join(sha.to_hex());
+                        match durable {
+                            Durable::Never => std::fs::write(&path, &body).unwrap(),
+                            Durable::EachFile => {
+                                let part = path.with_extension("part");
+                                let mut file = std::fs::File::create(&part).unwrap();
+                                file.write_all(&body).unwrap();
+                                placing.send((file, part)).unwrap();
+                            }
+                            Durable::AtTheEnd => {
+                                let mut file = std::fs::File::create(&path).unwrap();
+                                file.write_all(&body).unwrap();
+                                start_writeback(&file);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(placing);
+        for c in connections {
+            c.join().unwrap();
+        }
+        for p in placers {
+            p.join().unwrap();
+        }
+        if durable == Durable::AtTheEnd {
+            sync_file_system(&dir);
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn start_writeback(file: &std::fs::File) {
+        let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
+    }
+
+    #[cfg(target_os = "linux")]
+    fn sync_file_system(dir: &Path) {
+        rustix::fs::syncfs(std::fs::File::open(dir).unwrap()).unwrap();
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start_writeback(_file: &std::fs::File) {}
+
+    /// Elsewhere: each file, at the end.
+    #[cfg(not(target_os = "linux"))]
+    fn sync_file_system(dir: &Path) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            std::fs::File::open(entry.unwrap().path())
+                .unwrap()
+                .sync_all()
+                .unwrap();
+        }
+    }
 }
