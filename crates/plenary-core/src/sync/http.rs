@@ -169,6 +169,22 @@ impl SyncClient {
         self.answer(req, &what, timeout).await
     }
 
+    /// Reads a success's JSON body (named `what` in errors): a stall past
+    /// `timeout`, a cut or a body that does not parse is retried.
+    pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        resp: reqwest::Response,
+        what: &str,
+        timeout: Duration,
+    ) -> Result<T, Failed> {
+        let bytes = tokio::time::timeout(timeout, resp.bytes())
+            .await
+            .map_err(|_| Failed::retry(self.unreachable(format!("{what} stalled"))))?
+            .map_err(|e| Failed::retry(self.transport(&e, what)))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Failed::retry(SyncError::Protocol(format!("{what}: {e}"))))
+    }
+
     /// Sends `req`; success statuses are returned, others classified.
     async fn answer(
         &self,

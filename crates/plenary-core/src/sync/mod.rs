@@ -292,13 +292,8 @@ impl SyncClient {
             let fetched = self
                 .with_retry(&options.retry, cancel, |_| async {
                     let resp = self.get_once(&path, None, options.read_timeout).await?;
-                    let bytes = tokio::time::timeout(options.read_timeout, resp.bytes())
+                    self.read_json::<Page>(resp, "a feed page", options.read_timeout)
                         .await
-                        .map_err(|_| http::Failed::retry(self.unreachable("a feed page stalled")))?
-                        .map_err(|e| http::Failed::retry(self.transport(&e, "a feed page")))?;
-                    serde_json::from_slice::<Page>(&bytes).map_err(|e| {
-                        http::Failed::retry(SyncError::Protocol(format!("feed page: {e}")))
-                    })
                 })
                 .await;
             let page = match fetched {
@@ -678,13 +673,8 @@ impl SyncClient {
                             options.read_timeout,
                         )
                         .await?;
-                    let bytes = tokio::time::timeout(options.read_timeout, resp.bytes())
+                    self.read_json::<text::Texts>(resp, "the texts", options.read_timeout)
                         .await
-                        .map_err(|_| http::Failed::retry(self.unreachable("texts stalled")))?
-                        .map_err(|e| http::Failed::retry(self.transport(&e, "texts")))?;
-                    serde_json::from_slice::<text::Texts>(&bytes).map_err(|e| {
-                        http::Failed::retry(SyncError::Protocol(format!("the texts: {e}")))
-                    })
                 })
                 .await;
             match answer {
@@ -729,13 +719,9 @@ impl SyncClient {
         let result = self
             .with_retry(&options.retry, cancel, |_| async {
                 let resp = self.get_once(&path, None, options.read_timeout).await?;
-                let bytes = tokio::time::timeout(options.read_timeout, resp.bytes())
+                let what = format!("the text of {sha}");
+                self.read_json::<text::FileText>(resp, &what, options.read_timeout)
                     .await
-                    .map_err(|_| http::Failed::retry(self.unreachable("a text stalled")))?
-                    .map_err(|e| http::Failed::retry(self.transport(&e, "a text")))?;
-                serde_json::from_slice::<text::FileText>(&bytes).map_err(|e| {
-                    http::Failed::retry(SyncError::Protocol(format!("the text of {sha}: {e}")))
-                })
             })
             .await;
         match result {
