@@ -17,6 +17,7 @@ use futures_util::Stream;
 use plenary_core::model::{
     DocumentId, Language, MediaType, Record, Sha256, Tombstone, Version, VersionId,
 };
+use plenary_core::sync::text::{FileText, TextOf, Texts, WirePreview};
 use serde::Deserialize;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::WatchStream;
@@ -361,21 +362,24 @@ async fn get_text(
     if !state.store.file_visible(sha, &caller.0).await? {
         return Err(ApiError::not_found(format!("no file {sha}")));
     }
-    let body = text_body(&state, sha)
+    let text = file_text(&state, sha)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no text for {sha} (yet)")))?;
-    Ok((immutable_headers(&etag(&sha)), Json(body)).into_response())
+    Ok((immutable_headers(&etag(&sha)), Json(text)).into_response())
 }
 
 /// The most texts one `POST /v1/texts` may ask for.
 pub const MAX_TEXTS_PER_REQUEST: usize = 100;
 
+/// The body of `POST /v1/texts`, its shas as strings: a malformed one is
+/// `invalid_sha256`, as in a path (the client's form is
+/// `plenary_core::sync::text::TextsWanted`).
 #[derive(Debug, Deserialize)]
 struct TextsWanted {
     sha256: Vec<String>,
 }
 
-/// The texts of several files in one answer (`plenary_core::sync::text::Texts`):
+/// The texts of several files in one answer ([`Texts`]):
 /// a sync asks for the texts of the files it stored in batches, not one
 /// request per file, which on a meeting room's Wi-Fi (tens of milliseconds
 /// a round trip) took longer than the files. Files the caller may not see
@@ -384,7 +388,7 @@ async fn post_texts(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<TextsWanted>, JsonRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Texts>> {
     let Json(wanted) = body.map_err(json_rejection)?;
     if wanted.sha256.len() > MAX_TEXTS_PER_REQUEST {
         return Err(ApiError::bad_request(
@@ -400,51 +404,35 @@ async fn post_texts(
         .iter()
         .map(|s| parse_sha(s))
         .collect::<ApiResult<Vec<Sha256>>>()?;
-    let (mut texts, mut missing) = (Vec::new(), Vec::new());
+    let mut answer = Texts {
+        texts: Vec::new(),
+        missing: Vec::new(),
+    };
     for sha in shas {
-        let body = if state.store.file_visible(sha, &caller.0).await? {
-            text_body(&state, sha).await?
+        let text = if state.store.file_visible(sha, &caller.0).await? {
+            file_text(&state, sha).await?
         } else {
             None
         };
-        match body {
-            Some(mut body) => {
-                body["sha256"] = serde_json::Value::String(sha.to_hex());
-                texts.push(body);
-            }
-            None => missing.push(sha.to_hex()),
+        match text {
+            Some(text) => answer.texts.push(TextOf { sha256: sha, text }),
+            None => answer.missing.push(sha),
         }
     }
-    Ok(Json(
-        serde_json::json!({ "texts": texts, "missing": missing }),
-    ))
+    Ok(Json(answer))
 }
 
-/// A file's rendition with page 1's picture (plenary_core::sync::text), or
-/// `None` when it has no text yet.
-async fn text_body(state: &AppState, sha: Sha256) -> ApiResult<Option<serde_json::Value>> {
+/// A file's rendition with page 1's picture, or `None` when it has no text yet.
+async fn file_text(state: &AppState, sha: Sha256) -> ApiResult<Option<FileText>> {
     let Some(rendition) = state.store.rendition(sha).await? else {
         return Ok(None);
     };
-    // Page 1's picture rides along (plenary_core::sync::text): no request more per file.
-    let mut body = serde_json::to_value(&rendition).map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("the text of {sha}: {e}"),
-        )
-    })?;
-    if let Some(p) = state.store.preview(sha).await? {
-        let wire = plenary_core::sync::text::WirePreview::encode(&p);
-        body["preview"] = serde_json::to_value(wire).map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("the preview of {sha}: {e}"),
-            )
-        })?;
-    }
-    Ok(Some(body))
+    // Page 1's picture rides along: no request more per file.
+    let preview = state.store.preview(sha).await?;
+    Ok(Some(FileText {
+        rendition,
+        preview: preview.as_ref().map(WirePreview::encode),
+    }))
 }
 
 /// Checks that the bytes are what the client says they are.

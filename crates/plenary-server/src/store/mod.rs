@@ -130,17 +130,9 @@ pub struct FileMeta {
     pub media_type: MediaType,
 }
 
-/// The text of a file, page by page, as extracted at publication.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Rendition {
-    Ok {
-        extractor: String,
-        pages: Vec<String>,
-    },
-    /// The file is published, but its text could not be extracted.
-    Unavailable { extractor: String, reason: String },
-}
+/// The text of a file, page by page, as extracted at publication: the
+/// client's type, so what the server sends is what the client reads.
+pub use plenary_core::cache::Rendition;
 
 /// A picture of a PDF's first page (`extract::pdf_preview`): the client's
 /// type, so what the server stores is what the client checks.
