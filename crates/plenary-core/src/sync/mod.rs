@@ -614,9 +614,7 @@ impl SyncClient {
         while let Some((asked, result)) = fetches.next().await {
             texts.done.fetch_add(asked as u64, Ordering::Relaxed);
             if texts.in_phase.load(Ordering::Relaxed) {
-                for _ in 0..asked {
-                    progress.document_done();
-                }
+                progress.documents_done(asked as u64);
             }
             match result {
                 Ok(found) => {

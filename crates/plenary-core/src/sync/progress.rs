@@ -98,7 +98,11 @@ impl Progress {
     }
 
     pub fn document_done(&self) {
-        self.update(false, |p| p.documents_done += 1);
+        self.documents_done(1);
+    }
+
+    pub fn documents_done(&self, n: u64) {
+        self.update(false, |p| p.documents_done += n);
     }
 
     /// Sends the latest state now (at the end of a phase).
